@@ -1,0 +1,136 @@
+//! Leaders by term, votes by term, and each node's current claim (leader / following / none).
+
+use std::collections::BTreeMap;
+
+use super::{names, LeaderRecord, Violation};
+use crate::protocol::NodeId;
+
+/// What a node currently says about leadership. Volatile: a crash resets it to `None`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    None,
+    Leader { term: u64 },
+    Following { term: u64, leader: NodeId },
+}
+
+#[derive(Debug)]
+pub struct Leadership {
+    leaders: BTreeMap<u64, LeaderRecord>,
+    claims: Vec<Claim>,
+    /// Per node, the candidate it voted for in each term. Durable: survives crashes, because
+    /// a vote is a promise the node must keep across them.
+    votes: Vec<BTreeMap<u64, NodeId>>,
+}
+
+impl Leadership {
+    pub fn new(node_count: u16) -> Leadership {
+        Leadership {
+            leaders: BTreeMap::new(),
+            claims: vec![Claim::None; usize::from(node_count)],
+            votes: vec![BTreeMap::new(); usize::from(node_count)],
+        }
+    }
+
+    /// Election safety: the first leader of a term owns it.
+    pub fn on_became_leader(
+        &mut self,
+        node: NodeId,
+        term: u64,
+        now_us: u64,
+    ) -> Result<(), Violation> {
+        let record = *self.leaders.entry(term).or_insert(LeaderRecord {
+            term,
+            node,
+            at_us: now_us,
+        });
+        if record.node != node {
+            return Err(Violation::new(
+                names::ELECTION_SAFETY,
+                vec![record.node, node],
+                format!(
+                    "two leaders in term {term}: {} (since {}) and {node}",
+                    record.node,
+                    crate::sim::time::format_ms(record.at_us)
+                ),
+            ));
+        }
+        self.claims[node.index()] = Claim::Leader { term };
+        Ok(())
+    }
+
+    pub fn on_stepped_down(&mut self, node: NodeId, term: u64) {
+        if self.claims[node.index()] == (Claim::Leader { term }) {
+            self.claims[node.index()] = Claim::None;
+        }
+    }
+
+    pub fn on_following(&mut self, node: NodeId, term: u64, leader: NodeId) {
+        self.claims[node.index()] = Claim::Following { term, leader };
+    }
+
+    pub fn on_voted(
+        &mut self,
+        node: NodeId,
+        term: u64,
+        candidate: NodeId,
+    ) -> Result<(), Violation> {
+        let earlier = *self.votes[node.index()].entry(term).or_insert(candidate);
+        if earlier != candidate {
+            return Err(Violation::new(
+                names::VOTE_ONCE_PER_TERM,
+                vec![node, earlier, candidate],
+                format!("{node} voted twice in term {term}: for {earlier} and for {candidate}"),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn on_crash(&mut self, node: NodeId) {
+        self.claims[node.index()] = Claim::None;
+    }
+
+    pub fn claim(&self, node: NodeId) -> Claim {
+        self.claims[node.index()]
+    }
+
+    pub fn leading_term(&self, node: NodeId) -> Option<u64> {
+        match self.claims[node.index()] {
+            Claim::Leader { term } => Some(term),
+            _ => None,
+        }
+    }
+
+    pub fn leaders(&self) -> &BTreeMap<u64, LeaderRecord> {
+        &self.leaders
+    }
+
+    pub fn current_leader(&self, alive: &[bool]) -> Option<NodeId> {
+        self.live_leaders(alive)
+            .max_by_key(|&(node, term)| (term, std::cmp::Reverse(node)))
+            .map(|(node, _)| node)
+    }
+
+    pub fn established_leader(&self, alive: &[bool]) -> Option<(NodeId, u64)> {
+        let quorum = self.claims.len() / 2 + 1;
+        self.live_leaders(alive).find(|&(leader, term)| {
+            let followers = self
+                .claims
+                .iter()
+                .zip(alive)
+                .filter(|(claim, &up)| up && **claim == Claim::Following { term, leader })
+                .count();
+            followers + 1 >= quorum
+        })
+    }
+
+    fn live_leaders<'a>(&'a self, alive: &'a [bool]) -> impl Iterator<Item = (NodeId, u64)> + 'a {
+        self.claims
+            .iter()
+            .enumerate()
+            .filter(|&(index, _)| alive[index])
+            .filter_map(|(index, claim)| match *claim {
+                Claim::Leader { term } => Some((NodeId(index as u16), term)),
+                _ => None,
+            })
+    }
+}

@@ -1,0 +1,136 @@
+//! A shadow of each node's durable log, as (term, digest, prefix-chain-hash) per index, for
+//! log matching, leader append-only and leader completeness.
+
+use std::collections::BTreeMap;
+
+use super::{names, Violation};
+use crate::protocol::NodeId;
+use crate::sim::hash::{chain, stable_hash};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct GhostEntry {
+    term: u64,
+    digest: u64,
+    /// Hash of every (term, digest) up to and including this entry.
+    prefix_chain: u64,
+}
+
+#[derive(Debug)]
+pub struct GhostLogs {
+    logs: Vec<Vec<GhostEntry>>,
+    /// The prefix chain first seen for each (index, term) anywhere in the cluster.
+    prefix_by_position: BTreeMap<(u64, u64), (u64, NodeId)>,
+}
+
+impl GhostLogs {
+    pub fn new(node_count: u16) -> GhostLogs {
+        GhostLogs {
+            logs: vec![Vec::new(); usize::from(node_count)],
+            prefix_by_position: BTreeMap::new(),
+        }
+    }
+
+    pub fn on_appended(
+        &mut self,
+        node: NodeId,
+        leading_term: Option<u64>,
+        index: u64,
+        term: u64,
+        digest: u64,
+    ) -> Result<(), Violation> {
+        let length = self.logs[node.index()].len() as u64;
+        if index == 0 || index > length + 1 {
+            return Err(Violation::new(
+                names::LOG_MATCHING,
+                vec![node],
+                format!("{node} wrote index {index} into a log of length {length}, leaving a hole"),
+            ));
+        }
+        if index <= length {
+            if let Some(leading) = leading_term {
+                return Err(leader_rewrote(node, leading, index));
+            }
+        }
+        let log = &mut self.logs[node.index()];
+        log.truncate(index as usize - 1);
+        let previous_chain = log.last().map_or(0, |entry| entry.prefix_chain);
+        let prefix_chain = chain(previous_chain, stable_hash(&(term, digest)));
+        log.push(GhostEntry {
+            term,
+            digest,
+            prefix_chain,
+        });
+        let (first_chain, first_node) = *self
+            .prefix_by_position
+            .entry((index, term))
+            .or_insert((prefix_chain, node));
+        if first_chain != prefix_chain {
+            return Err(Violation::new(
+                names::LOG_MATCHING,
+                vec![first_node, node],
+                format!(
+                    "{first_node} and {node} both hold an entry of term {term} at index {index}, \
+                     but their logs differ at or before it"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn on_truncated(
+        &mut self,
+        node: NodeId,
+        leading_term: Option<u64>,
+        from_index: u64,
+    ) -> Result<(), Violation> {
+        let log = &mut self.logs[node.index()];
+        let keep = from_index.saturating_sub(1) as usize;
+        if keep >= log.len() {
+            return Ok(());
+        }
+        if let Some(leading) = leading_term {
+            return Err(leader_rewrote(node, leading, from_index));
+        }
+        log.truncate(keep);
+        Ok(())
+    }
+
+    /// The new leader's log must hold every committed entry.
+    pub fn check_leader_completeness(
+        &self,
+        node: NodeId,
+        term: u64,
+        committed: &[(u64, u64)],
+    ) -> Result<(), Violation> {
+        let log = &self.logs[node.index()];
+        for (position, &(committed_term, committed_digest)) in committed.iter().enumerate() {
+            let index = position as u64 + 1;
+            let held = log.get(position);
+            if held.map(|entry| (entry.term, entry.digest))
+                != Some((committed_term, committed_digest))
+            {
+                let what = match held {
+                    Some(entry) => format!("holds an entry of term {} there", entry.term),
+                    None => format!("its log ends at index {}", log.len()),
+                };
+                return Err(Violation::new(
+                    names::LEADER_COMPLETENESS,
+                    vec![node],
+                    format!(
+                        "{node} became leader of term {term} without committed entry {index} \
+                         (term {committed_term}): {what}"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn leader_rewrote(node: NodeId, term: u64, index: u64) -> Violation {
+    Violation::new(
+        names::LEADER_APPEND_ONLY,
+        vec![node],
+        format!("{node}, leader of term {term}, overwrote or deleted its entry at index {index}"),
+    )
+}

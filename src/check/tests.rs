@@ -1,0 +1,298 @@
+//! Each invariant is shown to fire on a history that breaks it, and to stay quiet on the
+//! nearest legal history.
+
+use super::*;
+use crate::protocol::Observation::*;
+
+const N0: NodeId = NodeId(0);
+const N1: NodeId = NodeId(1);
+const N2: NodeId = NodeId(2);
+
+fn feed(checker: &mut Checker, history: &[(NodeId, Observation)]) -> Result<(), Violation> {
+    for (step, (node, observation)) in history.iter().enumerate() {
+        checker.observe(*node, observation, step as u64)?;
+    }
+    Ok(())
+}
+
+fn fires(history: &[(NodeId, Observation)]) -> &'static str {
+    let mut checker = Checker::new(3);
+    feed(&mut checker, history)
+        .expect_err("history should violate an invariant")
+        .invariant
+}
+
+fn holds(history: &[(NodeId, Observation)]) {
+    let mut checker = Checker::new(3);
+    feed(&mut checker, history).expect("history is legal");
+}
+
+fn append(index: u64, term: u64, digest: u64) -> Observation {
+    LogAppended {
+        index,
+        term,
+        digest,
+    }
+}
+
+fn commit(index: u64, term: u64, digest: u64) -> Observation {
+    Committed {
+        index,
+        term,
+        digest,
+    }
+}
+
+#[test]
+fn election_safety_fires_on_two_leaders_in_one_term() {
+    assert_eq!(
+        fires(&[
+            (N0, BecameLeader { term: 2 }),
+            (N1, BecameLeader { term: 2 })
+        ]),
+        names::ELECTION_SAFETY
+    );
+    holds(&[
+        (N0, BecameLeader { term: 2 }),
+        (N1, BecameLeader { term: 3 }),
+    ]);
+}
+
+#[test]
+fn vote_once_fires_on_a_second_vote_in_a_term_even_after_a_crash() {
+    let mut checker = Checker::new(3);
+    feed(
+        &mut checker,
+        &[(
+            N0,
+            Voted {
+                term: 4,
+                candidate: N1,
+            },
+        )],
+    )
+    .unwrap();
+    checker.on_crash(N0);
+    let violation = checker
+        .observe(
+            N0,
+            &Voted {
+                term: 4,
+                candidate: N2,
+            },
+            9,
+        )
+        .unwrap_err();
+    assert_eq!(violation.invariant, names::VOTE_ONCE_PER_TERM);
+    holds(&[
+        (
+            N0,
+            Voted {
+                term: 4,
+                candidate: N1,
+            },
+        ),
+        (
+            N0,
+            Voted {
+                term: 4,
+                candidate: N1,
+            },
+        ),
+        (
+            N0,
+            Voted {
+                term: 5,
+                candidate: N2,
+            },
+        ),
+    ]);
+}
+
+#[test]
+fn committed_prefix_agreement_fires_on_different_entries_at_one_index() {
+    assert_eq!(
+        fires(&[(N0, commit(1, 1, 10)), (N1, commit(1, 1, 11))]),
+        names::COMMITTED_PREFIX_AGREEMENT
+    );
+    holds(&[
+        (N0, commit(1, 1, 10)),
+        (N1, commit(1, 1, 10)),
+        (N1, commit(2, 1, 12)),
+    ]);
+}
+
+#[test]
+fn committed_prefix_agreement_fires_on_gaps_and_repeats() {
+    assert_eq!(
+        fires(&[(N0, commit(2, 1, 10))]),
+        names::COMMITTED_PREFIX_AGREEMENT
+    );
+    assert_eq!(
+        fires(&[(N0, commit(1, 1, 10)), (N0, commit(1, 1, 10))]),
+        names::COMMITTED_PREFIX_AGREEMENT
+    );
+}
+
+#[test]
+fn a_restarted_node_recommits_from_the_start() {
+    let mut checker = Checker::new(3);
+    feed(
+        &mut checker,
+        &[(N0, commit(1, 1, 10)), (N0, commit(2, 1, 11))],
+    )
+    .unwrap();
+    checker.on_crash(N0);
+    feed(&mut checker, &[(N0, commit(1, 1, 10))]).unwrap();
+    let violation = checker.observe(N0, &commit(2, 2, 99), 5).unwrap_err();
+    assert_eq!(violation.invariant, names::COMMITTED_PREFIX_AGREEMENT);
+}
+
+#[test]
+fn log_matching_fires_when_same_index_and_term_have_different_prefixes() {
+    assert_eq!(
+        fires(&[
+            (N0, append(1, 1, 10)),
+            (N0, append(2, 1, 20)),
+            (N1, append(1, 1, 11)),
+            (N1, append(2, 1, 20)),
+        ]),
+        names::LOG_MATCHING
+    );
+    holds(&[
+        (N0, append(1, 1, 10)),
+        (N0, append(2, 1, 20)),
+        (N1, append(1, 1, 10)),
+        (N1, append(2, 1, 20)),
+    ]);
+}
+
+#[test]
+fn log_matching_fires_on_a_hole() {
+    assert_eq!(fires(&[(N0, append(2, 1, 10))]), names::LOG_MATCHING);
+}
+
+#[test]
+fn leader_append_only_fires_on_truncate_or_overwrite_by_a_leader() {
+    let base = [
+        (N0, BecameLeader { term: 1 }),
+        (N0, append(1, 1, 10)),
+        (N0, append(2, 1, 20)),
+    ];
+    let mut truncating = base.to_vec();
+    truncating.push((N0, LogTruncated { from_index: 2 }));
+    assert_eq!(fires(&truncating), names::LEADER_APPEND_ONLY);
+    let mut overwriting = base.to_vec();
+    overwriting.push((N0, append(2, 1, 21)));
+    assert_eq!(fires(&overwriting), names::LEADER_APPEND_ONLY);
+    // A follower may truncate a conflicting suffix, and a leader that stepped down may too.
+    let mut stepped_down = base.to_vec();
+    stepped_down.push((N0, SteppedDown { term: 1 }));
+    stepped_down.push((N0, LogTruncated { from_index: 2 }));
+    holds(&stepped_down);
+}
+
+#[test]
+fn leader_completeness_fires_when_a_leader_lacks_a_committed_entry() {
+    assert_eq!(
+        fires(&[
+            (N0, append(1, 1, 10)),
+            (N0, commit(1, 1, 10)),
+            (N1, append(1, 2, 30)),
+            (N1, BecameLeader { term: 3 }),
+        ]),
+        names::LEADER_COMPLETENESS
+    );
+    assert_eq!(
+        fires(&[
+            (N0, append(1, 1, 10)),
+            (N0, commit(1, 1, 10)),
+            (N1, BecameLeader { term: 3 })
+        ]),
+        names::LEADER_COMPLETENESS
+    );
+    holds(&[
+        (N0, append(1, 1, 10)),
+        (N0, commit(1, 1, 10)),
+        (N1, append(1, 1, 10)),
+        (N1, BecameLeader { term: 3 }),
+    ]);
+}
+
+#[test]
+fn state_machine_safety_fires_on_diverging_state() {
+    assert_eq!(
+        fires(&[
+            (
+                N0,
+                Applied {
+                    index: 1,
+                    state_digest: 5
+                }
+            ),
+            (
+                N1,
+                Applied {
+                    index: 1,
+                    state_digest: 6
+                }
+            ),
+        ]),
+        names::STATE_MACHINE_SAFETY
+    );
+    assert_eq!(
+        fires(&[(
+            N0,
+            Applied {
+                index: 2,
+                state_digest: 5
+            }
+        )]),
+        names::STATE_MACHINE_SAFETY
+    );
+    holds(&[
+        (
+            N0,
+            Applied {
+                index: 1,
+                state_digest: 5,
+            },
+        ),
+        (
+            N1,
+            Applied {
+                index: 1,
+                state_digest: 5,
+            },
+        ),
+    ]);
+}
+
+#[test]
+fn established_leader_needs_a_live_quorum() {
+    let mut checker = Checker::new(3);
+    feed(
+        &mut checker,
+        &[
+            (N0, BecameLeader { term: 1 }),
+            (
+                N1,
+                Following {
+                    term: 1,
+                    leader: N0,
+                },
+            ),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        checker.established_leader(&[true, true, true]),
+        Some((N0, 1))
+    );
+    assert_eq!(checker.established_leader(&[true, false, true]), None);
+    assert_eq!(checker.established_leader(&[false, true, true]), None);
+    assert_eq!(checker.current_leader(&[true, true, true]), Some(N0));
+    checker.on_crash(N0);
+    assert_eq!(checker.current_leader(&[true, true, true]), None);
+    assert_eq!(checker.leaders()[&1].node, N0);
+}

@@ -1,0 +1,29 @@
+//! quorumsim: a deterministic simulator for distributed consensus.
+//!
+//! One single-threaded discrete-event scheduler with a virtual clock hosts many nodes over a
+//! simulated network that drops, delays, duplicates, reorders and partitions messages, crashes
+//! and restarts nodes, and checks safety invariants after every step. Same scenario and seed,
+//! same trace hash.
+//!
+//! The module list is a map of the code, top to bottom:
+//! - [`sim`]: the engine — virtual time, seeded random streams, event queue, faults, workload,
+//!   the run loop, trace hashing, outcomes. Knows no protocol.
+//! - [`net`]: links (latency, loss, duplication) and connectivity (partitions, one-way cuts).
+//! - [`protocol`]: the sans-IO node contract ([`protocol::Protocol`], [`protocol::Ctx`]) and the
+//!   observations nodes report.
+//! - [`raft`]: Raft per Figure 2 of the paper, with PreVote and CheckQuorum.
+//! - [`check`]: the generic safety invariants over observations, with their ghost state.
+//! - [`scenario`]: JSON scenario files, validated into typed scenarios with clear errors.
+//! - [`run`]: running a scenario for a protocol, and the summaries of a run.
+//! - [`cli`], [`app`], [`exit_code`]: the `quorumsim` command line.
+
+pub mod app;
+pub mod check;
+pub mod cli;
+pub mod exit_code;
+pub mod net;
+pub mod protocol;
+pub mod raft;
+pub mod run;
+pub mod scenario;
+pub mod sim;

@@ -1,0 +1,136 @@
+//! The handler context: what a node may read (id, time, cluster size, durable state, its RNG)
+//! and the outbox it writes effects to. The simulator drains the outbox after each handler.
+
+use std::ops::RangeInclusive;
+
+use super::{NodeId, Observation, Protocol};
+use crate::sim::prng::Prng;
+
+/// A timer change requested by a handler; the delay is already drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimerOp<T> {
+    Set { timer: T, delay_us: u64 },
+    Cancel { timer: T },
+}
+
+/// Effects of one handler call, in the order the handler produced them.
+pub struct Outbox<P: Protocol> {
+    pub sends: Vec<(NodeId, P::Msg)>,
+    pub timers: Vec<TimerOp<P::Timer>>,
+    pub observations: Vec<Observation>,
+}
+
+impl<P: Protocol> Default for Outbox<P> {
+    fn default() -> Self {
+        Outbox {
+            sends: Vec::new(),
+            timers: Vec::new(),
+            observations: Vec::new(),
+        }
+    }
+}
+
+impl<P: Protocol> Outbox<P> {
+    pub fn is_empty(&self) -> bool {
+        self.sends.is_empty() && self.timers.is_empty() && self.observations.is_empty()
+    }
+}
+
+/// Everything a handler may touch besides `self`.
+pub struct Ctx<'a, P: Protocol> {
+    /// Durable state: survives crashes; written through before the handler's sends leave.
+    pub durable: &'a mut P::Durable,
+    id: NodeId,
+    node_count: u16,
+    now_us: u64,
+    is_restart: bool,
+    rng: &'a mut Prng,
+    out: &'a mut Outbox<P>,
+}
+
+impl<'a, P: Protocol> Ctx<'a, P> {
+    /// Builds a context. The simulator does this for every step; tests of a protocol can too.
+    pub fn new(
+        id: NodeId,
+        node_count: u16,
+        now_us: u64,
+        is_restart: bool,
+        durable: &'a mut P::Durable,
+        rng: &'a mut Prng,
+        out: &'a mut Outbox<P>,
+    ) -> Self {
+        Ctx {
+            durable,
+            id,
+            node_count,
+            now_us,
+            is_restart,
+            rng,
+            out,
+        }
+    }
+
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    pub fn node_count(&self) -> u16 {
+        self.node_count
+    }
+
+    /// Smallest number of nodes that is a majority of the cluster.
+    pub fn quorum(&self) -> usize {
+        usize::from(self.node_count) / 2 + 1
+    }
+
+    /// Every other node of the cluster, in id order.
+    pub fn peers(&self) -> impl Iterator<Item = NodeId> + 'static {
+        let me = self.id;
+        (0..self.node_count).map(NodeId).filter(move |&n| n != me)
+    }
+
+    /// Virtual time in microseconds.
+    pub fn now_us(&self) -> u64 {
+        self.now_us
+    }
+
+    /// True when this `on_start` follows a crash rather than the first boot.
+    pub fn is_restart(&self) -> bool {
+        self.is_restart
+    }
+
+    /// This node's own seeded random stream, for protocols that need a random choice.
+    pub fn rng(&mut self) -> &mut Prng {
+        self.rng
+    }
+
+    pub fn send(&mut self, to: NodeId, msg: P::Msg) {
+        debug_assert!(to.0 < self.node_count, "send to unknown node {to}");
+        self.out.sends.push((to, msg));
+    }
+
+    /// Sends `msg` to every peer (not to this node).
+    pub fn broadcast(&mut self, msg: P::Msg) {
+        for peer in self.peers() {
+            self.out.sends.push((peer, msg.clone()));
+        }
+    }
+
+    /// Arms `timer` to fire after a delay the simulator draws uniformly from `delay_us`
+    /// (inclusive), replacing it if it is already pending. Protocols ask for a range rather
+    /// than drawing themselves, so all randomness stays on the simulator's seeded streams.
+    pub fn set_timer(&mut self, timer: P::Timer, delay_us: RangeInclusive<u64>) {
+        let delay_us = self.rng.range_inclusive(*delay_us.start(), *delay_us.end());
+        self.out.timers.push(TimerOp::Set { timer, delay_us });
+    }
+
+    /// Disarms `timer` if it is pending.
+    pub fn cancel_timer(&mut self, timer: P::Timer) {
+        self.out.timers.push(TimerOp::Cancel { timer });
+    }
+
+    /// Reports a fact for the invariant checkers and the trace.
+    pub fn observe(&mut self, observation: Observation) {
+        self.out.observations.push(observation);
+    }
+}

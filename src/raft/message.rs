@@ -1,0 +1,59 @@
+//! Raft's messages (Figure 2 of the paper, plus the pre-vote pair of dissertation §9.6).
+
+use crate::protocol::Command;
+
+/// What a log entry carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Payload {
+    /// The entry a new leader appends at the start of its term (Raft §5.4.2, §8): committing
+    /// it commits everything before it.
+    Noop,
+    /// A client's key-value write.
+    Put(Command),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Entry {
+    pub term: u64,
+    pub payload: Payload,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RaftMsg {
+    /// "Would you vote for me in `term`?" — sent without incrementing the sender's term.
+    PreVote {
+        term: u64,
+        last_log_index: u64,
+        last_log_term: u64,
+    },
+    /// `term` is the term asked about when granted, the responder's own term when refused.
+    PreVoteReply {
+        term: u64,
+        granted: bool,
+    },
+    RequestVote {
+        term: u64,
+        last_log_index: u64,
+        last_log_term: u64,
+    },
+    VoteReply {
+        term: u64,
+        granted: bool,
+    },
+    AppendEntries {
+        term: u64,
+        prev_log_index: u64,
+        prev_log_term: u64,
+        entries: Vec<Entry>,
+        leader_commit: u64,
+    },
+    /// On success `match_index` is the last index known to match the leader. On failure
+    /// `conflict_index` is where the leader should retry from (a hint that skips a whole
+    /// conflicting term at once, Raft §5.3's optimisation).
+    AppendReply {
+        term: u64,
+        success: bool,
+        match_index: u64,
+        conflict_index: u64,
+    },
+}

@@ -1,0 +1,231 @@
+//! The raw JSON shape of a scenario file, exactly as written. No logic beyond parsing: every
+//! struct rejects unknown fields, and `version` says which shape this is. Validation into a
+//! typed [`super::Scenario`] happens in `validate.rs`.
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+
+/// The scenario file format this build reads and writes.
+pub const VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub version: u32,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    pub protocol: ProtocolName,
+    pub nodes: u64,
+    pub seed: u64,
+    pub duration_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_steps: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_in_flight: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raft: Option<RaftFile>,
+    #[serde(default)]
+    pub network: NetworkFile,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<WorkloadFile>,
+    #[serde(default)]
+    pub faults: Vec<FaultFile>,
+    #[serde(default)]
+    pub expect: ExpectFile,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProtocolName {
+    Raft,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RaftFile {
+    pub election_timeout_ms_min: Option<u64>,
+    pub election_timeout_ms_max: Option<u64>,
+    pub heartbeat_interval_ms: Option<u64>,
+    pub pre_vote: Option<bool>,
+    pub check_quorum: Option<bool>,
+    pub max_entries_per_append: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkFile {
+    pub latency_ms_min: Option<u64>,
+    pub latency_ms_max: Option<u64>,
+    pub drop_probability: Option<f64>,
+    pub duplicate_probability: Option<f64>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadFile {
+    #[serde(default)]
+    pub start_ms: u64,
+    pub stop_ms: Option<u64>,
+    pub interval_ms_min: u64,
+    pub interval_ms_max: u64,
+    #[serde(default = "default_keys")]
+    pub keys: u64,
+    #[serde(default)]
+    pub target: TargetFile,
+}
+
+fn default_keys() -> u64 {
+    16
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetFile {
+    #[default]
+    Leader,
+    Random,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectFile {
+    pub leader_within_ms: Option<u64>,
+    pub commits_min: Option<u64>,
+}
+
+/// One scheduled fault. `action` names the kind; which other fields it takes depends on the
+/// kind (checked in validation, so a misplaced field is reported by its exact path).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultFile {
+    pub at_ms: u64,
+    pub action: FaultKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<SelectorFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<Vec<SelectorFile>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Vec<SelectorFile>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Vec<SelectorFile>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms_min: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms_max: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drop_probability: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_probability: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultKind {
+    Crash,
+    Restart,
+    Isolate,
+    Partition,
+    Cut,
+    Heal,
+    SetNetwork,
+}
+
+impl FaultKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Crash => "crash",
+            FaultKind::Restart => "restart",
+            FaultKind::Isolate => "isolate",
+            FaultKind::Partition => "partition",
+            FaultKind::Cut => "cut",
+            FaultKind::Heal => "heal",
+            FaultKind::SetNetwork => "set-network",
+        }
+    }
+}
+
+impl FaultFile {
+    /// The optional fields this fault sets, by name.
+    pub fn fields_set(&self) -> Vec<&'static str> {
+        let mut set = Vec::new();
+        let mut note = |present: bool, name: &'static str| {
+            if present {
+                set.push(name);
+            }
+        };
+        note(self.node.is_some(), "node");
+        note(self.groups.is_some(), "groups");
+        note(self.from.is_some(), "from");
+        note(self.to.is_some(), "to");
+        note(self.latency_ms_min.is_some(), "latency_ms_min");
+        note(self.latency_ms_max.is_some(), "latency_ms_max");
+        note(self.drop_probability.is_some(), "drop_probability");
+        note(
+            self.duplicate_probability.is_some(),
+            "duplicate_probability",
+        );
+        set
+    }
+}
+
+/// A node named by id (a number) or by role (`"leader"`, `"follower"`, `"random"`,
+/// `"crashed"`, and in partitions `"rest"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelectorFile {
+    Id(u64),
+    Leader,
+    Follower,
+    Random,
+    Crashed,
+    Rest,
+}
+
+const SELECTOR_NAMES: &[&str] = &["leader", "follower", "random", "crashed", "rest"];
+
+impl<'de> Deserialize<'de> for SelectorFile {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SelectorVisitor;
+        impl Visitor<'_> for SelectorVisitor {
+            type Value = SelectorFile;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a node id (0, 1, …) or one of \"leader\", \"follower\", \"random\", \"crashed\", \"rest\"")
+            }
+
+            fn visit_u64<E: de::Error>(self, id: u64) -> Result<SelectorFile, E> {
+                Ok(SelectorFile::Id(id))
+            }
+
+            fn visit_i64<E: de::Error>(self, id: i64) -> Result<SelectorFile, E> {
+                Err(E::invalid_value(de::Unexpected::Signed(id), &self))
+            }
+
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<SelectorFile, E> {
+                match name {
+                    "leader" => Ok(SelectorFile::Leader),
+                    "follower" => Ok(SelectorFile::Follower),
+                    "random" => Ok(SelectorFile::Random),
+                    "crashed" => Ok(SelectorFile::Crashed),
+                    "rest" => Ok(SelectorFile::Rest),
+                    other => Err(E::unknown_variant(other, SELECTOR_NAMES)),
+                }
+            }
+        }
+        deserializer.deserialize_any(SelectorVisitor)
+    }
+}
+
+impl Serialize for SelectorFile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SelectorFile::Id(id) => serializer.serialize_u64(*id),
+            SelectorFile::Leader => serializer.serialize_str("leader"),
+            SelectorFile::Follower => serializer.serialize_str("follower"),
+            SelectorFile::Random => serializer.serialize_str("random"),
+            SelectorFile::Crashed => serializer.serialize_str("crashed"),
+            SelectorFile::Rest => serializer.serialize_str("rest"),
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Scenario files: JSON on disk ([`file::ScenarioFile`]) validated into a typed [`Scenario`].
+//!
+//! Errors are one line, naming the file, the field (as a path such as `faults[2].node`) and the
+//! reason, so a user can fix the file without reading code.
+
+pub mod file;
+mod validate;
+
+use std::fmt;
+use std::path::Path;
+
+use crate::raft::RaftConfig;
+use crate::sim::SimConfig;
+pub use file::ScenarioFile;
+
+/// A validated scenario, ready to run.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub protocol: ProtocolConfig,
+    /// Engine settings; `sim.seed` is the scenario's own seed.
+    pub sim: SimConfig,
+}
+
+/// Which protocol a scenario runs, with its configuration.
+#[derive(Clone, Debug)]
+pub enum ProtocolConfig {
+    Raft(RaftConfig),
+}
+
+impl ProtocolConfig {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ProtocolConfig::Raft(_) => "raft",
+        }
+    }
+}
+
+/// Why a scenario cannot be used. `Display` is one line: `file: field: reason`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub file: String,
+    /// Dotted path to the offending field; empty when the problem is not one field's.
+    pub field: String,
+    pub reason: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}: {}", self.file, self.reason)
+        } else {
+            write!(f, "{}: field `{}`: {}", self.file, self.field, self.reason)
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Reads, parses and validates the scenario at `path`.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let file_name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|error| ScenarioError {
+        file: file_name.clone(),
+        field: String::new(),
+        reason: format!("cannot read: {error}"),
+    })?;
+    parse(&file_name, &text)
+}
+
+/// Parses and validates scenario text; `file_name` is only used in errors.
+pub fn parse(file_name: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let raw = parse_file(file_name, text)?;
+    validate::validate(&raw).map_err(|(field, reason)| ScenarioError {
+        file: file_name.to_string(),
+        field,
+        reason,
+    })
+}
+
+/// Parses scenario text into its raw shape, without validation.
+pub fn parse_file(file_name: &str, text: &str) -> Result<ScenarioFile, ScenarioError> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let raw: ScenarioFile =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            let field = if path == "." { String::new() } else { path };
+            ScenarioError {
+                file: file_name.to_string(),
+                field,
+                reason: describe_json_error(error.inner()),
+            }
+        })?;
+    // Trailing text after the object is a malformed file, not something to ignore.
+    deserializer.end().map_err(|error| ScenarioError {
+        file: file_name.to_string(),
+        field: String::new(),
+        reason: describe_json_error(&error),
+    })?;
+    Ok(raw)
+}
+
+/// serde_json's message, with "at line L column C" kept but made to read as one clause.
+fn describe_json_error(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    match error.classify() {
+        serde_json::error::Category::Eof => {
+            format!(
+                "file ends early (line {} column {})",
+                error.line(),
+                error.column()
+            )
+        }
+        _ => message,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,245 @@
+//! Scenario parsing and validation: good files load, and each kind of bad file gets an error
+//! naming the field and the reason.
+
+use super::*;
+
+const MINIMAL: &str =
+    r#"{"version": 1, "protocol": "raft", "nodes": 3, "seed": 7, "duration_ms": 1000}"#;
+
+fn error_of(text: &str) -> ScenarioError {
+    parse("bad.json", text).expect_err("scenario should be rejected")
+}
+
+/// The minimal scenario with `field` set to the raw JSON `value`.
+fn with(field: &str, value: &str) -> String {
+    format!(
+        r#"{{"version": 1, "protocol": "raft", "nodes": 3, "seed": 7, "duration_ms": 1000, "{field}": {value}}}"#
+    )
+}
+
+#[test]
+fn minimal_scenario_gets_defaults() {
+    let scenario = parse("ok.json", MINIMAL).expect("minimal scenario is valid");
+    assert_eq!(scenario.sim.node_count, 3);
+    assert_eq!(scenario.sim.seed, 7);
+    assert_eq!(scenario.sim.duration_us, 1_000_000);
+    assert!(scenario.sim.workload.is_none());
+    assert!(matches!(scenario.protocol, ProtocolConfig::Raft(_)));
+}
+
+#[test]
+fn unknown_fields_are_rejected_with_their_path() {
+    let error = error_of(&with("colour", "1"));
+    assert!(error.reason.contains("unknown field `colour`"), "{error}");
+    let error = error_of(&with("network", r#"{"latency_ms": 3}"#));
+    assert_eq!(error.field, "network.latency_ms");
+    assert!(
+        error.reason.contains("unknown field `latency_ms`"),
+        "{error}"
+    );
+    let error = error_of(&with(
+        "faults",
+        r#"[{"action": "heal", "at_ms": 1, "nod": 2}]"#,
+    ));
+    assert_eq!(error.field, "faults[0].nod");
+    assert!(error.reason.contains("unknown field `nod`"), "{error}");
+    let error = error_of(&with(
+        "faults",
+        r#"[{"action": "heal", "at_ms": 1, "node": 2}]"#,
+    ));
+    assert_eq!(error.field, "faults[0].node");
+    assert!(
+        error.reason.contains("not used by action \"heal\""),
+        "{error}"
+    );
+    let error = error_of(&with("faults", r#"[{"action": "crash", "at_ms": 1}]"#));
+    assert_eq!(error.field, "faults[0].node");
+    assert!(
+        error.reason.contains("required by action \"crash\""),
+        "{error}"
+    );
+    let error = error_of(&with("faults", r#"[{"action": "explode", "at_ms": 1}]"#));
+    assert_eq!(error.field, "faults[0].action");
+}
+
+#[test]
+fn syntax_errors_give_line_and_column() {
+    let error = error_of("{\"version\": 1,\n \"nodes\": }");
+    assert!(error.reason.contains("line 2"), "{error}");
+    let error = error_of("{\"version\": 1");
+    assert!(error.reason.contains("ends early"), "{error}");
+    let error = error_of(&format!("{MINIMAL} trailing"));
+    assert!(error.reason.contains("trailing"), "{error}");
+}
+
+#[test]
+fn wrong_types_name_the_field() {
+    let error = error_of(
+        r#"{"version": 1, "protocol": "raft", "nodes": "five", "seed": 7, "duration_ms": 1000}"#,
+    );
+    assert_eq!(error.field, "nodes");
+    let error = error_of(
+        r#"{"version": 1, "protocol": "paxos", "nodes": 3, "seed": 7, "duration_ms": 1000}"#,
+    );
+    assert_eq!(error.field, "protocol");
+    assert!(error.reason.contains("unknown variant `paxos`"), "{error}");
+    let error = error_of(r#"{"version": 1, "protocol": "raft", "nodes": 3, "duration_ms": 1000}"#);
+    assert!(error.reason.contains("missing field `seed`"), "{error}");
+}
+
+#[test]
+fn out_of_range_values_are_rejected() {
+    let cases = [
+        (with("max_steps", "0"), "max_steps"),
+        (
+            with("network", r#"{"drop_probability": 1.5}"#),
+            "network.drop_probability",
+        ),
+        (
+            with("network", r#"{"latency_ms_min": 9, "latency_ms_max": 3}"#),
+            "network.latency_ms_max",
+        ),
+        (
+            with(
+                "raft",
+                r#"{"election_timeout_ms_min": 100, "election_timeout_ms_max": 50}"#,
+            ),
+            "raft.election_timeout_ms_max",
+        ),
+        (
+            with("raft", r#"{"heartbeat_interval_ms": 500}"#),
+            "raft.heartbeat_interval_ms",
+        ),
+        (
+            with("raft", r#"{"max_entries_per_append": 0}"#),
+            "raft.max_entries_per_append",
+        ),
+        (
+            with(
+                "workload",
+                r#"{"interval_ms_min": 0, "interval_ms_max": 5}"#,
+            ),
+            "workload.interval_ms_min",
+        ),
+        (
+            with(
+                "workload",
+                r#"{"interval_ms_min": 9, "interval_ms_max": 5}"#,
+            ),
+            "workload.interval_ms_max",
+        ),
+        (
+            with(
+                "workload",
+                r#"{"start_ms": 900, "stop_ms": 100, "interval_ms_min": 1, "interval_ms_max": 5}"#,
+            ),
+            "workload.stop_ms",
+        ),
+        (
+            with(
+                "faults",
+                r#"[{"action": "crash", "at_ms": 5000, "node": 1}]"#,
+            ),
+            "faults[0].at_ms",
+        ),
+        (
+            with("faults", r#"[{"action": "crash", "at_ms": 5, "node": 3}]"#),
+            "faults[0].node",
+        ),
+        (
+            with(
+                "faults",
+                r#"[{"action": "crash", "at_ms": 5, "node": "rest"}]"#,
+            ),
+            "faults[0].node",
+        ),
+        (
+            with(
+                "faults",
+                r#"[{"action": "partition", "at_ms": 5, "groups": [[0, 1]]}]"#,
+            ),
+            "faults[0].groups",
+        ),
+        (
+            with(
+                "faults",
+                r#"[{"action": "partition", "at_ms": 5, "groups": [[0, 1], [1, 2]]}]"#,
+            ),
+            "faults[0].groups[1][0]",
+        ),
+        (
+            with(
+                "faults",
+                r#"[{"action": "partition", "at_ms": 5, "groups": [[0], []]}]"#,
+            ),
+            "faults[0].groups[1]",
+        ),
+        (
+            with(
+                "faults",
+                r#"[{"action": "cut", "at_ms": 5, "from": [], "to": [1]}]"#,
+            ),
+            "faults[0].from",
+        ),
+        (
+            with("faults", r#"[{"action": "set-network", "at_ms": 5}]"#),
+            "faults[0]",
+        ),
+        (
+            with("expect", r#"{"leader_within_ms": 5000}"#),
+            "expect.leader_within_ms",
+        ),
+        (
+            r#"{"version": 2, "protocol": "raft", "nodes": 3, "seed": 7, "duration_ms": 1000}"#
+                .to_string(),
+            "version",
+        ),
+        (
+            r#"{"version": 1, "protocol": "raft", "nodes": 0, "seed": 7, "duration_ms": 1000}"#
+                .to_string(),
+            "nodes",
+        ),
+        (
+            r#"{"version": 1, "protocol": "raft", "nodes": 3, "seed": 7, "duration_ms": 0}"#
+                .to_string(),
+            "duration_ms",
+        ),
+    ];
+    for (text, field) in cases {
+        let error = error_of(&text);
+        assert_eq!(error.field, field, "for {text}: {error}");
+        assert!(!error.reason.is_empty());
+        assert!(!error.to_string().contains('\n'), "one line: {error}");
+    }
+}
+
+#[test]
+fn selectors_parse_by_id_and_by_role() {
+    let text = with(
+        "faults",
+        r#"[{"action": "partition", "at_ms": 5, "groups": [["leader", 2], ["rest"]]},
+            {"action": "cut", "at_ms": 6, "from": ["follower"], "to": [0, "random"]},
+            {"action": "restart", "at_ms": 7, "node": "crashed"}]"#,
+    );
+    let scenario = parse("ok.json", &text).expect("valid selectors");
+    assert_eq!(scenario.sim.faults.len(), 3);
+    let error = error_of(&with(
+        "faults",
+        r#"[{"action": "crash", "at_ms": 5, "node": "boss"}]"#,
+    ));
+    assert_eq!(error.field, "faults[0].node");
+    assert!(error.reason.contains("unknown variant `boss`"), "{error}");
+    let error = error_of(&with(
+        "faults",
+        r#"[{"action": "crash", "at_ms": 5, "node": -1}]"#,
+    ));
+    assert_eq!(error.field, "faults[0].node");
+}
+
+#[test]
+fn unreadable_files_say_so() {
+    let error = load(std::path::Path::new("/nonexistent/scenario.json")).unwrap_err();
+    assert!(error
+        .to_string()
+        .starts_with("/nonexistent/scenario.json: cannot read"));
+}

@@ -1,0 +1,430 @@
+//! Checks a raw scenario and builds the typed one. Each rule returns the field path and a
+//! reason; nothing here panics on any input.
+
+use super::file::{
+    ExpectFile, FaultFile, FaultKind, NetworkFile, ProtocolName, RaftFile, ScenarioFile,
+    SelectorFile, TargetFile, WorkloadFile, VERSION,
+};
+use super::{ProtocolConfig, Scenario};
+use crate::net::LinkModel;
+use crate::protocol::NodeId;
+use crate::raft::RaftConfig;
+use crate::sim::prng::Ratio;
+use crate::sim::time::ms;
+use crate::sim::{
+    ClientTarget, Expectations, Fault, FaultAction, LinkChange, Selector, SimConfig, Workload,
+};
+
+type Invalid = (String, String);
+type Checked<T> = Result<T, Invalid>;
+
+/// Largest cluster a scenario may ask for.
+pub const NODES_MAX: u64 = 64;
+/// Longest run a scenario may ask for: one virtual day.
+pub const DURATION_MS_MAX: u64 = 86_400_000;
+pub const MAX_STEPS_DEFAULT: u64 = 20_000_000;
+pub const MAX_IN_FLIGHT_DEFAULT: u64 = 1_000_000;
+
+fn invalid<T>(field: &str, reason: impl Into<String>) -> Checked<T> {
+    Err((field.to_string(), reason.into()))
+}
+
+pub fn validate(raw: &ScenarioFile) -> Checked<Scenario> {
+    if raw.version != VERSION {
+        return invalid(
+            "version",
+            format!(
+                "unsupported version {}; this build reads version {VERSION}",
+                raw.version
+            ),
+        );
+    }
+    if raw.nodes == 0 || raw.nodes > NODES_MAX {
+        return invalid(
+            "nodes",
+            format!("must be between 1 and {NODES_MAX}, got {}", raw.nodes),
+        );
+    }
+    let node_count = raw.nodes as u16;
+    if raw.duration_ms == 0 || raw.duration_ms > DURATION_MS_MAX {
+        return invalid(
+            "duration_ms",
+            format!(
+                "must be between 1 and {DURATION_MS_MAX}, got {}",
+                raw.duration_ms
+            ),
+        );
+    }
+    let max_steps = positive("max_steps", raw.max_steps, MAX_STEPS_DEFAULT)?;
+    let max_in_flight = positive("max_in_flight", raw.max_in_flight, MAX_IN_FLIGHT_DEFAULT)?;
+    let protocol = match raw.protocol {
+        ProtocolName::Raft => ProtocolConfig::Raft(raft_config(raw.raft.as_ref())?),
+    };
+    let links = link_model(&raw.network)?;
+    let workload = match &raw.workload {
+        Some(workload) => Some(workload_config(workload, raw.duration_ms)?),
+        None => None,
+    };
+    let faults = raw
+        .faults
+        .iter()
+        .enumerate()
+        .map(|(index, fault)| fault_config(index, fault, node_count, raw.duration_ms))
+        .collect::<Checked<Vec<Fault>>>()?;
+    let last_fault_ms = raw
+        .faults
+        .iter()
+        .map(|fault| fault.at_ms)
+        .max()
+        .unwrap_or(0);
+    let expect = expectations(&raw.expect, last_fault_ms, raw.duration_ms)?;
+    Ok(Scenario {
+        name: raw.name.clone(),
+        description: raw.description.clone(),
+        protocol,
+        sim: SimConfig {
+            node_count,
+            seed: raw.seed,
+            duration_us: ms(raw.duration_ms),
+            max_steps,
+            max_in_flight,
+            links,
+            workload,
+            faults,
+            expect,
+        },
+    })
+}
+
+fn positive(field: &str, value: Option<u64>, default: u64) -> Checked<u64> {
+    match value {
+        Some(0) => invalid(field, "must be positive"),
+        Some(value) => Ok(value),
+        None => Ok(default),
+    }
+}
+
+fn raft_config(raw: Option<&RaftFile>) -> Checked<RaftConfig> {
+    let defaults = RaftConfig::default();
+    let Some(raw) = raw else {
+        return Ok(defaults);
+    };
+    let timeout_ms_min = raw
+        .election_timeout_ms_min
+        .unwrap_or(defaults.election_timeout_us_min / 1_000);
+    let timeout_ms_max = raw
+        .election_timeout_ms_max
+        .unwrap_or(defaults.election_timeout_us_max / 1_000);
+    let heartbeat_ms = raw
+        .heartbeat_interval_ms
+        .unwrap_or(defaults.heartbeat_interval_us / 1_000);
+    if timeout_ms_min == 0 {
+        return invalid("raft.election_timeout_ms_min", "must be positive");
+    }
+    if timeout_ms_max < timeout_ms_min {
+        return invalid(
+            "raft.election_timeout_ms_max",
+            format!("{timeout_ms_max} is below election_timeout_ms_min {timeout_ms_min}"),
+        );
+    }
+    if heartbeat_ms == 0 || heartbeat_ms >= timeout_ms_min {
+        return invalid(
+            "raft.heartbeat_interval_ms",
+            format!(
+                "must be positive and below election_timeout_ms_min ({timeout_ms_min}), got {heartbeat_ms}"
+            ),
+        );
+    }
+    let max_entries = raw
+        .max_entries_per_append
+        .unwrap_or(defaults.max_entries_per_append);
+    if max_entries == 0 {
+        return invalid("raft.max_entries_per_append", "must be positive");
+    }
+    Ok(RaftConfig {
+        election_timeout_us_min: ms(timeout_ms_min),
+        election_timeout_us_max: ms(timeout_ms_max),
+        heartbeat_interval_us: ms(heartbeat_ms),
+        pre_vote: raw.pre_vote.unwrap_or(defaults.pre_vote),
+        check_quorum: raw.check_quorum.unwrap_or(defaults.check_quorum),
+        max_entries_per_append: max_entries,
+    })
+}
+
+fn probability(field: &str, value: Option<f64>) -> Checked<Option<Ratio>> {
+    match value {
+        None => Ok(None),
+        Some(p) => match Ratio::from_probability(p) {
+            Some(ratio) => Ok(Some(ratio)),
+            None => invalid(
+                field,
+                format!("must be a probability between 0 and 1, got {p}"),
+            ),
+        },
+    }
+}
+
+fn link_model(raw: &NetworkFile) -> Checked<LinkModel> {
+    let defaults = LinkModel::default();
+    let latency_ms_min = raw
+        .latency_ms_min
+        .unwrap_or(defaults.latency_us_min / 1_000);
+    let latency_ms_max = raw
+        .latency_ms_max
+        .unwrap_or((defaults.latency_us_max / 1_000).max(latency_ms_min));
+    if latency_ms_max < latency_ms_min {
+        return invalid(
+            "network.latency_ms_max",
+            format!("{latency_ms_max} is below latency_ms_min {latency_ms_min}"),
+        );
+    }
+    Ok(LinkModel {
+        latency_us_min: ms(latency_ms_min),
+        latency_us_max: ms(latency_ms_max),
+        drop: probability("network.drop_probability", raw.drop_probability)?.unwrap_or_default(),
+        duplicate: probability("network.duplicate_probability", raw.duplicate_probability)?
+            .unwrap_or_default(),
+    })
+}
+
+fn workload_config(raw: &WorkloadFile, duration_ms: u64) -> Checked<Workload> {
+    if raw.interval_ms_min == 0 {
+        return invalid("workload.interval_ms_min", "must be positive");
+    }
+    if raw.interval_ms_max < raw.interval_ms_min {
+        return invalid(
+            "workload.interval_ms_max",
+            format!(
+                "{} is below interval_ms_min {}",
+                raw.interval_ms_max, raw.interval_ms_min
+            ),
+        );
+    }
+    let stop_ms = raw.stop_ms.unwrap_or(duration_ms);
+    if stop_ms < raw.start_ms {
+        return invalid(
+            "workload.stop_ms",
+            format!("{stop_ms} is before start_ms {}", raw.start_ms),
+        );
+    }
+    if raw.keys == 0 || raw.keys > u64::from(u32::MAX) {
+        return invalid(
+            "workload.keys",
+            format!("must be between 1 and {}", u32::MAX),
+        );
+    }
+    Ok(Workload {
+        start_us: ms(raw.start_ms),
+        stop_us: ms(stop_ms),
+        interval_us_min: ms(raw.interval_ms_min),
+        interval_us_max: ms(raw.interval_ms_max),
+        key_count: raw.keys as u32,
+        target: match raw.target {
+            TargetFile::Leader => ClientTarget::Leader,
+            TargetFile::Random => ClientTarget::Random,
+        },
+    })
+}
+
+/// The optional fields each fault kind takes, and which of them it requires.
+fn fault_fields(kind: FaultKind) -> (&'static [&'static str], &'static [&'static str]) {
+    const NETWORK: &[&str] = &[
+        "latency_ms_min",
+        "latency_ms_max",
+        "drop_probability",
+        "duplicate_probability",
+    ];
+    match kind {
+        FaultKind::Crash | FaultKind::Restart | FaultKind::Isolate => (&["node"], &["node"]),
+        FaultKind::Partition => (&["groups"], &["groups"]),
+        FaultKind::Cut => (&["from", "to"], &["from", "to"]),
+        FaultKind::Heal => (&[], &[]),
+        FaultKind::SetNetwork => (NETWORK, &[]),
+    }
+}
+
+fn fault_config(
+    index: usize,
+    raw: &FaultFile,
+    node_count: u16,
+    duration_ms: u64,
+) -> Checked<Fault> {
+    let at = format!("faults[{index}]");
+    if raw.at_ms > duration_ms {
+        return invalid(
+            &format!("{at}.at_ms"),
+            format!("{} is after the end of the run ({duration_ms})", raw.at_ms),
+        );
+    }
+    let (allowed, required) = fault_fields(raw.action);
+    let set = raw.fields_set();
+    if let Some(extra) = set.iter().find(|field| !allowed.contains(field)) {
+        return invalid(
+            &format!("{at}.{extra}"),
+            format!("not used by action \"{}\"", raw.action.name()),
+        );
+    }
+    if let Some(missing) = required.iter().find(|field| !set.contains(field)) {
+        return invalid(
+            &format!("{at}.{missing}"),
+            format!("required by action \"{}\"", raw.action.name()),
+        );
+    }
+    let node = || -> Checked<Selector> {
+        let field = format!("{at}.node");
+        match raw.node {
+            Some(SelectorFile::Rest) => {
+                invalid(&field, "\"rest\" is only meaningful in partition groups")
+            }
+            Some(selector) => selector_config(&field, &selector, node_count),
+            None => invalid(&field, "missing"),
+        }
+    };
+    let action = match raw.action {
+        FaultKind::Crash => FaultAction::Crash(node()?),
+        FaultKind::Restart => FaultAction::Restart(node()?),
+        FaultKind::Isolate => FaultAction::Isolate(node()?),
+        FaultKind::Heal => FaultAction::Heal,
+        FaultKind::Partition => FaultAction::Partition(partition_groups(
+            &at,
+            raw.groups.as_deref().unwrap_or_default(),
+            node_count,
+        )?),
+        FaultKind::Cut => FaultAction::Cut {
+            from: selector_list(
+                &format!("{at}.from"),
+                raw.from.as_deref().unwrap_or_default(),
+                node_count,
+            )?,
+            to: selector_list(
+                &format!("{at}.to"),
+                raw.to.as_deref().unwrap_or_default(),
+                node_count,
+            )?,
+        },
+        FaultKind::SetNetwork => FaultAction::SetLinks(link_change(&at, raw)?),
+    };
+    Ok(Fault {
+        at_us: ms(raw.at_ms),
+        action,
+    })
+}
+
+fn link_change(at: &str, raw: &FaultFile) -> Checked<LinkChange> {
+    if raw.fields_set().is_empty() {
+        return invalid(at, "set-network changes nothing; give at least one setting");
+    }
+    if let (Some(min), Some(max)) = (raw.latency_ms_min, raw.latency_ms_max) {
+        if max < min {
+            return invalid(
+                &format!("{at}.latency_ms_max"),
+                format!("{max} is below latency_ms_min {min}"),
+            );
+        }
+    }
+    Ok(LinkChange {
+        drop: probability(&format!("{at}.drop_probability"), raw.drop_probability)?,
+        duplicate: probability(
+            &format!("{at}.duplicate_probability"),
+            raw.duplicate_probability,
+        )?,
+        latency_us_min: raw.latency_ms_min.map(ms),
+        latency_us_max: raw.latency_ms_max.map(ms),
+    })
+}
+
+fn selector_config(field: &str, raw: &SelectorFile, node_count: u16) -> Checked<Selector> {
+    Ok(match *raw {
+        SelectorFile::Id(id) if id < u64::from(node_count) => Selector::Node(NodeId(id as u16)),
+        SelectorFile::Id(id) => {
+            return invalid(
+                field,
+                format!(
+                    "node {id} does not exist; ids run from 0 to {}",
+                    node_count - 1
+                ),
+            )
+        }
+        SelectorFile::Leader => Selector::Leader,
+        SelectorFile::Follower => Selector::Follower,
+        SelectorFile::Random => Selector::Random,
+        SelectorFile::Crashed => Selector::Crashed,
+        SelectorFile::Rest => Selector::Rest,
+    })
+}
+
+fn selector_list(field: &str, raw: &[SelectorFile], node_count: u16) -> Checked<Vec<Selector>> {
+    if raw.is_empty() {
+        return invalid(field, "must name at least one node");
+    }
+    raw.iter()
+        .enumerate()
+        .map(|(index, selector)| {
+            let field = format!("{field}[{index}]");
+            if *selector == SelectorFile::Rest {
+                return invalid(&field, "\"rest\" is only meaningful in partition groups");
+            }
+            selector_config(&field, selector, node_count)
+        })
+        .collect()
+}
+
+fn partition_groups(
+    at: &str,
+    raw: &[Vec<SelectorFile>],
+    node_count: u16,
+) -> Checked<Vec<Vec<Selector>>> {
+    let field = format!("{at}.groups");
+    if raw.len() < 2 {
+        return invalid(&field, "a partition needs at least two groups");
+    }
+    let mut seen_ids = Vec::new();
+    let mut rest_count = 0;
+    let mut groups = Vec::new();
+    for (group_index, group) in raw.iter().enumerate() {
+        if group.is_empty() {
+            return invalid(
+                &format!("{field}[{group_index}]"),
+                "a group must not be empty",
+            );
+        }
+        let mut selectors = Vec::new();
+        for (index, selector) in group.iter().enumerate() {
+            let selector_field = format!("{field}[{group_index}][{index}]");
+            let selector = selector_config(&selector_field, selector, node_count)?;
+            match selector {
+                Selector::Node(node) if seen_ids.contains(&node) => {
+                    return invalid(&selector_field, format!("node {} appears twice", node.0));
+                }
+                Selector::Node(node) => seen_ids.push(node),
+                Selector::Rest => rest_count += 1,
+                _ => {}
+            }
+            selectors.push(selector);
+        }
+        groups.push(selectors);
+    }
+    if rest_count > 1 {
+        return invalid(&field, "\"rest\" may appear in one group only");
+    }
+    Ok(groups)
+}
+
+fn expectations(raw: &ExpectFile, last_fault_ms: u64, duration_ms: u64) -> Checked<Expectations> {
+    if let Some(within_ms) = raw.leader_within_ms {
+        let deadline_ms = last_fault_ms.saturating_add(within_ms);
+        if deadline_ms > duration_ms {
+            return invalid(
+                "expect.leader_within_ms",
+                format!(
+                    "the deadline ({within_ms} ms after the last fault at {last_fault_ms} ms) \
+                     falls after the end of the run ({duration_ms} ms)"
+                ),
+            );
+        }
+    }
+    Ok(Expectations {
+        leader_within_us: raw.leader_within_ms.map(ms),
+        commits_min: raw.commits_min,
+    })
+}

@@ -1,0 +1,20 @@
+//! The deterministic engine: virtual clock, event queue, seeded random streams, fault
+//! schedule, workload, and the run loop that checks invariants after every step. It knows
+//! nothing about any particular protocol.
+
+pub mod fault;
+pub mod hash;
+pub mod outcome;
+pub mod panic;
+pub mod prng;
+pub mod queue;
+mod simulator;
+pub mod time;
+pub mod trace;
+pub mod workload;
+
+pub use fault::{Fault, FaultAction, LinkChange, Selector};
+pub use outcome::{Expectations, Outcome, RunReport, RunStats};
+pub use simulator::{SimConfig, Simulator};
+pub use trace::TraceSink;
+pub use workload::{ClientTarget, Workload};

@@ -1,0 +1,790 @@
+//! The run loop: pop the earliest event, hand it to a node, apply the node's effects, check
+//! the invariants, repeat — until the end time, a violation, or a hard limit.
+
+use std::hash::Hash;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use super::fault::{Fault, FaultAction, LinkChange, Selector};
+use super::hash::stable_hash;
+use super::outcome::{Expectations, Outcome, RunReport, RunStats};
+use super::prng::{Prng, Stream};
+use super::queue::EventQueue;
+use super::time::format_ms;
+use super::trace::{Trace, TraceSink};
+use super::workload::{ClientTarget, Workload};
+use crate::check::{Checker, Violation};
+use crate::net::{LinkModel, Network, Route, Topology};
+use crate::protocol::{ClientReply, Command, Ctx, NodeId, Observation, Outbox, Protocol, TimerOp};
+
+/// Everything about a run except the protocol's own configuration.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    pub node_count: u16,
+    pub seed: u64,
+    /// The run ends at this virtual time.
+    pub duration_us: u64,
+    /// Hard limit on steps; reaching it is the `LimitReached` outcome, never a hang.
+    pub max_steps: u64,
+    /// Hard limit on messages in flight at once (a protocol flooding the network).
+    pub max_in_flight: u64,
+    pub links: LinkModel,
+    pub workload: Option<Workload>,
+    /// The fault schedule, in any order; it is sorted by time (stably) at the start.
+    pub faults: Vec<Fault>,
+    pub expect: Expectations,
+}
+
+enum Event<M, T> {
+    Boot {
+        node: NodeId,
+    },
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        incarnation: u32,
+        msg: M,
+    },
+    Timer {
+        node: NodeId,
+        incarnation: u32,
+        timer: T,
+        generation: u64,
+    },
+    Client,
+    Fault {
+        index: usize,
+    },
+    LivenessDeadline,
+}
+
+enum Input<M, T> {
+    Start { is_restart: bool },
+    Message { from: NodeId, msg: M },
+    Timer(T),
+    Client(Command),
+}
+
+struct NodeSlot<P: Protocol> {
+    state: Option<P>,
+    durable: P::Durable,
+    /// Bumped at every crash; messages and timers addressed to an older incarnation are lost.
+    incarnation: u32,
+    /// Order in which the node last crashed, for the `crashed` selector.
+    crash_order: u64,
+    /// Pending timers with the generation of their live event; a few per node, so a Vec.
+    timers: Vec<(P::Timer, u64)>,
+    rng: Prng,
+}
+
+/// A deterministic simulation of `node_count` nodes running protocol `P`.
+pub struct Simulator<P: Protocol> {
+    config: SimConfig,
+    protocol_config: P::Config,
+    now_us: u64,
+    step: u64,
+    queue: EventQueue<Event<P::Msg, P::Timer>>,
+    nodes: Vec<NodeSlot<P>>,
+    alive: Vec<bool>,
+    network: Network,
+    fault_rng: Prng,
+    workload_rng: Prng,
+    checker: Checker,
+    trace: Trace,
+    outbox: Outbox<P>,
+    stats: RunStats,
+    in_flight: u64,
+    timer_generation_next: u64,
+    crash_order_next: u64,
+    command_id_next: u64,
+    last_fault_us: u64,
+    faults_applied: usize,
+    leadership_changed: bool,
+    liveness_checked: bool,
+    leader_established_us: Option<u64>,
+    expectation_failures: Vec<String>,
+    outcome: Option<Outcome>,
+}
+
+impl<P: Protocol> Simulator<P> {
+    pub fn new(mut config: SimConfig, protocol_config: P::Config, sink: TraceSink) -> Self {
+        assert!(config.node_count > 0, "a cluster needs at least one node");
+        config.faults.sort_by_key(|fault| fault.at_us);
+        let seed = config.seed;
+        let nodes = (0..config.node_count)
+            .map(|index| NodeSlot {
+                state: None,
+                durable: P::Durable::default(),
+                incarnation: 0,
+                crash_order: 0,
+                timers: Vec::new(),
+                rng: Prng::new(seed, Stream::Node(index)),
+            })
+            .collect();
+        let network = Network::new(
+            Topology::full_mesh(config.node_count),
+            config.links,
+            Prng::new(seed, Stream::Network),
+        );
+        Simulator {
+            last_fault_us: config.faults.last().map_or(0, |fault| fault.at_us),
+            alive: vec![false; usize::from(config.node_count)],
+            checker: Checker::new(config.node_count),
+            nodes,
+            network,
+            fault_rng: Prng::new(seed, Stream::Faults),
+            workload_rng: Prng::new(seed, Stream::Workload),
+            config,
+            protocol_config,
+            now_us: 0,
+            step: 0,
+            queue: EventQueue::default(),
+            trace: Trace::new(sink),
+            outbox: Outbox::default(),
+            stats: RunStats::default(),
+            in_flight: 0,
+            timer_generation_next: 0,
+            crash_order_next: 0,
+            command_id_next: 1,
+            faults_applied: 0,
+            leadership_changed: false,
+            liveness_checked: false,
+            leader_established_us: None,
+            expectation_failures: Vec::new(),
+            outcome: None,
+        }
+    }
+
+    /// Runs to the end and reports. Consumes the simulator: a run happens once.
+    pub fn run(mut self) -> RunReport {
+        self.schedule_start();
+        while self.outcome.is_none() {
+            let Some((at_us, event)) = self.queue.pop() else {
+                break;
+            };
+            if at_us > self.config.duration_us {
+                self.now_us = self.config.duration_us;
+                break;
+            }
+            self.now_us = at_us;
+            self.dispatch(event);
+            self.maybe_note_established_leader();
+        }
+        self.finish()
+    }
+
+    /// The node states, for tests and inspectors: `None` for a crashed node.
+    pub fn node(&self, node: NodeId) -> Option<&P> {
+        self.nodes[node.index()].state.as_ref()
+    }
+
+    fn schedule_start(&mut self) {
+        for index in 0..self.config.node_count {
+            self.queue.push(
+                0,
+                Event::Boot {
+                    node: NodeId(index),
+                },
+            );
+        }
+        for index in 0..self.config.faults.len() {
+            self.queue
+                .push(self.config.faults[index].at_us, Event::Fault { index });
+        }
+        if let Some(workload) = self.config.workload {
+            if workload.start_us <= workload.stop_us {
+                self.queue.push(workload.start_us, Event::Client);
+            }
+        }
+        if let Some(within_us) = self.config.expect.leader_within_us {
+            let deadline_us = self.last_fault_us.saturating_add(within_us);
+            self.queue.push(deadline_us, Event::LivenessDeadline);
+        }
+    }
+
+    fn dispatch(&mut self, event: Event<P::Msg, P::Timer>) {
+        match event {
+            Event::Boot { node } => {
+                if self.begin_step() {
+                    self.record(&(1u8, node, false), || format!("{node} boot"));
+                    self.alive[node.index()] = true;
+                    self.run_handler(node, Input::Start { is_restart: false });
+                }
+            }
+            Event::Deliver {
+                from,
+                to,
+                incarnation,
+                msg,
+            } => self.on_deliver(from, to, incarnation, msg),
+            Event::Timer {
+                node,
+                incarnation,
+                timer,
+                generation,
+            } => self.on_timer_event(node, incarnation, timer, generation),
+            Event::Client => self.on_client_event(),
+            Event::Fault { index } => {
+                if self.begin_step() {
+                    self.apply_fault(index);
+                }
+            }
+            Event::LivenessDeadline => self.on_liveness_deadline(),
+        }
+    }
+
+    /// Counts a step, or ends the run if the step limit is reached.
+    fn begin_step(&mut self) -> bool {
+        if self.step >= self.config.max_steps {
+            self.outcome = Some(Outcome::LimitReached {
+                limit: format!(
+                    "max_steps = {} reached before the end time",
+                    self.config.max_steps
+                ),
+                step: self.step,
+                at_us: self.now_us,
+            });
+            return false;
+        }
+        self.step += 1;
+        true
+    }
+
+    fn on_deliver(&mut self, from: NodeId, to: NodeId, incarnation: u32, msg: P::Msg) {
+        self.in_flight -= 1;
+        let slot = &self.nodes[to.index()];
+        if !self.alive[to.index()] || slot.incarnation != incarnation {
+            self.stats.messages_dropped_down += 1;
+            self.record(&(8u8, from, to), || {
+                format!("{from} -> {to} lost: {to} crashed")
+            });
+            return;
+        }
+        // A partition that began while the message was in flight cuts it too.
+        if !self.network.topology.connected(from, to) {
+            self.stats.messages_dropped_partition += 1;
+            self.record(&(9u8, from, to), || {
+                format!("{from} -> {to} lost in flight: link cut")
+            });
+            return;
+        }
+        if !self.begin_step() {
+            return;
+        }
+        self.stats.messages_delivered += 1;
+        let msg_hash = stable_hash(&msg);
+        self.record(&(2u8, from, to, msg_hash), || {
+            format!("{to} <- {from} {msg:?}")
+        });
+        self.run_handler(to, Input::Message { from, msg });
+    }
+
+    fn on_timer_event(&mut self, node: NodeId, incarnation: u32, timer: P::Timer, generation: u64) {
+        let slot = &mut self.nodes[node.index()];
+        if slot.incarnation != incarnation || !self.alive[node.index()] {
+            return;
+        }
+        let Some(position) = slot
+            .timers
+            .iter()
+            .position(|&(pending, live)| pending == timer && live == generation)
+        else {
+            return; // cancelled or re-armed since: a stale event, not a step
+        };
+        slot.timers.swap_remove(position);
+        if !self.begin_step() {
+            return;
+        }
+        self.stats.timers_fired += 1;
+        self.record(&(3u8, node, stable_hash(&timer)), || {
+            format!("{node} timer {timer:?}")
+        });
+        self.run_handler(node, Input::Timer(timer));
+    }
+
+    fn on_client_event(&mut self) {
+        let Some(workload) = self.config.workload else {
+            return;
+        };
+        let next_us = self.now_us.saturating_add(
+            self.workload_rng
+                .range_inclusive(workload.interval_us_min, workload.interval_us_max),
+        );
+        if next_us <= workload.stop_us {
+            self.queue.push(next_us, Event::Client);
+        }
+        let target = match workload.target {
+            ClientTarget::Leader => self.checker.current_leader(&self.alive),
+            ClientTarget::Random => None,
+        };
+        let Some(node) = target.or_else(|| self.pick_live(&[], false, Stream::Workload)) else {
+            return; // every node is down: the client's request goes nowhere
+        };
+        if !self.begin_step() {
+            return;
+        }
+        let command = Command {
+            id: self.command_id_next,
+            key: self
+                .workload_rng
+                .below(u64::from(workload.key_count.max(1))) as u32,
+            value: self.command_id_next,
+        };
+        self.command_id_next += 1;
+        self.stats.client_requests += 1;
+        self.record(&(4u8, node, command), || {
+            format!("{node} <- client {command:?}")
+        });
+        if let Some(reply) = self.run_handler(node, Input::Client(command)) {
+            if reply == ClientReply::Accepted {
+                self.stats.client_accepted += 1;
+            }
+            self.record(&(5u8, node, reply), || {
+                format!("{node} -> client {reply:?}")
+            });
+        }
+    }
+
+    fn on_liveness_deadline(&mut self) {
+        self.liveness_checked = true;
+        if self.leader_established_us.is_none() {
+            let within_us = self.config.expect.leader_within_us.unwrap_or(0);
+            self.expectation_failures.push(format!(
+                "no leader acknowledged by a live quorum within {} after the last fault (at {})",
+                format_ms(within_us),
+                format_ms(self.last_fault_us)
+            ));
+        }
+    }
+
+    /// Calls one handler of `node` under `catch_unwind`, then applies its effects and checks.
+    fn run_handler(&mut self, node: NodeId, input: Input<P::Msg, P::Timer>) -> Option<ClientReply> {
+        let node_count = self.config.node_count;
+        let now_us = self.now_us;
+        let protocol_config = &self.protocol_config;
+        let slot = &mut self.nodes[node.index()];
+        let state = &mut slot.state;
+        let mut ctx = Ctx::new(
+            node,
+            node_count,
+            now_us,
+            matches!(input, Input::Start { is_restart: true }),
+            &mut slot.durable,
+            &mut slot.rng,
+            &mut self.outbox,
+        );
+        let result = catch_unwind(AssertUnwindSafe(|| match input {
+            Input::Start { .. } => {
+                *state = Some(P::on_start(protocol_config, &mut ctx));
+                None
+            }
+            Input::Message { from, msg } => {
+                let node_state = state.as_mut().expect("deliveries only reach live nodes");
+                node_state.on_message(&mut ctx, from, msg);
+                None
+            }
+            Input::Timer(timer) => {
+                let node_state = state.as_mut().expect("timers only fire on live nodes");
+                node_state.on_timer(&mut ctx, timer);
+                None
+            }
+            Input::Client(command) => {
+                let node_state = state.as_mut().expect("clients only reach live nodes");
+                Some(node_state.on_client_request(&mut ctx, command))
+            }
+        }));
+        match result {
+            Ok(reply) => {
+                self.apply_outbox(node);
+                self.check_local(node);
+                reply
+            }
+            Err(payload) => {
+                self.outbox = Outbox::default();
+                self.outcome = Some(Outcome::Panic {
+                    node,
+                    message: super::panic::describe(payload.as_ref()),
+                    step: self.step,
+                    at_us: self.now_us,
+                });
+                None
+            }
+        }
+    }
+
+    fn apply_outbox(&mut self, node: NodeId) {
+        let mut outbox = std::mem::take(&mut self.outbox);
+        for observation in outbox.observations.drain(..) {
+            self.on_observation(node, observation);
+        }
+        for op in outbox.timers.drain(..) {
+            self.apply_timer_op(node, op);
+        }
+        for (to, msg) in outbox.sends.drain(..) {
+            self.send(node, to, msg);
+        }
+        self.outbox = outbox;
+    }
+
+    fn on_observation(&mut self, node: NodeId, observation: Observation) {
+        self.record(&(6u8, node, observation), || {
+            format!("{node} observe {observation:?}")
+        });
+        if matches!(
+            observation,
+            Observation::BecameLeader { .. }
+                | Observation::SteppedDown { .. }
+                | Observation::Following { .. }
+        ) {
+            self.leadership_changed = true;
+        }
+        if let Err(violation) = self.checker.observe(node, &observation, self.now_us) {
+            self.fail(violation);
+        }
+    }
+
+    fn check_local(&mut self, node: NodeId) {
+        let slot = &self.nodes[node.index()];
+        if let Some(state) = &slot.state {
+            if let Err(local) = state.check_local(&slot.durable) {
+                self.fail(Violation {
+                    invariant: local.invariant,
+                    nodes: vec![node],
+                    detail: local.detail,
+                });
+            }
+        }
+    }
+
+    /// Records the first violation; the loop stops before the next event.
+    fn fail(&mut self, violation: Violation) {
+        if self.outcome.is_none() {
+            self.outcome = Some(Outcome::Violation {
+                violation,
+                step: self.step,
+                at_us: self.now_us,
+            });
+        }
+    }
+
+    fn apply_timer_op(&mut self, node: NodeId, op: TimerOp<P::Timer>) {
+        let slot = &mut self.nodes[node.index()];
+        match op {
+            TimerOp::Set { timer, delay_us } => {
+                let generation = self.timer_generation_next;
+                self.timer_generation_next += 1;
+                match slot
+                    .timers
+                    .iter_mut()
+                    .find(|(pending, _)| *pending == timer)
+                {
+                    Some(entry) => entry.1 = generation,
+                    None => slot.timers.push((timer, generation)),
+                }
+                let incarnation = slot.incarnation;
+                self.queue.push(
+                    self.now_us.saturating_add(delay_us),
+                    Event::Timer {
+                        node,
+                        incarnation,
+                        timer,
+                        generation,
+                    },
+                );
+            }
+            TimerOp::Cancel { timer } => slot.timers.retain(|(pending, _)| *pending != timer),
+        }
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
+        self.stats.messages_sent += 1;
+        if !self.alive[to.index()] {
+            self.stats.messages_dropped_down += 1;
+            self.record(&(10u8, from, to), || {
+                format!("{from} -> {to} dropped: {to} is down")
+            });
+            return;
+        }
+        match self.network.route(from, to) {
+            Route::Dropped { partitioned } => {
+                if partitioned {
+                    self.stats.messages_dropped_partition += 1;
+                } else {
+                    self.stats.messages_dropped_loss += 1;
+                }
+                self.record(&(11u8, from, to, partitioned), || {
+                    let why = if partitioned { "link cut" } else { "lost" };
+                    format!("{from} -> {to} dropped ({why}): {msg:?}")
+                });
+            }
+            Route::Deliver {
+                delay_us,
+                duplicate_delay_us,
+            } => {
+                self.record(&(12u8, from, to, delay_us), || {
+                    format!("{from} -> {to} in {}: {msg:?}", format_ms(delay_us))
+                });
+                if let Some(duplicate_us) = duplicate_delay_us {
+                    self.stats.messages_duplicated += 1;
+                    self.record(&(13u8, from, to, duplicate_us), || {
+                        format!(
+                            "{from} -> {to} duplicated, copy in {}",
+                            format_ms(duplicate_us)
+                        )
+                    });
+                    self.enqueue_delivery(from, to, duplicate_us, msg.clone());
+                }
+                self.enqueue_delivery(from, to, delay_us, msg);
+            }
+        }
+    }
+
+    fn enqueue_delivery(&mut self, from: NodeId, to: NodeId, delay_us: u64, msg: P::Msg) {
+        self.in_flight += 1;
+        if self.in_flight > self.config.max_in_flight && self.outcome.is_none() {
+            self.outcome = Some(Outcome::LimitReached {
+                limit: format!("more than {} messages in flight", self.config.max_in_flight),
+                step: self.step,
+                at_us: self.now_us,
+            });
+        }
+        let incarnation = self.nodes[to.index()].incarnation;
+        self.queue.push(
+            self.now_us.saturating_add(delay_us),
+            Event::Deliver {
+                from,
+                to,
+                incarnation,
+                msg,
+            },
+        );
+    }
+
+    fn apply_fault(&mut self, index: usize) {
+        let action = self.config.faults[index].action.clone();
+        self.record(&(14u8, index as u64), || format!("fault {action}"));
+        match action {
+            FaultAction::Crash(selector) => match self.resolve(selector, &mut Vec::new()) {
+                Some(node) if self.alive[node.index()] => self.crash(node),
+                other => self.skip_fault(&action, other),
+            },
+            FaultAction::Restart(selector) => match self.resolve(selector, &mut Vec::new()) {
+                Some(node) if !self.alive[node.index()] => self.restart(node),
+                other => self.skip_fault(&action, other),
+            },
+            FaultAction::Isolate(selector) => match self.resolve(selector, &mut Vec::new()) {
+                Some(node) => {
+                    self.network.topology.isolate(node);
+                    self.record(&(15u8, node), || format!("isolated {node}"));
+                }
+                None => self.skip_fault(&action, None),
+            },
+            FaultAction::Partition(groups) => self.partition(&groups),
+            FaultAction::Cut { from, to } => {
+                let mut placed = Vec::new();
+                let from = self.resolve_all(&from, &mut placed);
+                let to = self.resolve_all(&to, &mut placed);
+                self.network.topology.cut(&from, &to);
+                self.record(&(16u8, &from, &to), || format!("cut {from:?} -> {to:?}"));
+            }
+            FaultAction::Heal => self.network.topology.heal(),
+            FaultAction::SetLinks(change) => self.set_links(change),
+        }
+        self.faults_applied += 1;
+        self.leadership_changed = true;
+    }
+
+    fn skip_fault(&mut self, action: &FaultAction, resolved: Option<NodeId>) {
+        self.stats.faults_skipped += 1;
+        self.record(&(17u8, resolved), || match resolved {
+            Some(node) => format!("fault {action} skipped: {node} is not in a state it applies to"),
+            None => format!("fault {action} skipped: no node matches"),
+        });
+    }
+
+    fn crash(&mut self, node: NodeId) {
+        let slot = &mut self.nodes[node.index()];
+        slot.state = None;
+        slot.incarnation += 1;
+        slot.timers.clear();
+        slot.crash_order = self.crash_order_next;
+        self.crash_order_next += 1;
+        self.alive[node.index()] = false;
+        self.checker.on_crash(node);
+        self.stats.crashes += 1;
+        self.record(&(18u8, node), || format!("{node} crashed"));
+    }
+
+    fn restart(&mut self, node: NodeId) {
+        self.alive[node.index()] = true;
+        self.stats.restarts += 1;
+        self.record(&(1u8, node, true), || format!("{node} restart"));
+        self.run_handler(node, Input::Start { is_restart: true });
+    }
+
+    fn partition(&mut self, groups: &[Vec<Selector>]) {
+        let mut placed = Vec::new();
+        let mut resolved: Vec<Vec<NodeId>> = groups
+            .iter()
+            .map(|group| self.resolve_all(group, &mut placed))
+            .collect();
+        if let Some(rest_group) = groups.iter().position(|g| g.contains(&Selector::Rest)) {
+            let rest = (0..self.config.node_count)
+                .map(NodeId)
+                .filter(|node| !placed.contains(node));
+            resolved[rest_group].extend(rest);
+        }
+        self.network.topology.heal();
+        self.network.topology.partition(&resolved);
+        self.record(&(19u8, &resolved), || {
+            format!("partitioned into {resolved:?}")
+        });
+    }
+
+    fn set_links(&mut self, change: LinkChange) {
+        let model = &mut self.network.model;
+        model.drop = change.drop.unwrap_or(model.drop);
+        model.duplicate = change.duplicate.unwrap_or(model.duplicate);
+        model.latency_us_min = change.latency_us_min.unwrap_or(model.latency_us_min);
+        model.latency_us_max = change.latency_us_max.unwrap_or(model.latency_us_max);
+        model.latency_us_max = model.latency_us_max.max(model.latency_us_min);
+    }
+
+    /// Resolves every selector except `Rest`, skipping those that match nothing or a node
+    /// already placed; adds what it resolves to `placed`.
+    fn resolve_all(&mut self, selectors: &[Selector], placed: &mut Vec<NodeId>) -> Vec<NodeId> {
+        let mut nodes = Vec::new();
+        for &selector in selectors {
+            if selector == Selector::Rest {
+                continue;
+            }
+            match self.resolve(selector, placed) {
+                Some(node) if !nodes.contains(&node) => {
+                    nodes.push(node);
+                    if !placed.contains(&node) {
+                        placed.push(node);
+                    }
+                }
+                _ => {}
+            }
+        }
+        nodes
+    }
+
+    fn resolve(&mut self, selector: Selector, placed: &mut Vec<NodeId>) -> Option<NodeId> {
+        match selector {
+            Selector::Node(node) => Some(node),
+            Selector::Leader => self
+                .checker
+                .current_leader(&self.alive)
+                .filter(|node| !placed.contains(node)),
+            Selector::Follower => {
+                if let Some(leader) = self.checker.current_leader(&self.alive) {
+                    placed.push(leader);
+                    let follower = self.pick_live(placed, false, Stream::Faults);
+                    placed.retain(|&node| node != leader);
+                    follower
+                } else {
+                    self.pick_live(placed, false, Stream::Faults)
+                }
+            }
+            Selector::Random => self.pick_live(placed, false, Stream::Faults),
+            Selector::Crashed => self.pick_live(placed, true, Stream::Faults),
+            Selector::Rest => None,
+        }
+    }
+
+    /// A random live node not in `excluded` — or, with `crashed`, the crashed node that went
+    /// down first (deterministic, so "crash leader … restart crashed" pairs up).
+    fn pick_live(&mut self, excluded: &[NodeId], crashed: bool, stream: Stream) -> Option<NodeId> {
+        let candidates: Vec<NodeId> = (0..self.config.node_count)
+            .map(NodeId)
+            .filter(|node| self.alive[node.index()] != crashed && !excluded.contains(node))
+            .collect();
+        if crashed {
+            return candidates
+                .into_iter()
+                .min_by_key(|node| self.nodes[node.index()].crash_order);
+        }
+        if candidates.is_empty() {
+            return None;
+        }
+        let rng = match stream {
+            Stream::Workload => &mut self.workload_rng,
+            _ => &mut self.fault_rng,
+        };
+        Some(candidates[rng.index(candidates.len())])
+    }
+
+    fn maybe_note_established_leader(&mut self) {
+        if !self.leadership_changed {
+            return;
+        }
+        self.leadership_changed = false;
+        // Only a leader that stands after every fault counts: with two faults at the same
+        // time, the first must not be credited with a leader the second takes away.
+        if self.leader_established_us.is_some() || self.faults_applied < self.config.faults.len() {
+            return;
+        }
+        if let Some((leader, term)) = self.checker.established_leader(&self.alive) {
+            self.leader_established_us = Some(self.now_us);
+            self.record(&(20u8, leader, term), || {
+                format!("leader {leader} of term {term} acknowledged by a live quorum")
+            });
+        }
+    }
+
+    /// Folds a record into the trace hash and, when someone watches, writes its line.
+    fn record<H: Hash>(&mut self, record: &H, text: impl FnOnce() -> String) {
+        self.trace
+            .record(stable_hash(&(self.step, self.now_us, record)));
+        if self.trace.wants_text() {
+            let line = format!(
+                "#{:<7} {:>12} {}",
+                self.step,
+                format_ms(self.now_us),
+                text()
+            );
+            self.trace.line(line);
+        }
+    }
+
+    fn finish(mut self) -> RunReport {
+        if self.outcome.is_none() {
+            if !self.liveness_checked && self.config.expect.leader_within_us.is_some() {
+                self.on_liveness_deadline();
+            }
+            if let Some(commits_min) = self.config.expect.commits_min {
+                let committed = self.checker.committed_count();
+                if committed < commits_min {
+                    self.expectation_failures.push(format!(
+                        "{committed} entries committed, expected at least {commits_min}"
+                    ));
+                }
+            }
+        }
+        let outcome = match self.outcome.take() {
+            Some(outcome) => outcome,
+            None if self.expectation_failures.is_empty() => Outcome::Pass,
+            None => Outcome::ExpectationFailed {
+                reasons: std::mem::take(&mut self.expectation_failures),
+            },
+        };
+        let summary = format!("end: {}", outcome.kind());
+        self.record(&(21u8, outcome.kind()), || summary);
+        self.trace.flush();
+        RunReport {
+            protocol: P::NAME,
+            node_count: self.config.node_count,
+            seed: self.config.seed,
+            outcome,
+            steps: self.step,
+            end_us: self.now_us,
+            trace_hash: self.trace.hash(),
+            leaders: self.checker.leaders().values().copied().collect(),
+            committed: self.checker.committed_count(),
+            leader_established_us: self.leader_established_us,
+            stats: self.stats,
+            trace_tail: self.trace.take_tail(),
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! One integration-test binary (faster to build than one per file); each module is a topic.
+
+mod cli;
+mod determinism;
+mod scenarios;
+mod support;
+mod user_protocol;

@@ -1,0 +1,56 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+use quorumsim::run::run_scenario;
+use quorumsim::scenario::{self, Scenario};
+use quorumsim::sim::{RunReport, TraceSink};
+
+pub fn repo_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// Every `*.json` file below `scenarios/`, sorted, so failures list in a stable order.
+pub fn bundled_scenarios() -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![repo_path("scenarios")];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("scenarios/ is readable") {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "json") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+pub fn parse(text: &str) -> Scenario {
+    scenario::parse("inline.json", text).unwrap_or_else(|error| panic!("{error}"))
+}
+
+pub fn run(scenario: &Scenario, seed: u64) -> RunReport {
+    run_scenario(scenario, seed, TraceSink::Off)
+}
+
+/// A 5-node Raft scenario with every kind of network and node fault, for properties that
+/// must hold whatever the seed.
+pub const FAULTY_RAFT: &str = r#"{
+  "version": 1, "protocol": "raft", "nodes": 5, "seed": 1, "duration_ms": 6000,
+  "network": {"latency_ms_min": 1, "latency_ms_max": 20, "drop_probability": 0.05, "duplicate_probability": 0.05},
+  "workload": {"start_ms": 200, "interval_ms_min": 10, "interval_ms_max": 40},
+  "faults": [
+    {"action": "partition", "at_ms": 1000, "groups": [["leader", "follower"], ["rest"]]},
+    {"action": "crash", "at_ms": 1500, "node": "follower"},
+    {"action": "heal", "at_ms": 2000},
+    {"action": "cut", "at_ms": 2500, "from": ["leader"], "to": ["follower", "follower"]},
+    {"action": "restart", "at_ms": 3000, "node": "crashed"},
+    {"action": "crash", "at_ms": 3200, "node": "leader"},
+    {"action": "heal", "at_ms": 3500},
+    {"action": "restart", "at_ms": 3600, "node": "crashed"}
+  ],
+  "expect": {"leader_within_ms": 2000}
+}"#;

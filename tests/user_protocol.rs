@@ -1,0 +1,281 @@
+//! A protocol of a user's own, plugged in through the public API only: a toy primary-backup
+//! log with a fixed primary n0. The simulator gives it the network, faults and the generic
+//! invariants; its broken variants show the generic invariants catch what they claim to.
+
+use quorumsim::net::LinkModel;
+use quorumsim::protocol::{ClientReply, Command, Ctx, KvStore, NodeId, Observation, Protocol};
+use quorumsim::sim::hash::stable_hash;
+use quorumsim::sim::prng::Ratio;
+use quorumsim::sim::time::ms;
+use quorumsim::sim::{
+    ClientTarget, Expectations, Fault, FaultAction, Outcome, Selector, SimConfig, Simulator,
+    TraceSink, Workload,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Breakage {
+    None,
+    /// Followers append whatever arrives at the end of their log, ignoring its index.
+    AppendAnywhere,
+    /// n1 also declares itself primary of term 1.
+    TwoPrimaries,
+    /// A restarted follower panics.
+    PanicOnRestart,
+}
+
+#[derive(Clone, Debug, Hash)]
+enum ToyMsg {
+    Replicate { index: u64, command: Command },
+    Ack { contiguous: u64 },
+    Commit { upto: u64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum ToyTimer {
+    Resend,
+}
+
+#[derive(Debug, Default)]
+struct ToyDurable {
+    log: Vec<Command>,
+}
+
+#[derive(Debug)]
+struct Toy {
+    breakage: Breakage,
+    acked: Vec<u64>,
+    commit: u64,
+    store: KvStore,
+}
+
+const TERM: u64 = 1;
+const PRIMARY: NodeId = NodeId(0);
+
+impl Protocol for Toy {
+    type Config = Breakage;
+    type Msg = ToyMsg;
+    type Timer = ToyTimer;
+    type Durable = ToyDurable;
+    const NAME: &'static str = "toy";
+
+    fn on_start(breakage: &Breakage, ctx: &mut Ctx<'_, Self>) -> Self {
+        if *breakage == Breakage::PanicOnRestart && ctx.is_restart() {
+            panic!("toy follower cannot restart");
+        }
+        let is_primary =
+            ctx.id() == PRIMARY || (*breakage == Breakage::TwoPrimaries && ctx.id() == NodeId(1));
+        if is_primary {
+            ctx.observe(Observation::BecameLeader { term: TERM });
+            ctx.set_timer(ToyTimer::Resend, ms(20)..=ms(20));
+        } else {
+            ctx.observe(Observation::Following {
+                term: TERM,
+                leader: PRIMARY,
+            });
+        }
+        Toy {
+            breakage: *breakage,
+            acked: vec![0; usize::from(ctx.node_count())],
+            commit: 0,
+            store: KvStore::default(),
+        }
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: ToyMsg) {
+        match msg {
+            ToyMsg::Replicate { index, command } => {
+                let length = ctx.durable.log.len() as u64;
+                let fits = match self.breakage {
+                    Breakage::AppendAnywhere => index > length,
+                    _ => index == length + 1,
+                };
+                if fits {
+                    self.append(ctx, command);
+                }
+                let contiguous = ctx.durable.log.len() as u64;
+                ctx.send(from, ToyMsg::Ack { contiguous });
+            }
+            ToyMsg::Ack { contiguous } => {
+                let slot = &mut self.acked[from.index()];
+                *slot = (*slot).max(contiguous);
+                let mut acked = self.acked.clone();
+                acked[ctx.id().index()] = ctx.durable.log.len() as u64;
+                acked.sort_unstable_by(|a, b| b.cmp(a));
+                self.commit_to(ctx, acked[ctx.quorum() - 1]);
+            }
+            ToyMsg::Commit { upto } => {
+                let upto = upto.min(ctx.durable.log.len() as u64);
+                self.commit_to(ctx, upto);
+            }
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, _timer: ToyTimer) {
+        for peer in ctx.peers().collect::<Vec<_>>() {
+            let from = self.acked[peer.index()] as usize;
+            for (offset, command) in ctx
+                .durable
+                .log
+                .iter()
+                .skip(from)
+                .take(8)
+                .copied()
+                .enumerate()
+                .collect::<Vec<_>>()
+            {
+                let index = (from + offset + 1) as u64;
+                ctx.send(peer, ToyMsg::Replicate { index, command });
+            }
+            ctx.send(peer, ToyMsg::Commit { upto: self.commit });
+        }
+        ctx.set_timer(ToyTimer::Resend, ms(20)..=ms(20));
+    }
+
+    fn on_client_request(&mut self, ctx: &mut Ctx<'_, Self>, command: Command) -> ClientReply {
+        if ctx.id() != PRIMARY {
+            return ClientReply::NotLeader {
+                leader_hint: Some(PRIMARY),
+            };
+        }
+        self.append(ctx, command);
+        let index = ctx.durable.log.len() as u64;
+        ctx.broadcast(ToyMsg::Replicate { index, command });
+        ClientReply::Accepted
+    }
+}
+
+impl Toy {
+    fn append(&mut self, ctx: &mut Ctx<'_, Self>, command: Command) {
+        ctx.durable.log.push(command);
+        let index = ctx.durable.log.len() as u64;
+        ctx.observe(Observation::LogAppended {
+            index,
+            term: TERM,
+            digest: stable_hash(&command),
+        });
+    }
+
+    fn commit_to(&mut self, ctx: &mut Ctx<'_, Self>, upto: u64) {
+        while self.commit < upto {
+            self.commit += 1;
+            let command = ctx.durable.log[self.commit as usize - 1];
+            let index = self.commit;
+            ctx.observe(Observation::Committed {
+                index,
+                term: TERM,
+                digest: stable_hash(&command),
+            });
+            self.store.apply(&command);
+            ctx.observe(Observation::Applied {
+                index,
+                state_digest: self.store.digest(),
+            });
+        }
+    }
+}
+
+fn config(seed: u64) -> SimConfig {
+    SimConfig {
+        node_count: 3,
+        seed,
+        duration_us: ms(3_000),
+        max_steps: 1_000_000,
+        max_in_flight: 100_000,
+        links: LinkModel {
+            latency_us_min: ms(1),
+            latency_us_max: ms(15),
+            drop: Ratio::from_ppm(50_000),
+            duplicate: Ratio::from_ppm(50_000),
+        },
+        workload: Some(Workload {
+            start_us: ms(10),
+            stop_us: ms(2_500),
+            interval_us_min: ms(2),
+            interval_us_max: ms(8),
+            key_count: 4,
+            target: ClientTarget::Leader,
+        }),
+        faults: vec![
+            Fault {
+                at_us: ms(800),
+                action: FaultAction::Crash(Selector::Node(NodeId(2))),
+            },
+            Fault {
+                at_us: ms(1_200),
+                action: FaultAction::Restart(Selector::Crashed),
+            },
+        ],
+        expect: Expectations {
+            leader_within_us: Some(ms(500)),
+            commits_min: Some(100),
+        },
+    }
+}
+
+fn run(breakage: Breakage, seed: u64) -> quorumsim::sim::RunReport {
+    Simulator::<Toy>::new(config(seed), breakage, TraceSink::Off).run()
+}
+
+#[test]
+fn a_correct_user_protocol_passes_under_faults() {
+    for seed in 0..20 {
+        let report = run(Breakage::None, seed);
+        assert!(report.outcome.is_pass(), "seed {seed}: {}", report.outcome);
+        assert!(report.committed >= 100);
+        assert_eq!(report.protocol, "toy");
+        assert!(report.stats.messages_duplicated > 0 && report.stats.messages_dropped_loss > 0);
+    }
+}
+
+#[test]
+fn generic_invariants_catch_out_of_order_appends() {
+    let log_invariants = [
+        "log-matching",
+        "committed-prefix-agreement",
+        "state-machine-safety",
+    ];
+    let mut caught = 0;
+    for seed in 0..10 {
+        if let Outcome::Violation { violation, .. } = run(Breakage::AppendAnywhere, seed).outcome {
+            assert!(
+                log_invariants.contains(&violation.invariant),
+                "{violation:?}"
+            );
+            caught += 1;
+        }
+    }
+    assert!(caught >= 9, "caught only {caught} of 10 seeds");
+}
+
+#[test]
+fn election_safety_catches_two_primaries() {
+    match run(Breakage::TwoPrimaries, 0).outcome {
+        Outcome::Violation {
+            violation, step, ..
+        } => {
+            assert_eq!(violation.invariant, "election-safety");
+            assert_eq!(violation.nodes, vec![NodeId(0), NodeId(1)]);
+            assert_eq!(step, 2, "caught on the step it happened");
+        }
+        other => panic!("expected a violation, got {other}"),
+    }
+}
+
+#[test]
+fn a_panicking_handler_is_an_outcome_not_a_crash() {
+    let report = run(Breakage::PanicOnRestart, 5);
+    match &report.outcome {
+        Outcome::Panic {
+            node,
+            message,
+            at_us,
+            ..
+        } => {
+            assert_eq!(*node, NodeId(2));
+            assert!(message.contains("toy follower cannot restart"), "{message}");
+            assert_eq!(*at_us, ms(1_200));
+        }
+        other => panic!("expected a panic outcome, got {other}"),
+    }
+    assert_eq!(report.seed, 5);
+}
