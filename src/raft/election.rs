@@ -1,7 +1,7 @@
 //! Leader election: election timeouts, pre-vote, RequestVote, becoming leader (Raft §5.2,
 //! §5.4.1; dissertation §9.6 for pre-vote).
 
-use super::role::{LeaderState, NodeSet, Role};
+use super::role::{LeaderState, NodeSet, Progress, Role};
 use super::{RaftCtx, RaftMsg, RaftNode, RaftTimer};
 use crate::protocol::{NodeId, Observation};
 
@@ -67,6 +67,7 @@ impl RaftNode {
         last_log_term: u64,
     ) {
         // A pre-vote never changes this node's term or vote; it is a question, not an election.
+        // With CheckQuorum, a node that hears from a live leader refuses (the lease).
         let granted = term > ctx.durable.current_term
             && !self.in_leader_lease(ctx)
             && ctx
@@ -134,7 +135,13 @@ impl RaftNode {
             self.become_follower(ctx, term, None);
         }
         let current_term = ctx.durable.current_term;
-        let vote_free = ctx.durable.voted_for.is_none_or(|voted| voted == from);
+        // Figure 2 grants when votedFor is null or the candidate. Like etcd's canVote, also
+        // refuse when this term's leader is already known: the vote could not change the
+        // outcome, and granting it would reset the election timer for nothing.
+        let vote_free = match ctx.durable.voted_for {
+            Some(voted) => voted == from,
+            None => self.leader.is_none(),
+        };
         let granted = term == current_term
             && vote_free
             && ctx
@@ -198,15 +205,14 @@ impl RaftNode {
         let node_count = usize::from(ctx.node_count());
         let next = ctx.durable.log.last_index() + 1;
         self.role = Role::Leader(LeaderState {
-            next_index: vec![next; node_count],
-            match_index: vec![0; node_count],
+            progress: vec![Progress::probe_from(next); node_count],
             recently_active: NodeSet::new(ctx.node_count()),
         });
         self.leader = Some(ctx.id());
         ctx.observe(Observation::BecameLeader { term });
         ctx.cancel_timer(RaftTimer::Election);
         self.append_as_leader(ctx, super::Payload::Noop);
-        self.bcast_append_entries(ctx);
+        self.bcast_append_entries(ctx, true);
         ctx.set_timer(
             RaftTimer::Heartbeat,
             self.config.heartbeat_interval_us..=self.config.heartbeat_interval_us,

@@ -48,12 +48,15 @@ pub enum RaftMsg {
         leader_commit: u64,
     },
     /// On success `match_index` is the last index known to match the leader. On failure
-    /// `conflict_index` is where the leader should retry from (a hint that skips a whole
-    /// conflicting term at once, Raft §5.3's optimisation).
+    /// `rejected_index` is the `prev_log_index` that did not match (0 when the request was
+    /// refused for its stale term, not for its log), so the leader can tell a fresh
+    /// rejection from a reordered one, and `conflict_index` is where to retry from (a hint
+    /// that skips a whole conflicting term at once, Raft §5.3's optimisation).
     AppendReply {
         term: u64,
         success: bool,
         match_index: u64,
+        rejected_index: u64,
         conflict_index: u64,
     },
 }

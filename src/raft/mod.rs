@@ -118,8 +118,17 @@ impl Protocol for RaftNode {
                 term,
                 success,
                 match_index,
+                rejected_index,
                 conflict_index,
-            } => self.on_append_reply(ctx, from, term, success, match_index, conflict_index),
+            } => self.on_append_reply(
+                ctx,
+                from,
+                term,
+                success,
+                match_index,
+                rejected_index,
+                conflict_index,
+            ),
         }
     }
 
@@ -138,7 +147,7 @@ impl Protocol for RaftNode {
             };
         }
         self.append_as_leader(ctx, Payload::Put(command));
-        self.bcast_append_entries(ctx);
+        self.bcast_append_entries(ctx, false);
         self.maybe_commit(ctx);
         ClientReply::Accepted
     }
@@ -191,14 +200,14 @@ impl RaftNode {
     /// vote cast in it yet. Both are written durably before anything else happens.
     fn become_follower(&mut self, ctx: &mut RaftCtx<'_>, term: u64, leader: Option<NodeId>) {
         assert!(term >= ctx.durable.current_term, "terms never go backwards");
+        let led_term = ctx.durable.current_term;
         if term > ctx.durable.current_term {
             ctx.durable.current_term = term;
             ctx.durable.voted_for = None;
         }
         if let Role::Leader(_) = self.role {
-            ctx.observe(Observation::SteppedDown {
-                term: ctx.durable.current_term,
-            });
+            // Report the term this node led, not the one it is moving to.
+            ctx.observe(Observation::SteppedDown { term: led_term });
             ctx.cancel_timer(RaftTimer::Heartbeat);
             ctx.cancel_timer(RaftTimer::QuorumCheck);
             // A former leader has no election timer running; followers keep theirs.
@@ -223,8 +232,14 @@ impl RaftNode {
     }
 
     /// CheckQuorum's lease: a node that heard from a live leader within the minimum election
-    /// timeout ignores requests to elect someone else (dissertation §4.2.3, §6.2).
+    /// timeout ignores requests to elect someone else (dissertation §4.2.3, §6.2). As in
+    /// etcd, the lease exists only with CheckQuorum: without it a leader cut off from its
+    /// followers' replies would never step down, and a lease would let it block every
+    /// election for good.
     fn in_leader_lease(&self, ctx: &RaftCtx<'_>) -> bool {
+        if !self.config.check_quorum {
+            return false;
+        }
         if matches!(self.role, Role::Leader(_)) {
             return true;
         }

@@ -2,7 +2,7 @@
 //! rule, and applying committed entries to the store.
 
 use super::message::{Entry, Payload};
-use super::role::Role;
+use super::role::{Progress, Role};
 use super::{entry_digest, RaftCtx, RaftMsg, RaftNode, RaftTimer};
 use crate::protocol::{NodeId, Observation};
 
@@ -11,7 +11,7 @@ impl RaftNode {
         if !matches!(self.role, Role::Leader(_)) {
             return;
         }
-        self.bcast_append_entries(ctx);
+        self.bcast_append_entries(ctx, true);
         let interval_us = self.config.heartbeat_interval_us;
         ctx.set_timer(RaftTimer::Heartbeat, interval_us..=interval_us);
     }
@@ -27,26 +27,33 @@ impl RaftNode {
             digest: entry_digest(&entry),
         });
         if let Role::Leader(state) = &mut self.role {
-            state.match_index[ctx.id().index()] = index;
-            state.next_index[ctx.id().index()] = index + 1;
+            let own = &mut state.progress[ctx.id().index()];
+            own.match_index = index;
+            own.next_index = index + 1;
         }
     }
 
-    pub(super) fn bcast_append_entries(&mut self, ctx: &mut RaftCtx<'_>) {
+    /// Sends AppendEntries to every follower. A heartbeat goes to every follower, probing or
+    /// not; otherwise followers with a probe in flight are skipped.
+    pub(super) fn bcast_append_entries(&mut self, ctx: &mut RaftCtx<'_>, heartbeat: bool) {
         for peer in ctx.peers() {
-            self.send_append_entries(ctx, peer);
+            self.send_append_entries(ctx, peer, heartbeat);
         }
     }
 
-    /// Sends `peer` everything from its next index (at most `max_entries_per_append`), or an
-    /// empty heartbeat when it is up to date. `next_index` advances optimistically past what
-    /// was sent (etcd's "replicate" state), so entries in flight are not sent again on every
-    /// reply; a lost message shows up as a rejection, and the leader backs off from there.
-    fn send_append_entries(&mut self, ctx: &mut RaftCtx<'_>, peer: NodeId) {
+    /// Sends `peer` entries from its next index (at most `max_entries_per_append`), or an
+    /// empty AppendEntries when it has them all. While replicating, `next_index` moves past
+    /// what was sent, so entries in flight are not sent again; while probing, at most one
+    /// message is outstanding between heartbeats.
+    fn send_append_entries(&mut self, ctx: &mut RaftCtx<'_>, peer: NodeId, heartbeat: bool) {
         let Role::Leader(state) = &mut self.role else {
             return;
         };
-        let next = state.next_index[peer.index()];
+        let progress = &mut state.progress[peer.index()];
+        if progress.probing && progress.probe_in_flight && !heartbeat {
+            return;
+        }
+        let next = progress.next_index;
         let prev_log_index = next - 1;
         let log = &ctx.durable.log;
         let prev_log_term = log
@@ -56,8 +63,10 @@ impl RaftNode {
             .last_index()
             .min(prev_log_index + self.config.max_entries_per_append);
         let entries = log.slice(next, last).to_vec();
-        if !entries.is_empty() {
-            state.next_index[peer.index()] = last + 1;
+        if progress.probing {
+            progress.probe_in_flight = true;
+        } else if !entries.is_empty() {
+            progress.next_index = last + 1;
         }
         let msg = RaftMsg::AppendEntries {
             term: ctx.durable.current_term,
@@ -83,7 +92,7 @@ impl RaftNode {
     ) {
         if term < ctx.durable.current_term {
             // Rule 1: reply false, so a stale leader learns the newer term and steps down.
-            self.reply_append(ctx, from, false, 0, 0);
+            self.reply_append(ctx, from, AppendOutcome::StaleTerm);
             return;
         }
         if term > ctx.durable.current_term || !matches!(self.role, Role::Follower) {
@@ -100,7 +109,14 @@ impl RaftNode {
         match ctx.durable.log.term_at(prev_log_index) {
             None => {
                 let retry_from = ctx.durable.log.last_index() + 1;
-                self.reply_append(ctx, from, false, 0, retry_from);
+                self.reply_append(
+                    ctx,
+                    from,
+                    AppendOutcome::Rejected {
+                        prev_log_index,
+                        retry_from,
+                    },
+                );
                 return;
             }
             Some(held_term) if held_term != prev_log_term => {
@@ -108,7 +124,14 @@ impl RaftNode {
                     .durable
                     .log
                     .first_index_of_term_at(prev_log_index, self.commit_index + 1);
-                self.reply_append(ctx, from, false, 0, retry_from);
+                self.reply_append(
+                    ctx,
+                    from,
+                    AppendOutcome::Rejected {
+                        prev_log_index,
+                        retry_from,
+                    },
+                );
                 return;
             }
             Some(_) => {}
@@ -119,7 +142,7 @@ impl RaftNode {
         if leader_commit > self.commit_index {
             self.advance_commit(ctx, leader_commit.min(last_new_index));
         }
-        self.reply_append(ctx, from, true, last_new_index, 0);
+        self.reply_append(ctx, from, AppendOutcome::Matched { last_new_index });
     }
 
     /// Rules 3 and 4: an existing entry that conflicts with a new one (same index, different
@@ -150,23 +173,26 @@ impl RaftNode {
         }
     }
 
-    fn reply_append(
-        &mut self,
-        ctx: &mut RaftCtx<'_>,
-        to: NodeId,
-        success: bool,
-        match_index: u64,
-        conflict_index: u64,
-    ) {
+    fn reply_append(&mut self, ctx: &mut RaftCtx<'_>, to: NodeId, outcome: AppendOutcome) {
+        let (success, match_index, rejected_index, conflict_index) = match outcome {
+            AppendOutcome::StaleTerm => (false, 0, 0, 0),
+            AppendOutcome::Rejected {
+                prev_log_index,
+                retry_from,
+            } => (false, 0, prev_log_index, retry_from),
+            AppendOutcome::Matched { last_new_index } => (true, last_new_index, 0, 0),
+        };
         let msg = RaftMsg::AppendReply {
             term: ctx.durable.current_term,
             success,
             match_index,
+            rejected_index,
             conflict_index,
         };
         ctx.send(to, msg);
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn on_append_reply(
         &mut self,
         ctx: &mut RaftCtx<'_>,
@@ -174,6 +200,7 @@ impl RaftNode {
         term: u64,
         success: bool,
         match_index: u64,
+        rejected_index: u64,
         conflict_index: u64,
     ) {
         if term > ctx.durable.current_term {
@@ -186,24 +213,20 @@ impl RaftNode {
         let Role::Leader(state) = &mut self.role else {
             return;
         };
-        let peer = from.index();
-        state.recently_active.insert(peer);
-        if success {
-            // Replies can arrive reordered or duplicated: indexes only move forward.
-            state.match_index[peer] = state.match_index[peer].max(match_index);
-            state.next_index[peer] = state.next_index[peer].max(match_index + 1);
-            let more_to_send = state.next_index[peer] <= ctx.durable.log.last_index();
-            self.maybe_commit(ctx);
-            if more_to_send {
-                self.send_append_entries(ctx, from);
-            }
+        state.recently_active.insert(from.index());
+        let progress = &mut state.progress[from.index()];
+        let send_more = if success {
+            // Heartbeats keep an up-to-date follower informed; only a backlog is sent here.
+            on_matched(progress, match_index)
+                && progress.next_index <= ctx.durable.log.last_index()
         } else {
-            // Back off to the follower's hint, but never below what is known to match. A stale
-            // rejection can only make the leader resend entries, never skip any.
-            let floor = state.match_index[peer] + 1;
-            let retry = conflict_index.min(state.next_index[peer]).max(floor);
-            state.next_index[peer] = retry;
-            self.send_append_entries(ctx, from);
+            on_rejected(progress, rejected_index, conflict_index)
+        };
+        if success {
+            self.maybe_commit(ctx);
+        }
+        if send_more {
+            self.send_append_entries(ctx, from, false);
         }
     }
 
@@ -214,7 +237,7 @@ impl RaftNode {
         let Role::Leader(state) = &self.role else {
             return;
         };
-        let mut matched = state.match_index.clone();
+        let mut matched: Vec<u64> = state.progress.iter().map(|p| p.match_index).collect();
         matched.sort_unstable_by(|a, b| b.cmp(a));
         let majority_index = matched[ctx.quorum() - 1];
         if majority_index > self.commit_index
@@ -265,4 +288,49 @@ impl RaftNode {
             });
         }
     }
+}
+
+/// What a follower answers to an AppendEntries.
+enum AppendOutcome {
+    /// The request's term is older than the follower's.
+    StaleTerm,
+    /// The follower's log does not match at `prev_log_index`; retry from `retry_from`.
+    Rejected {
+        prev_log_index: u64,
+        retry_from: u64,
+    },
+    /// The follower's log now matches the leader's up to `last_new_index`.
+    Matched { last_new_index: u64 },
+}
+
+/// A success reply: the follower matches up to `match_index`. Returns whether to send more.
+/// Replies arrive reordered and duplicated, so only one that moves `match_index` forward (or
+/// answers the probe) leads to another send; otherwise each duplicate would start a chain.
+fn on_matched(progress: &mut Progress, match_index: u64) -> bool {
+    let advanced = match_index > progress.match_index;
+    progress.match_index = progress.match_index.max(match_index);
+    progress.next_index = progress.next_index.max(match_index + 1);
+    let probe_answered = progress.probing && match_index + 1 >= progress.next_index;
+    if probe_answered {
+        progress.probing = false;
+        progress.probe_in_flight = false;
+    }
+    advanced || probe_answered
+}
+
+/// A rejection of the AppendEntries whose previous index was `rejected_index`. Returns whether
+/// to send again. A rejection at or below what is known to match is stale (the follower has
+/// since accepted more), as is one that does not answer the current probe.
+fn on_rejected(progress: &mut Progress, rejected_index: u64, retry_from: u64) -> bool {
+    if rejected_index <= progress.match_index {
+        return false;
+    }
+    if progress.probing && rejected_index + 1 != progress.next_index {
+        return false;
+    }
+    let floor = progress.match_index + 1;
+    progress.next_index = retry_from.min(rejected_index).max(floor);
+    progress.probing = true;
+    progress.probe_in_flight = false;
+    true
 }

@@ -345,6 +345,7 @@ fn leader_commits_old_term_entries_only_through_a_current_term_entry() {
             term: 2,
             success: true,
             match_index: 1,
+            rejected_index: 0,
             conflict_index: 0,
         },
     );
@@ -356,6 +357,7 @@ fn leader_commits_old_term_entries_only_through_a_current_term_entry() {
             term: 2,
             success: true,
             match_index: 2,
+            rejected_index: 0,
             conflict_index: 0,
         },
     );
@@ -381,6 +383,7 @@ fn higher_term_makes_a_leader_step_down() {
             term: 5,
             success: false,
             match_index: 0,
+            rejected_index: 0,
             conflict_index: 0,
         },
     );
@@ -389,7 +392,7 @@ fn higher_term_makes_a_leader_step_down() {
     assert_eq!(h.durable.voted_for, None);
     assert!(h
         .take_observed()
-        .contains(&Observation::SteppedDown { term: 5 }));
+        .contains(&Observation::SteppedDown { term: 1 }));
 }
 
 #[test]
@@ -503,8 +506,9 @@ fn check_quorum_steps_down_a_leader_that_hears_no_majority() {
         .contains(&Observation::SteppedDown { term: 1 }));
 }
 
-#[test]
-fn leader_backs_off_to_the_conflict_hint_but_not_below_match() {
+/// A leader of term 2 over a log of three term-1 entries plus its no-op, with n1's first
+/// AppendEntries (prev index 3) already sent.
+fn leader_over_three_entries() -> Harness {
     let mut h = Harness::plain(0, 3);
     h.append_log(&[1, 1, 1]);
     h.durable.current_term = 1;
@@ -516,16 +520,35 @@ fn leader_backs_off_to_the_conflict_hint_but_not_below_match() {
             granted: true,
         },
     );
+    assert!(matches!(h.node.role(), Role::Leader(_)));
     h.take_sent();
-    h.deliver(
-        1,
-        RaftMsg::AppendReply {
-            term: 2,
-            success: false,
-            match_index: 0,
-            conflict_index: 2,
-        },
-    );
+    h
+}
+
+fn rejection(rejected_index: u64, conflict_index: u64) -> RaftMsg {
+    RaftMsg::AppendReply {
+        term: 2,
+        success: false,
+        match_index: 0,
+        rejected_index,
+        conflict_index,
+    }
+}
+
+fn matched(match_index: u64) -> RaftMsg {
+    RaftMsg::AppendReply {
+        term: 2,
+        success: true,
+        match_index,
+        rejected_index: 0,
+        conflict_index: 0,
+    }
+}
+
+#[test]
+fn leader_backs_off_to_the_conflict_hint_and_ignores_stale_rejections() {
+    let mut h = leader_over_three_entries();
+    h.deliver(1, rejection(3, 2));
     let retry = h.take_sent();
     assert!(matches!(
         retry.as_slice(),
@@ -537,37 +560,172 @@ fn leader_backs_off_to_the_conflict_hint_but_not_below_match() {
             }
         )]
     ));
-    h.deliver(
-        1,
-        RaftMsg::AppendReply {
-            term: 2,
-            success: true,
-            match_index: 4,
-            conflict_index: 0,
-        },
+    h.deliver(1, matched(4));
+    assert!(
+        h.take_sent().is_empty(),
+        "n1 has everything: nothing more to send"
     );
-    h.take_sent();
-    // A stale rejection arriving late must not push next_index below match_index + 1.
-    h.deliver(
-        1,
-        RaftMsg::AppendReply {
-            term: 2,
-            success: false,
-            match_index: 0,
-            conflict_index: 1,
-        },
-    );
-    let retry = h.take_sent();
-    assert!(matches!(
-        retry.as_slice(),
-        [(
-            NodeId(1),
+    // A rejection arriving late, of a request sent before n1 caught up, changes nothing.
+    h.deliver(1, rejection(1, 1));
+    assert!(h.take_sent().is_empty());
+    h.fire(RaftTimer::Heartbeat);
+    let heartbeat = h.take_sent();
+    assert!(heartbeat.iter().any(|(to, msg)| *to == NodeId(1)
+        && matches!(
+            msg,
             RaftMsg::AppendEntries {
                 prev_log_index: 4,
                 ..
             }
+        )));
+}
+
+#[test]
+fn a_stale_term_refusal_is_not_a_log_rejection() {
+    let mut h = leader_over_three_entries();
+    h.deliver(1, matched(4));
+    h.take_sent();
+    // The reply to an AppendEntries from an earlier term carries no rejected index.
+    h.deliver(1, rejection(0, 0));
+    assert!(h.take_sent().is_empty());
+}
+
+#[test]
+fn duplicated_success_replies_do_not_start_extra_sends() {
+    let mut h = leader_over_three_entries();
+    h.deliver(1, matched(4));
+    h.take_sent();
+    for id in 10..13 {
+        h.with(|node, ctx| {
+            node.on_client_request(
+                ctx,
+                Command {
+                    id,
+                    key: 1,
+                    value: id,
+                },
+            )
+        });
+    }
+    assert_eq!(
+        h.take_sent()
+            .iter()
+            .filter(|(to, _)| *to == NodeId(1))
+            .count(),
+        3
+    );
+    // The same acknowledgement, delivered three times (duplication), sends nothing new.
+    for _ in 0..3 {
+        h.deliver(1, matched(5));
+    }
+    assert!(h.take_sent().is_empty());
+}
+
+#[test]
+fn a_probing_leader_keeps_one_append_entries_in_flight() {
+    let mut h = leader_over_three_entries();
+    h.deliver(1, rejection(3, 3));
+    assert_eq!(h.take_sent().len(), 1, "one probe");
+    for id in 10..13 {
+        h.with(|node, ctx| {
+            node.on_client_request(
+                ctx,
+                Command {
+                    id,
+                    key: 1,
+                    value: id,
+                },
+            )
+        });
+    }
+    let sent = h.take_sent();
+    assert!(
+        sent.iter().all(|(to, _)| *to != NodeId(1)),
+        "no new sends to a probed follower"
+    );
+    h.fire(RaftTimer::Heartbeat);
+    let probes: Vec<_> = h
+        .take_sent()
+        .into_iter()
+        .filter(|(to, _)| *to == NodeId(1))
+        .collect();
+    assert!(matches!(
+        probes.as_slice(),
+        [(
+            _,
+            RaftMsg::AppendEntries {
+                prev_log_index: 2,
+                ..
+            }
         )]
     ));
+}
+
+#[test]
+fn stepping_down_reports_the_term_that_was_led() {
+    let mut h = leader_over_three_entries();
+    h.take_observed();
+    h.deliver(
+        2,
+        RaftMsg::VoteReply {
+            term: 7,
+            granted: false,
+        },
+    );
+    assert!(h
+        .take_observed()
+        .contains(&Observation::SteppedDown { term: 2 }));
+    assert_eq!(h.durable.current_term, 7);
+}
+
+#[test]
+fn a_follower_with_a_known_leader_does_not_vote_in_that_term() {
+    let mut h = Harness::plain(0, 3);
+    h.deliver(1, append(3, (0, 0), vec![], 0));
+    h.take_sent();
+    h.deliver(
+        2,
+        RaftMsg::RequestVote {
+            term: 3,
+            last_log_index: 0,
+            last_log_term: 0,
+        },
+    );
+    assert_eq!(
+        h.last_reply(),
+        RaftMsg::VoteReply {
+            term: 3,
+            granted: false
+        }
+    );
+    assert_eq!(h.durable.voted_for, None);
+}
+
+#[test]
+fn without_check_quorum_there_is_no_lease() {
+    let config = RaftConfig {
+        pre_vote: true,
+        check_quorum: false,
+        ..RaftConfig::default()
+    };
+    let mut h = Harness::new(0, 3, config);
+    h.deliver(1, append(1, (0, 0), vec![], 0));
+    h.take_sent();
+    h.deliver(
+        2,
+        RaftMsg::PreVote {
+            term: 2,
+            last_log_index: 0,
+            last_log_term: 0,
+        },
+    );
+    assert_eq!(
+        h.last_reply(),
+        RaftMsg::PreVoteReply {
+            term: 2,
+            granted: true
+        }
+    );
 }
 
 #[test]
