@@ -1,8 +1,6 @@
 //! A shadow of each node's durable log, as (term, digest, prefix-chain-hash) per index, for
 //! log matching, leader append-only and leader completeness.
 
-use std::collections::BTreeMap;
-
 use super::{names, Violation};
 use crate::protocol::NodeId;
 use crate::sim::hash::{chain, stable_hash};
@@ -15,18 +13,28 @@ struct GhostEntry {
     prefix_chain: u64,
 }
 
+/// The first prefix chain seen for one (index, term) anywhere in the cluster, and who held it.
+#[derive(Clone, Copy, Debug)]
+struct FirstSeen {
+    term: u64,
+    prefix_chain: u64,
+    node: NodeId,
+}
+
 #[derive(Debug)]
 pub struct GhostLogs {
     logs: Vec<Vec<GhostEntry>>,
-    /// The prefix chain first seen for each (index, term) anywhere in the cluster.
-    prefix_by_position: BTreeMap<(u64, u64), (u64, NodeId)>,
+    /// Per index (position = index - 1), the terms seen there with their first prefix chain.
+    /// Almost every index sees one or two terms, so a short vector beats a map keyed by
+    /// (index, term): profiling put that map at 12% of a run.
+    first_seen_by_index: Vec<Vec<FirstSeen>>,
 }
 
 impl GhostLogs {
     pub fn new(node_count: u16) -> GhostLogs {
         GhostLogs {
             logs: vec![Vec::new(); usize::from(node_count)],
-            prefix_by_position: BTreeMap::new(),
+            first_seen_by_index: Vec::new(),
         }
     }
 
@@ -60,11 +68,25 @@ impl GhostLogs {
             digest,
             prefix_chain,
         });
-        let (first_chain, first_node) = *self
-            .prefix_by_position
-            .entry((index, term))
-            .or_insert((prefix_chain, node));
-        if first_chain != prefix_chain {
+        let position = index as usize - 1;
+        if self.first_seen_by_index.len() <= position {
+            self.first_seen_by_index.resize_with(position + 1, Vec::new);
+        }
+        let seen = &mut self.first_seen_by_index[position];
+        let first = match seen.iter().find(|first| first.term == term) {
+            Some(first) => *first,
+            None => {
+                let first = FirstSeen {
+                    term,
+                    prefix_chain,
+                    node,
+                };
+                seen.push(first);
+                first
+            }
+        };
+        if first.prefix_chain != prefix_chain {
+            let first_node = first.node;
             return Err(Violation::new(
                 names::LOG_MATCHING,
                 vec![first_node, node],
