@@ -2,6 +2,7 @@
 
 mod cli;
 mod determinism;
+mod robustness;
 mod scenarios;
 mod support;
 mod user_protocol;
