@@ -2,6 +2,7 @@
 
 mod cli;
 mod determinism;
+mod faults;
 mod robustness;
 mod scenarios;
 mod support;

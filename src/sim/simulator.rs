@@ -100,6 +100,10 @@ pub struct Simulator<P: Protocol> {
     faults_applied: usize,
     leadership_changed: bool,
     liveness_checked: bool,
+    /// The leader a live quorum acknowledges now, its term, and since when — tracked from
+    /// the last fault until the liveness deadline.
+    established: Option<(NodeId, u64, u64)>,
+    /// Since when the leader standing at the deadline had been established.
     leader_established_us: Option<u64>,
     expectation_failures: Vec<String>,
     outcome: Option<Outcome>,
@@ -148,6 +152,7 @@ impl<P: Protocol> Simulator<P> {
             faults_applied: 0,
             leadership_changed: false,
             liveness_checked: false,
+            established: None,
             leader_established_us: None,
             expectation_failures: Vec::new(),
             outcome: None,
@@ -344,15 +349,24 @@ impl<P: Protocol> Simulator<P> {
         }
     }
 
+    /// The leader expectation: at the deadline, a leader acknowledged by a live quorum must
+    /// stand, established at or after the last fault. A leader that stood at the fault and was
+    /// deposed right after does not count; the one that replaced it does.
     fn on_liveness_deadline(&mut self) {
+        if self.liveness_checked {
+            return;
+        }
         self.liveness_checked = true;
-        if self.leader_established_us.is_none() {
-            let within_us = self.config.expect.leader_within_us.unwrap_or(0);
-            self.expectation_failures.push(format!(
-                "no leader acknowledged by a live quorum within {} after the last fault (at {})",
-                format_ms(within_us),
-                format_ms(self.last_fault_us)
-            ));
+        match self.established {
+            Some((_, _, since_us)) => self.leader_established_us = Some(since_us),
+            None => {
+                let within_us = self.config.expect.leader_within_us.unwrap_or(0);
+                self.expectation_failures.push(format!(
+                    "no leader acknowledged by a live quorum {} after the last fault (at {})",
+                    format_ms(within_us),
+                    format_ms(self.last_fault_us)
+                ));
+            }
         }
     }
 
@@ -580,9 +594,10 @@ impl<P: Protocol> Simulator<P> {
             },
             FaultAction::Partition(groups) => self.partition(&groups),
             FaultAction::Cut { from, to } => {
-                let mut placed = Vec::new();
-                let from = self.resolve_all(&from, &mut placed);
-                let to = self.resolve_all(&to, &mut placed);
+                // The two sides are resolved independently: "cut every node -> leader" must
+                // reach the leader even though it is also among the senders.
+                let from = self.resolve_all(&from, &mut Vec::new());
+                let to = self.resolve_all(&to, &mut Vec::new());
                 self.network.topology.cut(&from, &to);
                 self.record(&(16u8, &from, &to), || format!("cut {from:?} -> {to:?}"));
             }
@@ -670,7 +685,7 @@ impl<P: Protocol> Simulator<P> {
         nodes
     }
 
-    fn resolve(&mut self, selector: Selector, placed: &mut Vec<NodeId>) -> Option<NodeId> {
+    fn resolve(&mut self, selector: Selector, placed: &[NodeId]) -> Option<NodeId> {
         match selector {
             Selector::Node(node) => Some(node),
             Selector::Leader => self
@@ -678,14 +693,9 @@ impl<P: Protocol> Simulator<P> {
                 .current_leader(&self.alive)
                 .filter(|node| !placed.contains(node)),
             Selector::Follower => {
-                if let Some(leader) = self.checker.current_leader(&self.alive) {
-                    placed.push(leader);
-                    let follower = self.pick_live(placed, false, Stream::Faults);
-                    placed.retain(|&node| node != leader);
-                    follower
-                } else {
-                    self.pick_live(placed, false, Stream::Faults)
-                }
+                let mut excluded = placed.to_vec();
+                excluded.extend(self.checker.current_leader(&self.alive));
+                self.pick_live(&excluded, false, Stream::Faults)
             }
             Selector::Random => self.pick_live(placed, false, Stream::Faults),
             Selector::Crashed => self.pick_live(placed, true, Stream::Faults),
@@ -720,17 +730,23 @@ impl<P: Protocol> Simulator<P> {
             return;
         }
         self.leadership_changed = false;
-        // Only a leader that stands after every fault counts: with two faults at the same
-        // time, the first must not be credited with a leader the second takes away.
-        if self.leader_established_us.is_some() || self.faults_applied < self.config.faults.len() {
+        // Tracking starts once every fault has been applied (two faults at the same time must
+        // not credit the first with a leader the second takes away) and stops at the deadline.
+        if self.liveness_checked || self.faults_applied < self.config.faults.len() {
             return;
         }
-        if let Some((leader, term)) = self.checker.established_leader(&self.alive) {
-            self.leader_established_us = Some(self.now_us);
-            self.record(&(20u8, leader, term), || {
-                format!("leader {leader} of term {term} acknowledged by a live quorum")
-            });
+        let now = self.checker.established_leader(&self.alive);
+        let before = self.established.map(|(leader, term, _)| (leader, term));
+        if now == before {
+            return;
         }
+        self.established = now.map(|(leader, term)| (leader, term, self.now_us));
+        self.record(&(20u8, now), || match now {
+            Some((leader, term)) => {
+                format!("leader {leader} of term {term} acknowledged by a live quorum")
+            }
+            None => "no leader acknowledged by a live quorum".to_string(),
+        });
     }
 
     /// Folds a record into the trace hash and, when someone watches, writes its line.

@@ -1,0 +1,113 @@
+//! Fault selectors resolve to the nodes they name, and the leader expectation judges the
+//! cluster at its deadline.
+
+use quorumsim::run::run_scenario;
+use quorumsim::sim::{Outcome, TraceSink};
+
+use crate::support::parse;
+
+fn scenario_with(faults: &str, expect: &str) -> String {
+    format!(
+        r#"{{"version": 1, "protocol": "raft", "nodes": 5, "seed": 3, "duration_ms": 4000,
+            "workload": {{"start_ms": 100, "interval_ms_min": 10, "interval_ms_max": 20}},
+            "faults": [{faults}], "expect": {{{expect}}}}}"#
+    )
+}
+
+/// The trace lines of a run (the whole trace: these runs are short).
+fn trace_lines(text: &str, seed: u64) -> (Outcome, Vec<String>) {
+    let report = run_scenario(&parse(text), seed, TraceSink::Tail(1_000_000));
+    (report.outcome, report.trace_tail)
+}
+
+fn line_with<'a>(lines: &'a [String], needle: &str) -> &'a str {
+    lines
+        .iter()
+        .find(|line| line.contains(needle))
+        .unwrap_or_else(|| panic!("no trace line contains `{needle}`"))
+}
+
+#[test]
+fn follower_never_resolves_to_the_leader_already_placed() {
+    let text = scenario_with(
+        r#"{"action": "partition", "at_ms": 2000, "groups": [["leader", "follower"], ["rest"]]}"#,
+        "",
+    );
+    for seed in 0..20 {
+        let (_, lines) = trace_lines(&text, seed);
+        let line = line_with(&lines, "partitioned into");
+        let groups = &line[line.find("[[").expect("groups")..];
+        let first = &groups[..groups.find(']').unwrap()];
+        let rest = &groups[groups.find("], [").unwrap()..];
+        assert_eq!(first.matches("NodeId").count(), 2, "seed {seed}: {line}");
+        assert_eq!(rest.matches("NodeId").count(), 3, "seed {seed}: {line}");
+        for node in 0..5 {
+            let name = format!("NodeId({node})");
+            assert_eq!(
+                groups.matches(&name).count(),
+                1,
+                "seed {seed}: {name} twice in {line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_cut_to_the_leader_reaches_the_leader_among_the_senders() {
+    let text = scenario_with(
+        r#"{"action": "cut", "at_ms": 2000, "from": [0, 1, 2, 3, 4], "to": ["leader"]}"#,
+        "",
+    );
+    let (_, lines) = trace_lines(&text, 1);
+    let line = line_with(&lines, "] -> [NodeId(");
+    assert!(
+        line.contains("-> [NodeId("),
+        "the cut names a receiver: {line}"
+    );
+}
+
+#[test]
+fn the_leader_expectation_fails_without_a_live_majority() {
+    let text = scenario_with(
+        r#"{"action": "crash", "at_ms": 2000, "node": 0},
+           {"action": "crash", "at_ms": 2000, "node": 1},
+           {"action": "crash", "at_ms": 2000, "node": 2}"#,
+        r#""leader_within_ms": 1500"#,
+    );
+    let (outcome, _) = trace_lines(&text, 1);
+    match outcome {
+        Outcome::ExpectationFailed { reasons } => {
+            assert!(
+                reasons[0].contains("no leader acknowledged by a live quorum"),
+                "{reasons:?}"
+            )
+        }
+        other => panic!("expected an unmet expectation, got {other}"),
+    }
+}
+
+#[test]
+fn the_leader_expectation_credits_the_leader_standing_at_the_deadline() {
+    // Crash the leader last: the leader standing at the fault is gone, a new one must be
+    // elected, and it is the one credited, after the fault.
+    let text = scenario_with(
+        r#"{"action": "crash", "at_ms": 2000, "node": "leader"}"#,
+        r#""leader_within_ms": 1500"#,
+    );
+    for seed in 0..10 {
+        let report = run_scenario(&parse(&text), seed, TraceSink::Off);
+        assert!(report.outcome.is_pass(), "seed {seed}: {}", report.outcome);
+        let established = report
+            .leader_established_us
+            .expect("a leader was established");
+        assert!(
+            established > 2_000_000,
+            "seed {seed}: credited at {established} us"
+        );
+        let last = report.leaders.last().expect("leaders");
+        assert!(
+            last.at_us >= 2_000_000 && last.at_us <= established,
+            "seed {seed}"
+        );
+    }
+}
