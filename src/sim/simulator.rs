@@ -577,15 +577,15 @@ impl<P: Protocol> Simulator<P> {
         let action = self.config.faults[index].action.clone();
         self.record(&(14u8, index as u64), || format!("fault {action}"));
         match action {
-            FaultAction::Crash(selector) => match self.resolve(selector, &mut Vec::new()) {
+            FaultAction::Crash(selector) => match self.resolve(selector, &[]) {
                 Some(node) if self.alive[node.index()] => self.crash(node),
                 other => self.skip_fault(&action, other),
             },
-            FaultAction::Restart(selector) => match self.resolve(selector, &mut Vec::new()) {
+            FaultAction::Restart(selector) => match self.resolve(selector, &[]) {
                 Some(node) if !self.alive[node.index()] => self.restart(node),
                 other => self.skip_fault(&action, other),
             },
-            FaultAction::Isolate(selector) => match self.resolve(selector, &mut Vec::new()) {
+            FaultAction::Isolate(selector) => match self.resolve(selector, &[]) {
                 Some(node) => {
                     self.network.topology.isolate(node);
                     self.record(&(15u8, node), || format!("isolated {node}"));
