@@ -33,7 +33,7 @@ pub fn human_summary(source: &str, report: &RunReport, wall_us: u64) -> String {
     ));
     if let Some(at_us) = report.leader_established_us {
         lines.push(format!(
-            "leader established after the last fault at {}",
+            "leader check: acknowledged by a live quorum from {} through the deadline",
             format_ms(at_us)
         ));
     }
