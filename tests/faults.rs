@@ -111,3 +111,46 @@ fn the_leader_expectation_credits_the_leader_standing_at_the_deadline() {
         );
     }
 }
+
+#[test]
+fn role_selectors_never_pick_a_node_another_group_names_by_id() {
+    let text = scenario_with(
+        r#"{"action": "partition", "at_ms": 2000, "groups": [["random", "leader"], [0, 1]]}"#,
+        "",
+    );
+    for seed in 0..30 {
+        let (_, lines) = trace_lines(&text, seed);
+        let line = line_with(&lines, "partitioned into");
+        for node in 0..5 {
+            let name = format!("NodeId({node})");
+            assert!(
+                line.matches(&name).count() <= 1,
+                "seed {seed}: {name} twice in {line}"
+            );
+        }
+        assert!(
+            line.ends_with("[NodeId(0), NodeId(1)]]"),
+            "seed {seed}: {line}"
+        );
+    }
+}
+
+#[test]
+fn followers_cut_off_from_their_leader_do_not_count_for_it() {
+    // Every node isolated, with neither pre-vote nor check-quorum: the old leader still claims
+    // its term and its followers never hear of another, yet no leader can lead anyone.
+    let text = format!(
+        r#"{{"version": 1, "protocol": "raft", "nodes": 5, "seed": 3, "duration_ms": 6000,
+            "raft": {{"pre_vote": false, "check_quorum": false}},
+            "faults": [{}], "expect": {{"leader_within_ms": 2000}}}}"#,
+        (0..5)
+            .map(|node| format!(r#"{{"action": "isolate", "at_ms": 3000, "node": {node}}}"#))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let (outcome, _) = trace_lines(&text, 1);
+    assert!(
+        matches!(outcome, Outcome::ExpectationFailed { .. }),
+        "expected the leader check to fail, got {outcome}"
+    );
+}

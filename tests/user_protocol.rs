@@ -21,6 +21,10 @@ enum Breakage {
     TwoPrimaries,
     /// A restarted follower panics.
     PanicOnRestart,
+    /// The primary sends to a node that is not in the cluster.
+    SendToStranger,
+    /// The local consistency check itself panics.
+    PanickyCheck,
 }
 
 #[derive(Clone, Debug, Hash)]
@@ -62,6 +66,8 @@ impl Protocol for Toy {
         if *breakage == Breakage::PanicOnRestart && ctx.is_restart() {
             panic!("toy follower cannot restart");
         }
+        // Every node greets the others as it boots: nodes booting later must still get it.
+        ctx.broadcast(ToyMsg::Commit { upto: 0 });
         let is_primary =
             ctx.id() == PRIMARY || (*breakage == Breakage::TwoPrimaries && ctx.id() == NodeId(1));
         if is_primary {
@@ -137,10 +143,20 @@ impl Protocol for Toy {
                 leader_hint: Some(PRIMARY),
             };
         }
+        if self.breakage == Breakage::SendToStranger && command.id == 3 {
+            ctx.send(NodeId(9), ToyMsg::Commit { upto: 0 });
+        }
         self.append(ctx, command);
         let index = ctx.durable.log.len() as u64;
         ctx.broadcast(ToyMsg::Replicate { index, command });
         ClientReply::Accepted
+    }
+
+    fn check_local(&self, durable: &ToyDurable) -> Result<(), quorumsim::protocol::LocalViolation> {
+        if self.breakage == Breakage::PanickyCheck && durable.log.len() == 2 {
+            panic!("the check itself is broken");
+        }
+        Ok(())
     }
 }
 
@@ -271,11 +287,43 @@ fn a_panicking_handler_is_an_outcome_not_a_crash() {
             at_us,
             ..
         } => {
-            assert_eq!(*node, NodeId(2));
+            assert_eq!(*node, Some(NodeId(2)));
             assert!(message.contains("toy follower cannot restart"), "{message}");
             assert_eq!(*at_us, ms(1_200));
         }
         other => panic!("expected a panic outcome, got {other}"),
     }
     assert_eq!(report.seed, 5);
+}
+
+#[test]
+fn messages_sent_while_the_cluster_boots_reach_every_node() {
+    let mut quiet = config(1);
+    quiet.faults.clear();
+    quiet.links.drop = Ratio::ZERO;
+    let report = Simulator::<Toy>::new(quiet, Breakage::None, TraceSink::Off).run();
+    assert!(report.outcome.is_pass(), "{}", report.outcome);
+    assert_eq!(
+        report.stats.messages_dropped_down, 0,
+        "boot greetings were lost"
+    );
+}
+
+#[test]
+fn sending_outside_the_cluster_is_a_reported_bug() {
+    match run(Breakage::SendToStranger, 0).outcome {
+        Outcome::Panic { node, message, .. } => {
+            assert_eq!(node, Some(PRIMARY));
+            assert!(message.contains("not in this 3-node cluster"), "{message}");
+        }
+        other => panic!("expected a panic outcome, got {other}"),
+    }
+}
+
+#[test]
+fn a_panic_in_the_local_check_is_an_outcome_too() {
+    match run(Breakage::PanickyCheck, 0).outcome {
+        Outcome::Panic { message, .. } => assert!(message.contains("the check itself is broken")),
+        other => panic!("expected a panic outcome, got {other}"),
+    }
 }

@@ -2,34 +2,50 @@
 
 use super::{names, Violation};
 use crate::protocol::NodeId;
+use crate::sim::hash::{chain, stable_hash};
 
 #[derive(Debug)]
 pub struct Commits {
-    /// (term, digest) of each committed index, 1-based index = position + 1, with the node
-    /// that committed it first.
+    /// (term, digest) of each committed index, 1-based index = position + 1.
     committed: Vec<(u64, u64)>,
+    /// Chain hash of the committed prefix up to each index (same formula as the ghost logs'
+    /// prefix chains), so a whole prefix compares in O(1).
+    committed_chain: Vec<u64>,
     first_committer: Vec<NodeId>,
     /// State digest after each applied index, with the node that applied it first.
     applied: Vec<(u64, NodeId)>,
-    /// Per node, how many indexes it has committed / applied in this incarnation.
-    committed_len: Vec<u64>,
-    applied_len: Vec<u64>,
+    nodes: Vec<NodeProgress>,
+}
+
+/// What one node has reported. Counts survive a crash: a restarted node may report again
+/// from index 1 (Raft relearns its commit index) or carry on where it was (a protocol that
+/// persists it), but never skip ahead.
+#[derive(Clone, Copy, Debug, Default)]
+struct NodeProgress {
+    committed_len: u64,
+    applied_len: u64,
+    restarted_commits: bool,
+    restarted_applies: bool,
+    reports_commits: bool,
 }
 
 impl Commits {
     pub fn new(node_count: u16) -> Commits {
-        let nodes = usize::from(node_count);
         Commits {
             committed: Vec::new(),
+            committed_chain: Vec::new(),
             first_committer: Vec::new(),
             applied: Vec::new(),
-            committed_len: vec![0; nodes],
-            applied_len: vec![0; nodes],
+            nodes: vec![NodeProgress::default(); usize::from(node_count)],
         }
     }
 
     pub fn committed(&self) -> &[(u64, u64)] {
         &self.committed
+    }
+
+    pub fn committed_prefix_chain(&self) -> &[u64] {
+        &self.committed_chain
     }
 
     pub fn on_committed(
@@ -39,28 +55,37 @@ impl Commits {
         term: u64,
         digest: u64,
     ) -> Result<(), Violation> {
-        let reported = &mut self.committed_len[node.index()];
-        if index != *reported + 1 {
+        let progress = &mut self.nodes[node.index()];
+        progress.reports_commits = true;
+        let in_order = if progress.restarted_commits {
+            index >= 1 && index <= progress.committed_len + 1
+        } else {
+            index == progress.committed_len + 1
+        };
+        if !in_order {
             return Err(Violation::new(
                 names::COMMITTED_PREFIX_AGREEMENT,
                 vec![node],
                 format!(
-                    "{node} reported index {index} committed right after index {reported}; \
-                     a committed sequence only grows, one index at a time"
+                    "{node} reported index {index} committed after index {}: commits are \
+                     reported once each, in index order, with no gaps",
+                    progress.committed_len
                 ),
             ));
         }
-        *reported = index;
+        progress.restarted_commits = false;
+        progress.committed_len = index;
         let position = index as usize - 1;
         match self.committed.get(position) {
             None => {
+                let previous = self.committed_chain.last().copied().unwrap_or(0);
                 self.committed.push((term, digest));
+                self.committed_chain
+                    .push(chain(previous, stable_hash(&(term, digest))));
                 self.first_committer.push(node);
                 Ok(())
             }
-            Some(&(first_term, first_digest)) if (first_term, first_digest) == (term, digest) => {
-                Ok(())
-            }
+            Some(&first) if first == (term, digest) => Ok(()),
             Some(&(first_term, _)) => {
                 let first = self.first_committer[position];
                 Err(Violation::new(
@@ -81,15 +106,34 @@ impl Commits {
         index: u64,
         state_digest: u64,
     ) -> Result<(), Violation> {
-        let reported = &mut self.applied_len[node.index()];
-        if index != *reported + 1 {
+        let progress = &mut self.nodes[node.index()];
+        let in_order = if progress.restarted_applies {
+            index >= 1 && index <= progress.applied_len + 1
+        } else {
+            index == progress.applied_len + 1
+        };
+        if !in_order {
             return Err(Violation::new(
                 names::STATE_MACHINE_SAFETY,
                 vec![node],
-                format!("{node} applied index {index} right after index {reported}; entries apply in order"),
+                format!(
+                    "{node} applied index {index} after index {}: entries apply once each, in order",
+                    progress.applied_len
+                ),
             ));
         }
-        *reported = index;
+        if progress.reports_commits && index > progress.committed_len {
+            return Err(Violation::new(
+                names::STATE_MACHINE_SAFETY,
+                vec![node],
+                format!(
+                    "{node} applied index {index} but has committed only up to {}",
+                    progress.committed_len
+                ),
+            ));
+        }
+        progress.restarted_applies = false;
+        progress.applied_len = index;
         let position = index as usize - 1;
         match self.applied.get(position) {
             None => {
@@ -109,7 +153,8 @@ impl Commits {
     }
 
     pub fn on_crash(&mut self, node: NodeId) {
-        self.committed_len[node.index()] = 0;
-        self.applied_len[node.index()] = 0;
+        let progress = &mut self.nodes[node.index()];
+        progress.restarted_commits = true;
+        progress.restarted_applies = true;
     }
 }

@@ -17,9 +17,11 @@ pub enum Claim {
 pub struct Leadership {
     leaders: BTreeMap<u64, LeaderRecord>,
     claims: Vec<Claim>,
-    /// Per node, the candidate it voted for in each term. Durable: survives crashes, because
-    /// a vote is a promise the node must keep across them.
-    votes: Vec<BTreeMap<u64, NodeId>>,
+    /// Per node, its latest vote as (term, candidate). Durable: survives crashes, because a
+    /// vote is a promise the node must keep across them. Terms only grow, so the latest vote
+    /// is all that is needed: a second vote in that term, or any vote in an earlier term,
+    /// breaks the promise. O(1) memory per node, however long the run.
+    last_votes: Vec<Option<(u64, NodeId)>>,
 }
 
 impl Leadership {
@@ -27,7 +29,7 @@ impl Leadership {
         Leadership {
             leaders: BTreeMap::new(),
             claims: vec![Claim::None; usize::from(node_count)],
-            votes: vec![BTreeMap::new(); usize::from(node_count)],
+            last_votes: vec![None; usize::from(node_count)],
         }
     }
 
@@ -74,15 +76,34 @@ impl Leadership {
         term: u64,
         candidate: NodeId,
     ) -> Result<(), Violation> {
-        let earlier = *self.votes[node.index()].entry(term).or_insert(candidate);
-        if earlier != candidate {
-            return Err(Violation::new(
+        // Voting in a later term means the node no longer follows an earlier term's leader.
+        if let Claim::Following { term: followed, .. } = self.claims[node.index()] {
+            if term > followed {
+                self.claims[node.index()] = Claim::None;
+            }
+        }
+        let last = &mut self.last_votes[node.index()];
+        match *last {
+            Some((last_term, earlier)) if last_term == term && earlier != candidate => {
+                Err(Violation::new(
+                    names::VOTE_ONCE_PER_TERM,
+                    vec![node, earlier, candidate],
+                    format!("{node} voted twice in term {term}: for {earlier} and for {candidate}"),
+                ))
+            }
+            Some((last_term, earlier)) if last_term > term => Err(Violation::new(
                 names::VOTE_ONCE_PER_TERM,
                 vec![node, earlier, candidate],
-                format!("{node} voted twice in term {term}: for {earlier} and for {candidate}"),
-            ));
+                format!(
+                    "{node} voted for {candidate} in term {term} after voting for {earlier} in \
+                     term {last_term}: its term went backwards, so it may vote twice in a term"
+                ),
+            )),
+            _ => {
+                *last = Some((term, candidate));
+                Ok(())
+            }
         }
-        Ok(())
     }
 
     pub fn on_crash(&mut self, node: NodeId) {
@@ -110,14 +131,27 @@ impl Leadership {
             .map(|(node, _)| node)
     }
 
-    pub fn established_leader(&self, alive: &[bool]) -> Option<(NodeId, u64)> {
+    /// A live leader that a quorum acknowledges: itself plus live followers of its term that
+    /// claim it and that it can reach, and be reached by, right now. The link check keeps a
+    /// follower cut off from its leader from counting on the strength of an old claim.
+    pub fn established_leader(
+        &self,
+        alive: &[bool],
+        linked: impl Fn(NodeId, NodeId) -> bool,
+    ) -> Option<(NodeId, u64)> {
         let quorum = self.claims.len() / 2 + 1;
         self.live_leaders(alive).find(|&(leader, term)| {
             let followers = self
                 .claims
                 .iter()
-                .zip(alive)
-                .filter(|(claim, &up)| up && **claim == Claim::Following { term, leader })
+                .enumerate()
+                .filter(|&(index, claim)| {
+                    let follower = NodeId(index as u16);
+                    alive[index]
+                        && *claim == (Claim::Following { term, leader })
+                        && linked(leader, follower)
+                        && linked(follower, leader)
+                })
                 .count();
             followers + 1 >= quorum
         })

@@ -107,8 +107,12 @@ impl Checker {
         match *observation {
             Observation::BecameLeader { term } => {
                 self.leadership.on_became_leader(node, term, now_us)?;
-                self.logs
-                    .check_leader_completeness(node, term, self.commits.committed())
+                self.logs.check_leader_completeness(
+                    node,
+                    term,
+                    self.commits.committed(),
+                    self.commits.committed_prefix_chain(),
+                )
             }
             Observation::SteppedDown { term } => {
                 self.leadership.on_stepped_down(node, term);
@@ -137,7 +141,11 @@ impl Checker {
                 index,
                 term,
                 digest,
-            } => self.commits.on_committed(node, index, term, digest),
+            } => {
+                self.commits.on_committed(node, index, term, digest)?;
+                self.logs
+                    .check_committed_entry_held(node, index, term, digest)
+            }
             Observation::Applied {
                 index,
                 state_digest,
@@ -157,9 +165,14 @@ impl Checker {
         self.leadership.current_leader(alive)
     }
 
-    /// A leader whose claim a quorum of live nodes (itself included) acknowledges, if any.
-    pub fn established_leader(&self, alive: &[bool]) -> Option<(NodeId, u64)> {
-        self.leadership.established_leader(alive)
+    /// A leader whose claim a quorum of live nodes (itself included) acknowledges over links
+    /// that are up both ways (`linked(from, to)`), if any.
+    pub fn established_leader(
+        &self,
+        alive: &[bool],
+        linked: impl Fn(NodeId, NodeId) -> bool,
+    ) -> Option<(NodeId, u64)> {
+        self.leadership.established_leader(alive, linked)
     }
 
     /// What `node` currently claims about leadership.

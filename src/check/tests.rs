@@ -268,8 +268,12 @@ fn state_machine_safety_fires_on_diverging_state() {
     ]);
 }
 
+fn all_linked(_: NodeId, _: NodeId) -> bool {
+    true
+}
+
 #[test]
-fn established_leader_needs_a_live_quorum() {
+fn established_leader_needs_a_live_linked_quorum() {
     let mut checker = Checker::new(3);
     feed(
         &mut checker,
@@ -286,13 +290,134 @@ fn established_leader_needs_a_live_quorum() {
     )
     .unwrap();
     assert_eq!(
-        checker.established_leader(&[true, true, true]),
+        checker.established_leader(&[true, true, true], all_linked),
         Some((N0, 1))
     );
-    assert_eq!(checker.established_leader(&[true, false, true]), None);
-    assert_eq!(checker.established_leader(&[false, true, true]), None);
+    assert_eq!(
+        checker.established_leader(&[true, false, true], all_linked),
+        None
+    );
+    assert_eq!(
+        checker.established_leader(&[false, true, true], all_linked),
+        None
+    );
+    // A follower that cannot hear the leader (or be heard) does not count, whatever it claims.
+    let cut = |from: NodeId, to: NodeId| !(from == N0 && to == N1);
+    assert_eq!(checker.established_leader(&[true, true, true], cut), None);
     assert_eq!(checker.current_leader(&[true, true, true]), Some(N0));
     checker.on_crash(N0);
     assert_eq!(checker.current_leader(&[true, true, true]), None);
     assert_eq!(checker.leaders()[&1].node, N0);
+}
+
+#[test]
+fn voting_in_a_later_term_ends_a_follow_claim() {
+    let mut checker = Checker::new(3);
+    feed(
+        &mut checker,
+        &[
+            (N0, BecameLeader { term: 1 }),
+            (
+                N1,
+                Following {
+                    term: 1,
+                    leader: N0,
+                },
+            ),
+            (
+                N1,
+                Voted {
+                    term: 2,
+                    candidate: N1,
+                },
+            ),
+        ],
+    )
+    .unwrap();
+    assert_eq!(checker.claim(N1), Claim::None);
+    assert_eq!(
+        checker.established_leader(&[true, true, true], all_linked),
+        None
+    );
+}
+
+#[test]
+fn a_vote_in_an_earlier_term_means_the_term_went_backwards() {
+    assert_eq!(
+        fires(&[
+            (
+                N0,
+                Voted {
+                    term: 5,
+                    candidate: N1
+                }
+            ),
+            (
+                N0,
+                Voted {
+                    term: 3,
+                    candidate: N2
+                }
+            )
+        ]),
+        names::VOTE_ONCE_PER_TERM
+    );
+}
+
+#[test]
+fn a_node_may_resume_commits_after_a_restart_but_not_skip_ahead() {
+    // A protocol that persists its commit index reports from where it was.
+    let mut checker = Checker::new(3);
+    feed(
+        &mut checker,
+        &[(N0, commit(1, 1, 10)), (N0, commit(2, 1, 11))],
+    )
+    .unwrap();
+    checker.on_crash(N0);
+    feed(&mut checker, &[(N0, commit(3, 1, 12))]).unwrap();
+    checker.on_crash(N0);
+    let violation = checker.observe(N0, &commit(5, 1, 14), 9).unwrap_err();
+    assert_eq!(violation.invariant, names::COMMITTED_PREFIX_AGREEMENT);
+}
+
+#[test]
+fn a_node_that_reports_its_log_may_commit_only_what_it_holds() {
+    assert_eq!(
+        fires(&[(N0, append(1, 1, 10)), (N0, commit(1, 1, 99))]),
+        names::COMMITTED_PREFIX_AGREEMENT
+    );
+    assert_eq!(
+        fires(&[
+            (N0, append(1, 1, 10)),
+            (N0, commit(1, 1, 10)),
+            (N0, commit(2, 1, 20))
+        ]),
+        names::COMMITTED_PREFIX_AGREEMENT
+    );
+    // Protocols that report no log are not held to it.
+    holds(&[(N0, commit(1, 1, 10))]);
+}
+
+#[test]
+fn a_node_may_apply_only_what_it_committed() {
+    assert_eq!(
+        fires(&[
+            (N0, commit(1, 1, 10)),
+            (
+                N0,
+                Applied {
+                    index: 1,
+                    state_digest: 3
+                }
+            ),
+            (
+                N0,
+                Applied {
+                    index: 2,
+                    state_digest: 4
+                }
+            )
+        ]),
+        names::STATE_MACHINE_SAFETY
+    );
 }

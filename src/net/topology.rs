@@ -60,6 +60,7 @@ impl Topology {
         let mut group_of = vec![usize::MAX; self.nodes.len()];
         for (group_index, group) in groups.iter().enumerate() {
             for node in group {
+                debug_assert_eq!(group_of[node.index()], usize::MAX, "{node} in two groups");
                 group_of[node.index()] = group_index;
             }
         }

@@ -123,7 +123,7 @@ fn outcome_json(outcome: &Outcome) -> Value {
             step,
             at_us,
         } => json!({
-            "kind": "panic", "node": node.0, "message": message, "step": step, "at_us": at_us,
+            "kind": "panic", "node": node.map(|n| n.0), "message": message, "step": step, "at_us": at_us,
         }),
         Outcome::ExpectationFailed { reasons } => json!({
             "kind": "expectation-failed", "reasons": reasons,

@@ -3,6 +3,10 @@
 //! `std`'s `DefaultHasher` may change between Rust releases, and a trace hash must not: a
 //! failing seed recorded today has to replay to the same hash tomorrow. This is a small
 //! word-at-a-time multiply-rotate hash (FxHash's mixing step) with a final avalanche, fixed here.
+//!
+//! One limit, from `std` rather than from here: `Hash` for slices of integers (`[u32]`,
+//! `Vec<u64>`) writes their raw bytes in the machine's byte order, so a protocol whose messages
+//! hold such slices gets the same hash on every little-endian machine, not on big-endian ones.
 
 use std::hash::{Hash, Hasher};
 
@@ -62,6 +66,17 @@ impl Hasher for StableHasher {
 
     fn write_usize(&mut self, value: usize) {
         self.mix(value as u64);
+    }
+
+    // The defaults for 128-bit integers hash native-endian bytes; fix the byte order so a
+    // trace hash is the same on every machine.
+    fn write_u128(&mut self, value: u128) {
+        self.mix(value as u64);
+        self.mix((value >> 64) as u64);
+    }
+
+    fn write_i128(&mut self, value: i128) {
+        self.write_u128(value as u128);
     }
 
     fn finish(&self) -> u64 {

@@ -26,9 +26,11 @@ pub enum Outcome {
         step: u64,
         at_us: u64,
     },
-    /// A node's handler panicked: a bug in the protocol, caught and reported.
+    /// A node's handler panicked (or a protocol broke the node contract, such as sending to
+    /// a node outside the cluster): a bug, caught and reported. `node` is the node that was
+    /// stepping, if any.
     Panic {
-        node: NodeId,
+        node: Option<NodeId>,
         message: String,
         step: u64,
         at_us: u64,
@@ -81,11 +83,14 @@ impl fmt::Display for Outcome {
                 message,
                 step,
                 at_us,
-            } => write!(
-                f,
-                "panic in {node} at step {step}, {}: {message}",
-                format_ms(*at_us)
-            ),
+            } => {
+                let place = node.map_or_else(|| "the engine".to_string(), |n| n.to_string());
+                write!(
+                    f,
+                    "panic in {place} at step {step}, {}: {message}",
+                    format_ms(*at_us)
+                )
+            }
             Outcome::ExpectationFailed { reasons } => {
                 write!(f, "expectation failed: {}", reasons.join("; "))
             }

@@ -98,6 +98,8 @@ pub struct Simulator<P: Protocol> {
     command_id_next: u64,
     last_fault_us: u64,
     faults_applied: usize,
+    /// The node whose handler is running, for reporting a panic outside the handler itself.
+    node_in_step: Option<NodeId>,
     leadership_changed: bool,
     liveness_checked: bool,
     /// The leader a live quorum acknowledges now, its term, and since when — tracked from
@@ -150,6 +152,7 @@ impl<P: Protocol> Simulator<P> {
             crash_order_next: 0,
             command_id_next: 1,
             faults_applied: 0,
+            node_in_step: None,
             leadership_changed: false,
             liveness_checked: false,
             established: None,
@@ -164,6 +167,8 @@ impl<P: Protocol> Simulator<P> {
         self.schedule_start();
         while self.outcome.is_none() {
             let Some((at_us, event)) = self.queue.pop() else {
+                // Nothing left to happen (every node down, no workload): time runs out.
+                self.now_us = self.config.duration_us;
                 break;
             };
             if at_us > self.config.duration_us {
@@ -171,8 +176,20 @@ impl<P: Protocol> Simulator<P> {
                 break;
             }
             self.now_us = at_us;
-            self.dispatch(event);
-            self.maybe_note_established_leader();
+            // Handlers run under their own catch_unwind; this one catches what is left: a
+            // panic in a user type's Clone, Hash or Debug, or in a local check.
+            let stepped = catch_unwind(AssertUnwindSafe(|| {
+                self.dispatch(event);
+                self.maybe_note_established_leader();
+            }));
+            if let Err(payload) = stepped {
+                self.outcome = Some(Outcome::Panic {
+                    node: self.node_in_step,
+                    message: super::panic::describe(payload.as_ref()),
+                    step: self.step,
+                    at_us: self.now_us,
+                });
+            }
         }
         self.finish()
     }
@@ -183,6 +200,10 @@ impl<P: Protocol> Simulator<P> {
     }
 
     fn schedule_start(&mut self) {
+        // Every node is up from time zero, so messages sent while the others boot are not
+        // lost for being sent to a node whose boot comes later in the queue; boots precede
+        // any delivery, which is queued after them.
+        self.alive.fill(true);
         for index in 0..self.config.node_count {
             self.queue.push(
                 0,
@@ -201,8 +222,10 @@ impl<P: Protocol> Simulator<P> {
             }
         }
         if let Some(within_us) = self.config.expect.leader_within_us {
+            // One microsecond late, so every event at the deadline itself counts before it.
             let deadline_us = self.last_fault_us.saturating_add(within_us);
-            self.queue.push(deadline_us, Event::LivenessDeadline);
+            self.queue
+                .push(deadline_us.saturating_add(1), Event::LivenessDeadline);
         }
     }
 
@@ -211,7 +234,6 @@ impl<P: Protocol> Simulator<P> {
             Event::Boot { node } => {
                 if self.begin_step() {
                     self.record(&(1u8, node, false), || format!("{node} boot"));
-                    self.alive[node.index()] = true;
                     self.run_handler(node, Input::Start { is_restart: false });
                 }
             }
@@ -372,6 +394,7 @@ impl<P: Protocol> Simulator<P> {
 
     /// Calls one handler of `node` under `catch_unwind`, then applies its effects and checks.
     fn run_handler(&mut self, node: NodeId, input: Input<P::Msg, P::Timer>) -> Option<ClientReply> {
+        self.node_in_step = Some(node);
         let node_count = self.config.node_count;
         let now_us = self.now_us;
         let protocol_config = &self.protocol_config;
@@ -410,12 +433,13 @@ impl<P: Protocol> Simulator<P> {
             Ok(reply) => {
                 self.apply_outbox(node);
                 self.check_local(node);
+                self.node_in_step = None;
                 reply
             }
             Err(payload) => {
                 self.outbox = Outbox::default();
                 self.outcome = Some(Outcome::Panic {
-                    node,
+                    node: Some(node),
                     message: super::panic::describe(payload.as_ref()),
                     step: self.step,
                     at_us: self.now_us,
@@ -471,7 +495,8 @@ impl<P: Protocol> Simulator<P> {
 
     /// Records the first violation; the loop stops before the next event.
     fn fail(&mut self, violation: Violation) {
-        if self.outcome.is_none() {
+        // A violation found in the same step as a hard limit wins: it is the better finding.
+        if matches!(self.outcome, None | Some(Outcome::LimitReached { .. })) {
             self.outcome = Some(Outcome::Violation {
                 violation,
                 step: self.step,
@@ -510,6 +535,19 @@ impl<P: Protocol> Simulator<P> {
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
+        if to.index() >= self.nodes.len() {
+            // A protocol bug, reported like a panic in its handler.
+            self.outcome = Some(Outcome::Panic {
+                node: Some(from),
+                message: format!(
+                    "{from} sent a message to {to}, which is not in this {}-node cluster",
+                    self.nodes.len()
+                ),
+                step: self.step,
+                at_us: self.now_us,
+            });
+            return;
+        }
         self.stats.messages_sent += 1;
         if !self.alive[to.index()] {
             self.stats.messages_dropped_down += 1;
@@ -636,12 +674,34 @@ impl<P: Protocol> Simulator<P> {
         self.run_handler(node, Input::Start { is_restart: true });
     }
 
+    /// Explicit ids are placed first, in every group, so a role selector ("leader",
+    /// "random", …) never picks a node another group names by id: no node is in two groups.
     fn partition(&mut self, groups: &[Vec<Selector>]) {
-        let mut placed = Vec::new();
-        let mut resolved: Vec<Vec<NodeId>> = groups
+        let mut placed: Vec<NodeId> = groups
             .iter()
-            .map(|group| self.resolve_all(group, &mut placed))
+            .flatten()
+            .filter_map(|selector| match selector {
+                Selector::Node(node) => Some(*node),
+                _ => None,
+            })
             .collect();
+        let mut resolved: Vec<Vec<NodeId>> = Vec::with_capacity(groups.len());
+        for group in groups {
+            let mut nodes: Vec<NodeId> = group
+                .iter()
+                .filter_map(|selector| match selector {
+                    Selector::Node(node) => Some(*node),
+                    _ => None,
+                })
+                .collect();
+            let roles: Vec<Selector> = group
+                .iter()
+                .copied()
+                .filter(|selector| !matches!(selector, Selector::Node(_)))
+                .collect();
+            nodes.extend(self.resolve_all(&roles, &mut placed));
+            resolved.push(nodes);
+        }
         if let Some(rest_group) = groups.iter().position(|g| g.contains(&Selector::Rest)) {
             let rest = (0..self.config.node_count)
                 .map(NodeId)
@@ -672,14 +732,13 @@ impl<P: Protocol> Simulator<P> {
             if selector == Selector::Rest {
                 continue;
             }
-            match self.resolve(selector, placed) {
-                Some(node) if !nodes.contains(&node) => {
+            if let Some(node) = self.resolve(selector, placed) {
+                if !nodes.contains(&node) {
                     nodes.push(node);
                     if !placed.contains(&node) {
                         placed.push(node);
                     }
                 }
-                _ => {}
             }
         }
         nodes
@@ -735,7 +794,10 @@ impl<P: Protocol> Simulator<P> {
         if self.liveness_checked || self.faults_applied < self.config.faults.len() {
             return;
         }
-        let now = self.checker.established_leader(&self.alive);
+        let topology = &self.network.topology;
+        let now = self
+            .checker
+            .established_leader(&self.alive, |from, to| topology.connected(from, to));
         let before = self.established.map(|(leader, term, _)| (leader, term));
         if now == before {
             return;
