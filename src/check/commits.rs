@@ -57,11 +57,7 @@ impl Commits {
     ) -> Result<(), Violation> {
         let progress = &mut self.nodes[node.index()];
         progress.reports_commits = true;
-        let in_order = if progress.restarted_commits {
-            index >= 1 && index <= progress.committed_len + 1
-        } else {
-            index == progress.committed_len + 1
-        };
+        let in_order = reports_next(progress.committed_len, progress.restarted_commits, index);
         if !in_order {
             return Err(Violation::new(
                 names::COMMITTED_PREFIX_AGREEMENT,
@@ -107,11 +103,7 @@ impl Commits {
         state_digest: u64,
     ) -> Result<(), Violation> {
         let progress = &mut self.nodes[node.index()];
-        let in_order = if progress.restarted_applies {
-            index >= 1 && index <= progress.applied_len + 1
-        } else {
-            index == progress.applied_len + 1
-        };
+        let in_order = reports_next(progress.applied_len, progress.restarted_applies, index);
         if !in_order {
             return Err(Violation::new(
                 names::STATE_MACHINE_SAFETY,
@@ -156,5 +148,15 @@ impl Commits {
         let progress = &mut self.nodes[node.index()];
         progress.restarted_commits = true;
         progress.restarted_applies = true;
+    }
+}
+
+/// Whether `index` may be the next report after `reported_len` reports: exactly the next one,
+/// or — first thing after a restart — any index from 1 up to the next one.
+fn reports_next(reported_len: u64, restarted: bool, index: u64) -> bool {
+    if restarted {
+        (1..=reported_len + 1).contains(&index)
+    } else {
+        index == reported_len + 1
     }
 }
