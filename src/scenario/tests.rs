@@ -243,3 +243,123 @@ fn unreadable_files_say_so() {
         .to_string()
         .starts_with("/nonexistent/scenario.json: cannot read"));
 }
+
+/// Asserts that `text` is rejected for `field` with a one-line reason containing `reason`.
+fn assert_rejected(text: &str, field: &str, reason: &str) {
+    let error = error_of(text);
+    assert_eq!(error.field, field, "for {text}: {error}");
+    assert!(
+        error.reason.contains(reason),
+        "for {text}: `{reason}` not in {error}"
+    );
+    assert!(!error.to_string().contains('\n'), "one line: {error}");
+}
+
+#[test]
+fn millisecond_values_above_one_day_are_rejected_by_field() {
+    let over = "86400001";
+    let reason = "must be at most 86400000 (one virtual day), got 86400001";
+    for (field, text) in [
+        (
+            "raft.election_timeout_ms_min",
+            with("raft", &format!(r#"{{"election_timeout_ms_min": {over}}}"#)),
+        ),
+        (
+            "raft.election_timeout_ms_max",
+            with("raft", &format!(r#"{{"election_timeout_ms_max": {over}}}"#)),
+        ),
+        (
+            "raft.heartbeat_interval_ms",
+            with("raft", &format!(r#"{{"heartbeat_interval_ms": {over}}}"#)),
+        ),
+        (
+            "network.latency_ms_min",
+            with("network", &format!(r#"{{"latency_ms_min": {over}}}"#)),
+        ),
+        (
+            "network.latency_ms_max",
+            with("network", &format!(r#"{{"latency_ms_max": {over}}}"#)),
+        ),
+        (
+            "workload.start_ms",
+            with(
+                "workload",
+                &format!(r#"{{"start_ms": {over}, "interval_ms_min": 1, "interval_ms_max": 2}}"#),
+            ),
+        ),
+        (
+            "workload.stop_ms",
+            with(
+                "workload",
+                &format!(r#"{{"stop_ms": {over}, "interval_ms_min": 1, "interval_ms_max": 2}}"#),
+            ),
+        ),
+        (
+            "workload.interval_ms_min",
+            with(
+                "workload",
+                &format!(r#"{{"interval_ms_min": {over}, "interval_ms_max": 2}}"#),
+            ),
+        ),
+        (
+            "workload.interval_ms_max",
+            with(
+                "workload",
+                &format!(r#"{{"interval_ms_min": 1, "interval_ms_max": {over}}}"#),
+            ),
+        ),
+        (
+            "faults[0].latency_ms_min",
+            with(
+                "faults",
+                &format!(r#"[{{"action": "set-network", "at_ms": 5, "latency_ms_min": {over}}}]"#),
+            ),
+        ),
+        (
+            "faults[0].latency_ms_max",
+            with(
+                "faults",
+                &format!(r#"[{{"action": "set-network", "at_ms": 5, "latency_ms_max": {over}}}]"#),
+            ),
+        ),
+        (
+            "expect.leader_within_ms",
+            with("expect", &format!(r#"{{"leader_within_ms": {over}}}"#)),
+        ),
+    ] {
+        assert_rejected(&text, field, reason);
+    }
+}
+
+#[test]
+fn saturating_millisecond_values_are_rejected_not_clamped() {
+    // Each of these used to become u64::MAX microseconds after conversion.
+    assert_rejected(
+        &with(
+            "raft",
+            r#"{"election_timeout_ms_min": 18446744073709552, "election_timeout_ms_max": 18446744073709552, "heartbeat_interval_ms": 18446744073709551}"#,
+        ),
+        "raft.election_timeout_ms_min",
+        "one virtual day",
+    );
+    assert_rejected(
+        &with("raft", r#"{"heartbeat_interval_ms": 18446744073709551}"#),
+        "raft.heartbeat_interval_ms",
+        "one virtual day",
+    );
+    assert_rejected(
+        &with("network", r#"{"latency_ms_min": 18446744073709551615}"#),
+        "network.latency_ms_min",
+        "one virtual day",
+    );
+}
+
+#[test]
+fn one_day_exactly_is_accepted() {
+    let text = r#"{"version": 1, "protocol": "raft", "nodes": 3, "seed": 7, "duration_ms": 86400000,
+        "network": {"latency_ms_min": 86400000, "latency_ms_max": 86400000},
+        "workload": {"start_ms": 86400000, "stop_ms": 86400000, "interval_ms_min": 86400000, "interval_ms_max": 86400000},
+        "expect": {"leader_within_ms": 86400000}}"#;
+    let scenario = parse("ok.json", text).expect("one virtual day is allowed");
+    assert_eq!(scenario.sim.links.latency_us_max, 86_400_000_000);
+}

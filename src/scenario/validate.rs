@@ -96,6 +96,22 @@ pub fn validate(raw: &ScenarioFile) -> Checked<Scenario> {
     })
 }
 
+/// A millisecond setting: at most [`DURATION_MS_MAX`], so it converts to microseconds exactly
+/// instead of saturating into "never".
+fn ms_setting(field: &str, value: u64) -> Checked<u64> {
+    if value > DURATION_MS_MAX {
+        return invalid(
+            field,
+            format!("must be at most {DURATION_MS_MAX} (one virtual day), got {value}"),
+        );
+    }
+    Ok(value)
+}
+
+fn optional_ms(field: &str, value: Option<u64>) -> Checked<Option<u64>> {
+    value.map(|value| ms_setting(field, value)).transpose()
+}
+
 fn positive(field: &str, value: Option<u64>, default: u64) -> Checked<u64> {
     match value {
         Some(0) => invalid(field, "must be positive"),
@@ -109,14 +125,11 @@ fn raft_config(raw: Option<&RaftFile>) -> Checked<RaftConfig> {
     let Some(raw) = raw else {
         return Ok(defaults);
     };
-    let timeout_ms_min = raw
-        .election_timeout_ms_min
+    let timeout_ms_min = optional_ms("raft.election_timeout_ms_min", raw.election_timeout_ms_min)?
         .unwrap_or(defaults.election_timeout_us_min / 1_000);
-    let timeout_ms_max = raw
-        .election_timeout_ms_max
+    let timeout_ms_max = optional_ms("raft.election_timeout_ms_max", raw.election_timeout_ms_max)?
         .unwrap_or(defaults.election_timeout_us_max / 1_000);
-    let heartbeat_ms = raw
-        .heartbeat_interval_ms
+    let heartbeat_ms = optional_ms("raft.heartbeat_interval_ms", raw.heartbeat_interval_ms)?
         .unwrap_or(defaults.heartbeat_interval_us / 1_000);
     if timeout_ms_min == 0 {
         return invalid("raft.election_timeout_ms_min", "must be positive");
@@ -166,11 +179,9 @@ fn probability(field: &str, value: Option<f64>) -> Checked<Option<Ratio>> {
 
 fn link_model(raw: &NetworkFile) -> Checked<LinkModel> {
     let defaults = LinkModel::default();
-    let latency_ms_min = raw
-        .latency_ms_min
+    let latency_ms_min = optional_ms("network.latency_ms_min", raw.latency_ms_min)?
         .unwrap_or(defaults.latency_us_min / 1_000);
-    let latency_ms_max = raw
-        .latency_ms_max
+    let latency_ms_max = optional_ms("network.latency_ms_max", raw.latency_ms_max)?
         .unwrap_or((defaults.latency_us_max / 1_000).max(latency_ms_min));
     if latency_ms_max < latency_ms_min {
         return invalid(
@@ -188,6 +199,10 @@ fn link_model(raw: &NetworkFile) -> Checked<LinkModel> {
 }
 
 fn workload_config(raw: &WorkloadFile, duration_ms: u64) -> Checked<Workload> {
+    ms_setting("workload.start_ms", raw.start_ms)?;
+    optional_ms("workload.stop_ms", raw.stop_ms)?;
+    ms_setting("workload.interval_ms_min", raw.interval_ms_min)?;
+    ms_setting("workload.interval_ms_max", raw.interval_ms_max)?;
     if raw.interval_ms_min == 0 {
         return invalid("workload.interval_ms_min", "must be positive");
     }
@@ -314,6 +329,8 @@ fn link_change(at: &str, raw: &FaultFile) -> Checked<LinkChange> {
     if raw.fields_set().is_empty() {
         return invalid(at, "set-network changes nothing; give at least one setting");
     }
+    optional_ms(&format!("{at}.latency_ms_min"), raw.latency_ms_min)?;
+    optional_ms(&format!("{at}.latency_ms_max"), raw.latency_ms_max)?;
     if let (Some(min), Some(max)) = (raw.latency_ms_min, raw.latency_ms_max) {
         if max < min {
             return invalid(
@@ -411,7 +428,7 @@ fn partition_groups(
 }
 
 fn expectations(raw: &ExpectFile, last_fault_ms: u64, duration_ms: u64) -> Checked<Expectations> {
-    if let Some(within_ms) = raw.leader_within_ms {
+    if let Some(within_ms) = optional_ms("expect.leader_within_ms", raw.leader_within_ms)? {
         let deadline_ms = last_fault_ms.saturating_add(within_ms);
         if deadline_ms > duration_ms {
             return invalid(
