@@ -363,3 +363,45 @@ fn one_day_exactly_is_accepted() {
     let scenario = parse("ok.json", text).expect("one virtual day is allowed");
     assert_eq!(scenario.sim.links.latency_us_max, 86_400_000_000);
 }
+
+#[test]
+fn probabilities_that_would_round_to_0_or_1_are_rejected() {
+    for (p, rounds_to) in [
+        ("0.0000001", "round to 0"),
+        ("4.99999e-7", "round to 0"),
+        ("1e-300", "round to 0"),
+        ("0.9999999", "round to 1"),
+        ("0.99999951", "round to 1"),
+        // Exactly half a part per million below 1 rounds (half away from zero) to 1.
+        ("0.9999995", "round to 1"),
+    ] {
+        for field in ["drop_probability", "duplicate_probability"] {
+            let text = with("network", &format!(r#"{{"{field}": {p}}}"#));
+            assert_rejected(&text, &format!("network.{field}"), rounds_to);
+            assert_rejected(&text, &format!("network.{field}"), "one in a million");
+            let text = with(
+                "faults",
+                &format!(r#"[{{"action": "set-network", "at_ms": 5, "{field}": {p}}}]"#),
+            );
+            assert_rejected(&text, &format!("faults[0].{field}"), "one in a million");
+        }
+    }
+}
+
+#[test]
+fn representable_probabilities_are_kept() {
+    for (p, ppm) in [
+        ("0", 0),
+        ("0.0", 0),
+        ("0.0000005", 1),
+        ("0.000001", 1),
+        ("0.05", 50_000),
+        ("0.999999", 999_999),
+        ("1", 1_000_000),
+        ("1.0", 1_000_000),
+    ] {
+        let text = with("network", &format!(r#"{{"drop_probability": {p}}}"#));
+        let scenario = parse("ok.json", &text).unwrap_or_else(|error| panic!("{p}: {error}"));
+        assert_eq!(scenario.sim.links.drop.ppm(), ppm, "{p}");
+    }
+}

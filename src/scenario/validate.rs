@@ -168,10 +168,26 @@ fn probability(field: &str, value: Option<f64>) -> Checked<Option<Ratio>> {
     match value {
         None => Ok(None),
         Some(p) => match Ratio::from_probability(p) {
+            // Stored in parts per million: a value that would round to "never" or "always"
+            // would silently mean something other than what the file says.
+            Some(ratio) if ratio.is_zero() && p > 0.0 => invalid(
+                field,
+                format!(
+                    "{p:?} would round to 0: probabilities have a resolution of one in a million; \
+                     use 0 or at least 0.000001"
+                ),
+            ),
+            Some(ratio) if ratio.ppm() == Ratio::PPM_MAX && p < 1.0 => invalid(
+                field,
+                format!(
+                    "{p:?} would round to 1: probabilities have a resolution of one in a million; \
+                     use 1 or at most 0.999999"
+                ),
+            ),
             Some(ratio) => Ok(Some(ratio)),
             None => invalid(
                 field,
-                format!("must be a probability between 0 and 1, got {p}"),
+                format!("must be a probability between 0 and 1, got {p:?}"),
             ),
         },
     }
