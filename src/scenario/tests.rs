@@ -405,3 +405,78 @@ fn representable_probabilities_are_kept() {
         assert_eq!(scenario.sim.links.drop.ppm(), ppm, "{p}");
     }
 }
+
+#[test]
+fn set_network_may_not_leave_latency_max_below_min() {
+    // Lowering only the maximum below the minimum in force.
+    assert_rejected(
+        &with(
+            "faults",
+            r#"[{"action": "set-network", "at_ms": 5, "latency_ms_max": 0}]"#,
+        ),
+        "faults[0].latency_ms_max",
+        "0 is below latency_ms_min 1 in force at 5 ms (from the default)",
+    );
+    let network = r#""network": {"latency_ms_min": 10, "latency_ms_max": 20}"#;
+    let scenario = |faults: &str| {
+        format!(
+            r#"{{"version": 1, "protocol": "raft", "nodes": 3, "seed": 7, "duration_ms": 1000, {network}, "faults": {faults}}}"#
+        )
+    };
+    assert_rejected(
+        &scenario(r#"[{"action": "set-network", "at_ms": 5, "latency_ms_max": 9}]"#),
+        "faults[0].latency_ms_max",
+        "9 is below latency_ms_min 10 in force at 5 ms (from network.latency_ms_min)",
+    );
+    // Raising only the minimum above the maximum in force.
+    assert_rejected(
+        &scenario(r#"[{"action": "set-network", "at_ms": 5, "latency_ms_min": 21}]"#),
+        "faults[0].latency_ms_min",
+        "21 is above latency_ms_max 20 in force at 5 ms (from network.latency_ms_max)",
+    );
+    // Faults apply in time order, not file order: the later-listed fault at 100 ms comes first.
+    assert_rejected(
+        &scenario(
+            r#"[{"action": "set-network", "at_ms": 200, "latency_ms_max": 25},
+                {"action": "crash", "at_ms": 150, "node": 1},
+                {"action": "set-network", "at_ms": 100, "latency_ms_min": 30, "latency_ms_max": 50}]"#,
+        ),
+        "faults[0].latency_ms_max",
+        "25 is below latency_ms_min 30 in force at 200 ms (from faults[2].latency_ms_min)",
+    );
+    assert_rejected(
+        &scenario(
+            r#"[{"action": "set-network", "at_ms": 200, "latency_ms_min": 60},
+                {"action": "set-network", "at_ms": 100, "latency_ms_min": 30, "latency_ms_max": 50}]"#,
+        ),
+        "faults[0].latency_ms_min",
+        "60 is above latency_ms_max 50 in force at 200 ms (from faults[1].latency_ms_max)",
+    );
+    // Equal times keep file order.
+    assert_rejected(
+        &scenario(
+            r#"[{"action": "set-network", "at_ms": 100, "latency_ms_min": 30, "latency_ms_max": 50},
+                {"action": "set-network", "at_ms": 100, "latency_ms_max": 25}]"#,
+        ),
+        "faults[1].latency_ms_max",
+        "25 is below latency_ms_min 30",
+    );
+    let error = error_of(&scenario(
+        r#"[{"action": "set-network", "at_ms": 100, "latency_ms_max": 5},
+            {"action": "set-network", "at_ms": 100, "latency_ms_min": 3, "latency_ms_max": 50}]"#,
+    ));
+    assert_eq!(error.field, "faults[0].latency_ms_max", "{error}");
+    // Orders that never leave max below min are fine.
+    for faults in [
+        r#"[{"action": "set-network", "at_ms": 100, "latency_ms_min": 30, "latency_ms_max": 50},
+            {"action": "set-network", "at_ms": 100, "latency_ms_max": 35}]"#,
+        r#"[{"action": "set-network", "at_ms": 300, "latency_ms_max": 35},
+            {"action": "set-network", "at_ms": 100, "latency_ms_min": 30, "latency_ms_max": 50}]"#,
+        r#"[{"action": "set-network", "at_ms": 100, "latency_ms_max": 100},
+            {"action": "set-network", "at_ms": 200, "latency_ms_min": 100},
+            {"action": "set-network", "at_ms": 300, "latency_ms_min": 5, "latency_ms_max": 5}]"#,
+    ] {
+        let text = scenario(faults);
+        parse("ok.json", &text).unwrap_or_else(|error| panic!("{faults}: {error}"));
+    }
+}

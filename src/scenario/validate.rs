@@ -10,7 +10,7 @@ use crate::net::LinkModel;
 use crate::protocol::NodeId;
 use crate::raft::RaftConfig;
 use crate::sim::prng::Ratio;
-use crate::sim::time::ms;
+use crate::sim::time::{ms, US_PER_MS};
 use crate::sim::{
     ClientTarget, Expectations, Fault, FaultAction, LinkChange, Selector, SimConfig, Workload,
 };
@@ -71,6 +71,7 @@ pub fn validate(raw: &ScenarioFile) -> Checked<Scenario> {
         .enumerate()
         .map(|(index, fault)| fault_config(index, fault, node_count, raw.duration_ms))
         .collect::<Checked<Vec<Fault>>>()?;
+    latency_timeline(raw, &links)?;
     let last_fault_ms = raw
         .faults
         .iter()
@@ -364,6 +365,65 @@ fn link_change(at: &str, raw: &FaultFile) -> Checked<LinkChange> {
         latency_us_min: raw.latency_ms_min.map(ms),
         latency_us_max: raw.latency_ms_max.map(ms),
     })
+}
+
+/// Replays the latency settings as the engine will: the network settings first, then each
+/// set-network fault in time order (file order for equal times), each keeping the bound it
+/// does not name. A fault that leaves the maximum below the minimum would be quietly "fixed"
+/// by the engine; it is rejected here instead, naming the bound it changed.
+fn latency_timeline(raw: &ScenarioFile, links: &LinkModel) -> Checked<()> {
+    let source = |field: Option<u64>, name: &str| match field {
+        Some(_) => format!("network.{name}"),
+        None => "the default".to_string(),
+    };
+    let mut min = (
+        links.latency_us_min / US_PER_MS,
+        source(raw.network.latency_ms_min, "latency_ms_min"),
+    );
+    let mut max = (
+        links.latency_us_max / US_PER_MS,
+        source(raw.network.latency_ms_max, "latency_ms_max"),
+    );
+    let mut order: Vec<usize> = (0..raw.faults.len()).collect();
+    // Stable, like the engine's own sort: equal times keep file order.
+    order.sort_by_key(|&index| raw.faults[index].at_ms);
+    for index in order {
+        let fault = &raw.faults[index];
+        if fault.action != FaultKind::SetNetwork {
+            continue;
+        }
+        let at = format!("faults[{index}]");
+        if let Some(value) = fault.latency_ms_min {
+            min = (value, format!("{at}.latency_ms_min"));
+        }
+        if let Some(value) = fault.latency_ms_max {
+            max = (value, format!("{at}.latency_ms_max"));
+        }
+        if max.0 >= min.0 {
+            continue;
+        }
+        // A fault that sets both is checked on its own, in `link_change`.
+        return if fault.latency_ms_max.is_some() {
+            invalid(
+                &format!("{at}.latency_ms_max"),
+                format!(
+                    "{} is below latency_ms_min {} in force at {} ms (from {}); \
+                     set latency_ms_min in this fault too",
+                    max.0, min.0, fault.at_ms, min.1
+                ),
+            )
+        } else {
+            invalid(
+                &format!("{at}.latency_ms_min"),
+                format!(
+                    "{} is above latency_ms_max {} in force at {} ms (from {}); \
+                     set latency_ms_max in this fault too",
+                    min.0, max.0, fault.at_ms, max.1
+                ),
+            )
+        };
+    }
+    Ok(())
 }
 
 fn selector_config(field: &str, raw: &SelectorFile, node_count: u16) -> Checked<Selector> {
