@@ -480,3 +480,71 @@ fn set_network_may_not_leave_latency_max_below_min() {
         parse("ok.json", &text).unwrap_or_else(|error| panic!("{faults}: {error}"));
     }
 }
+
+#[test]
+fn node_selectors_that_can_never_apply_are_rejected() {
+    let fault = |action: &str, node: &str| {
+        with(
+            "faults",
+            &format!(r#"[{{"action": "{action}", "at_ms": 5, "node": {node}}}]"#),
+        )
+    };
+    for role in ["leader", "follower", "random"] {
+        let text = fault("restart", &format!("\"{role}\""));
+        assert_rejected(
+            &text,
+            "faults[0].node",
+            &format!("\"{role}\" cannot be used with restart: it always names a live node"),
+        );
+        assert_rejected(
+            &text,
+            "faults[0].node",
+            "restart takes a node id or \"crashed\"",
+        );
+    }
+    assert_rejected(
+        &fault("crash", "\"crashed\""),
+        "faults[0].node",
+        "\"crashed\" cannot be used with crash: it always names a crashed node",
+    );
+    assert_rejected(
+        &fault("crash", "\"crashed\""),
+        "faults[0].node",
+        "crash takes a node id or \"leader\", \"follower\", \"random\"",
+    );
+    for action in ["crash", "restart", "isolate"] {
+        assert_rejected(
+            &fault(action, "\"rest\""),
+            "faults[0].node",
+            "only meaningful in partition groups",
+        );
+    }
+    assert_rejected(
+        &fault("isolate", "\"rest\""),
+        "faults[0].node",
+        "isolate takes a node id or \"leader\", \"follower\", \"random\", \"crashed\"",
+    );
+    // What each action may take.
+    for (action, nodes) in [
+        ("restart", &["1", "\"crashed\""][..]),
+        (
+            "crash",
+            &["1", "\"leader\"", "\"follower\"", "\"random\""][..],
+        ),
+        (
+            "isolate",
+            &[
+                "1",
+                "\"leader\"",
+                "\"follower\"",
+                "\"random\"",
+                "\"crashed\"",
+            ][..],
+        ),
+    ] {
+        for node in nodes {
+            let text = fault(action, node);
+            parse("ok.json", &text).unwrap_or_else(|error| panic!("{action} {node}: {error}"));
+        }
+    }
+}

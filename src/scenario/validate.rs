@@ -304,13 +304,11 @@ fn fault_config(
     }
     let node = || -> Checked<Selector> {
         let field = format!("{at}.node");
-        match raw.node {
-            Some(SelectorFile::Rest) => {
-                invalid(&field, "\"rest\" is only meaningful in partition groups")
-            }
-            Some(selector) => selector_config(&field, &selector, node_count),
-            None => invalid(&field, "missing"),
-        }
+        let Some(selector) = raw.node else {
+            return invalid(&field, "missing");
+        };
+        node_selector_fits(&field, raw.action, selector)?;
+        selector_config(&field, &selector, node_count)
     };
     let action = match raw.action {
         FaultKind::Crash => FaultAction::Crash(node()?),
@@ -340,6 +338,36 @@ fn fault_config(
         at_us: ms(raw.at_ms),
         action,
     })
+}
+
+const LIVE_ONLY: &str = "it always names a live node, so the restart would never apply";
+
+/// Rejects a `node` selector that can never name a node the action applies to: restart
+/// needs a crashed node, which "leader", "follower" and "random" never are (they resolve among
+/// live nodes); crash needs a live node, which "crashed" never is. Isolating a crashed node is
+/// meaningful (it stays cut off after a restart), so isolate takes "crashed" too.
+fn node_selector_fits(field: &str, action: FaultKind, selector: SelectorFile) -> Checked<()> {
+    let allowed = match action {
+        FaultKind::Restart => "a node id or \"crashed\"",
+        FaultKind::Crash => "a node id or \"leader\", \"follower\", \"random\"",
+        _ => "a node id or \"leader\", \"follower\", \"random\", \"crashed\"",
+    };
+    let (given, why) = match (action, selector) {
+        (_, SelectorFile::Rest) => ("rest", "it is only meaningful in partition groups"),
+        (FaultKind::Restart, SelectorFile::Leader) => ("leader", LIVE_ONLY),
+        (FaultKind::Restart, SelectorFile::Follower) => ("follower", LIVE_ONLY),
+        (FaultKind::Restart, SelectorFile::Random) => ("random", LIVE_ONLY),
+        (FaultKind::Crash, SelectorFile::Crashed) => (
+            "crashed",
+            "it always names a crashed node, so the crash would never apply",
+        ),
+        _ => return Ok(()),
+    };
+    let name = action.name();
+    invalid(
+        field,
+        format!("\"{given}\" cannot be used with {name}: {why}; {name} takes {allowed}"),
+    )
 }
 
 fn link_change(at: &str, raw: &FaultFile) -> Checked<LinkChange> {
