@@ -157,6 +157,10 @@ fn assert_bad_input(name: &str, text: &str, field: &str) {
         "{name}: {err}"
     );
     assert!(err.contains(field), "{name}: `{field}` not named in {err}");
+    assert!(
+        !err.trim_end_matches('\n').chars().any(char::is_control),
+        "{name}: control characters in {err:?}"
+    );
     assert!(!err.contains("panicked"), "{name}: {err}");
     assert!(stdout(&output).is_empty(), "{name}: stdout should be empty");
 }
@@ -213,4 +217,18 @@ fn bad_arguments_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     let output = quorumsim(&["frobnicate"]);
     assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn control_characters_in_the_file_stay_escaped_on_one_line() {
+    assert_bad_input(
+        "newline-selector.json",
+        &FAULTY_RAFT.replace("\"node\": \"follower\"", r#""node": "lea\nder""#),
+        r"faults[1].node`: unknown variant `lea\nder`",
+    );
+    assert_bad_input(
+        "newline-key.json",
+        &FAULTY_RAFT.replace("\"seed\"", r#""x\ny\r\u001b", "seed""#),
+        r"field `x\ny\r\u{1b}`: unknown field `x\ny\r\u{1b}`",
+    );
 }

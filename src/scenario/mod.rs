@@ -47,13 +47,31 @@ pub struct ScenarioError {
 }
 
 impl fmt::Display for ScenarioError {
+    /// Control characters in any part (say, a newline inside an unknown key that serde quotes
+    /// back) are escaped, so the message stays one line whatever the file contains.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = one_line(&self.file);
+        let reason = one_line(&self.reason);
         if self.field.is_empty() {
-            write!(f, "{}: {}", self.file, self.reason)
+            write!(f, "{file}: {reason}")
         } else {
-            write!(f, "{}: field `{}`: {}", self.file, self.field, self.reason)
+            write!(f, "{file}: field `{}`: {reason}", one_line(&self.field))
         }
     }
+}
+
+/// `text` with control characters (and the Unicode line and paragraph separators) written as
+/// Rust escapes (`\n`, `\r`, `\u{1b}`, …), everything else unchanged: safe to print as one line.
+pub fn one_line(text: &str) -> String {
+    let mut line = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            line.extend(c.escape_debug());
+        } else {
+            line.push(c);
+        }
+    }
+    line
 }
 
 impl std::error::Error for ScenarioError {}

@@ -548,3 +548,40 @@ fn node_selectors_that_can_never_apply_are_rejected() {
         }
     }
 }
+
+#[test]
+fn control_characters_in_errors_are_escaped() {
+    // serde quotes an unknown variant back verbatim, newline included.
+    let error = error_of(&with(
+        "faults",
+        r#"[{"action": "crash", "at_ms": 5, "node": "lea\nder"}]"#,
+    ));
+    assert_eq!(error.field, "faults[0].node");
+    let text = error.to_string();
+    assert!(!text.contains('\n'), "one line: {text}");
+    assert!(text.contains(r"unknown variant `lea\nder`"), "{text}");
+    // An unknown key with control characters appears in both the field and the reason.
+    let error = error_of(&with(r"x\ny\r\t\u001b\u2028z", "1"));
+    let text = error.to_string();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.starts_with(
+            r"bad.json: field `x\ny\r\t\u{1b}\u{2028}z`: unknown field `x\ny\r\t\u{1b}\u{2028}z`"
+        ),
+        "{text}"
+    );
+    assert!(!text.chars().any(char::is_control), "{text}");
+    // Unknown actions and protocols are quoted back too.
+    let error = error_of(&with("faults", r#"[{"action": "cr\nash", "at_ms": 5}]"#));
+    assert!(!error.to_string().contains('\n'), "{error}");
+    // The file name is escaped as well; ordinary text, quotes and non-ASCII are untouched.
+    let error = ScenarioError {
+        file: "a\nb.json".to_string(),
+        field: "nodes".to_string(),
+        reason: "«née» \"quoted\" \\ back\tslash".to_string(),
+    };
+    assert_eq!(
+        error.to_string(),
+        r#"a\nb.json: field `nodes`: «née» "quoted" \ back\tslash"#
+    );
+}
