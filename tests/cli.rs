@@ -232,3 +232,20 @@ fn control_characters_in_the_file_stay_escaped_on_one_line() {
         r"field `x\ny\r\u{1b}`: unknown field `x\ny\r\u{1b}`",
     );
 }
+
+#[test]
+fn a_newer_version_is_reported_as_such_not_as_unknown_fields() {
+    let text = FAULTY_RAFT
+        .replace("\"version\": 1", "\"version\": 2")
+        .replace("\"seed\": 1,", "\"seed\": 1, \"new_field\": 1,");
+    assert_bad_input(
+        "newer-version.json",
+        &text,
+        "field `version`: unsupported version 2; this build reads version 1",
+    );
+    let err = stderr(&quorumsim(&[
+        "run",
+        scenario_file("newer-version.json", &text).to_str().unwrap(),
+    ]));
+    assert!(!err.contains("new_field"), "{err}");
+}

@@ -585,3 +585,56 @@ fn control_characters_in_errors_are_escaped() {
         r#"a\nb.json: field `nodes`: «née» "quoted" \ back\tslash"#
     );
 }
+
+#[test]
+fn the_version_is_checked_before_the_shape() {
+    let reason = "unsupported version 2; this build reads version 1";
+    // Fields unknown to version 1 do not hide the real problem.
+    assert_rejected(
+        r#"{"version": 2, "protocol": "raft", "nodes": 3, "seed": 7, "duration_ms": 1000, "new_field": 1}"#,
+        "version",
+        reason,
+    );
+    // Nor do missing fields or fields of another type, or where "version" appears.
+    assert_rejected(
+        r#"{"new_shape": {"a": [1]}, "version": 2}"#,
+        "version",
+        reason,
+    );
+    assert_rejected(r#"{"version": 2, "nodes": "three"}"#, "version", reason);
+    assert_rejected(
+        r#"{"version": 4294967297, "protocol": "raft"}"#,
+        "version",
+        "unsupported version 4294967297; this build reads version 1",
+    );
+    assert_rejected(
+        "  \n{\"version\": 0}",
+        "version",
+        "unsupported version 0; this build reads version 1",
+    );
+    // Version 1 with an unknown field is still reported by its field.
+    let error = error_of(&with("new_field", "1"));
+    assert_eq!(error.field, "new_field", "{error}");
+    assert!(error.reason.contains("unknown field"), "{error}");
+    // Not valid JSON, not an object, or a version that is not an integer: the full parse
+    // reports what is wrong.
+    let error = error_of(r#"{"version": 2, "protocol": "raft""#);
+    assert!(error.reason.contains("ends early"), "{error}");
+    let error = error_of(
+        r#"{"version": 2, "protocol": "raft", "nodes": 3, "seed": 7, "duration_ms": 1000} x"#,
+    );
+    assert!(error.reason.contains("trailing"), "{error}");
+    let error = error_of("[2]");
+    assert_ne!(error.field, "version", "{error}");
+    assert!(!error.reason.contains("unsupported"), "{error}");
+    for version in ["\"2\"", "-1", "2.0", "null"] {
+        let text = format!(
+            r#"{{"version": {version}, "protocol": "raft", "nodes": 3, "seed": 7, "duration_ms": 1000}}"#
+        );
+        let error = error_of(&text);
+        assert_eq!(error.field, "version", "{error}");
+        assert!(error.reason.contains("invalid"), "{error}");
+    }
+    let error = error_of(r#"{"protocol": "raft", "nodes": 3, "seed": 7, "duration_ms": 1000}"#);
+    assert!(error.reason.contains("missing field `version`"), "{error}");
+}
