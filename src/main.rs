@@ -6,6 +6,9 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     quorumsim::sim::panic::install_quiet_hook();
-    let cli = quorumsim::cli::Cli::parse();
-    ExitCode::from(quorumsim::app::run(cli))
+    let code = match quorumsim::cli::Cli::try_parse() {
+        Ok(cli) => quorumsim::app::run(cli),
+        Err(error) => quorumsim::app::arguments_error(&error),
+    };
+    ExitCode::from(code)
 }

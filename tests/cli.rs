@@ -249,3 +249,93 @@ fn a_newer_version_is_reported_as_such_not_as_unknown_fields() {
     ]));
     assert!(!err.contains("new_field"), "{err}");
 }
+
+/// A usage error: exit 2, exactly one line on stderr starting `error: `, nothing on stdout.
+fn assert_bad_arguments(args: &[&str], expected: &str) {
+    let output = quorumsim(args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "{args:?}: one line expected:\n{err}"
+    );
+    assert_eq!(err.trim_end(), expected, "{args:?}");
+    assert!(
+        !err.trim_end_matches('\n').chars().any(char::is_control),
+        "{args:?}: {err:?}"
+    );
+    assert!(
+        stdout(&output).is_empty(),
+        "{args:?}: stdout should be empty"
+    );
+}
+
+#[test]
+fn bad_arguments_are_one_line_on_stderr() {
+    assert_bad_arguments(
+        &["run", "x.json", "--seed", "minus"],
+        "error: invalid value 'minus' for '--seed <SEED>': invalid digit found in string",
+    );
+    assert_bad_arguments(
+        &["frobnicate"],
+        "error: unrecognized subcommand 'frobnicate'",
+    );
+    assert_bad_arguments(
+        &["run"],
+        "error: the following required arguments were not provided: <SCENARIO>",
+    );
+    assert_bad_arguments(
+        &["run", "x.json", "--sed", "3"],
+        "error: unexpected argument '--sed' found",
+    );
+    assert_bad_arguments(
+        &["run", "x.json", "y.json"],
+        "error: unexpected argument 'y.json' found",
+    );
+    assert_bad_arguments(
+        &["run", "x.json", "--seed", "1\n2"],
+        r"error: invalid value '1\n2' for '--seed <SEED>': invalid digit found in string",
+    );
+}
+
+#[test]
+fn help_and_version_print_to_stdout_and_exit_0() {
+    for args in [
+        &["--help"][..],
+        &["-h"][..],
+        &["help"][..],
+        &["run", "--help"][..],
+        &["help", "run"][..],
+    ] {
+        let output = quorumsim(args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(stdout(&output).contains("Usage: quorumsim"), "{args:?}");
+        assert!(stderr(&output).is_empty(), "{args:?}: {}", stderr(&output));
+    }
+    let output = quorumsim(&["run", "--help"]);
+    assert!(stdout(&output).contains("--seed <SEED>"));
+    let output = quorumsim(&["--version"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        stdout(&output).trim_end(),
+        format!("quorumsim {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn no_command_prints_the_help_to_stderr_and_exits_2() {
+    let output = quorumsim(&[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("Usage: quorumsim <COMMAND>") && err.contains("run"),
+        "{err}"
+    );
+}
