@@ -28,7 +28,7 @@ pub fn arguments_error(error: &clap::Error) -> u8 {
             exit_code::BAD_INPUT
         }
         _ => {
-            eprintln!("{}", argument_error_line(error));
+            print_error_line(&argument_error_line(error));
             exit_code::BAD_INPUT
         }
     }
@@ -58,6 +58,12 @@ pub fn argument_error_line(error: &clap::Error) -> String {
     scenario::one_line(&message)
 }
 
+/// Writes one error line to stderr. Not `eprintln!`, which panics when stderr is a closed
+/// pipe: the exit code still says what happened.
+fn print_error_line(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// Runs the command and returns the process exit code. Errors are printed here as one line.
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
@@ -69,7 +75,7 @@ fn run_command(args: &RunArgs) -> u8 {
     let scenario = match scenario::load(&args.scenario) {
         Ok(scenario) => scenario,
         Err(error) => {
-            eprintln!("error: {error}");
+            print_error_line(&format!("error: {error}"));
             return exit_code::BAD_INPUT;
         }
     };
