@@ -9,6 +9,61 @@ use crate::run::{human_summary, json_summary, run_scenario};
 use crate::scenario;
 use crate::sim::TraceSink;
 
+/// Handles a command line that clap did not turn into a [`Cli`] and returns the exit code.
+///
+/// `--help` and `--version` (also `help`, `run --help`) print clap's full text to stdout and
+/// exit 0. A bare `quorumsim` names no command: clap's help goes to stderr and the exit code is
+/// [`exit_code::BAD_INPUT`], as for any usage error. Every other error is one line on stderr:
+/// see [`argument_error_line`].
+pub fn arguments_error(error: &clap::Error) -> u8 {
+    use clap::error::ErrorKind;
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            // A closed pipe is not worth a panic; the text is all there is to say.
+            let _ = error.print();
+            exit_code::PASS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = error.print();
+            exit_code::BAD_INPUT
+        }
+        _ => {
+            print_error_line(&argument_error_line(error));
+            exit_code::BAD_INPUT
+        }
+    }
+}
+
+/// clap's error as one line: its message (`error: invalid value 'minus' for '--seed <SEED>':
+/// …`) without the usage and "try '--help'" paragraphs that follow it. A list on indented
+/// lines (the missing arguments) is joined onto the line, and control characters that came
+/// from the arguments themselves are escaped.
+pub fn argument_error_line(error: &clap::Error) -> String {
+    // `render` keeps the text and drops the colours.
+    let text = error.render().to_string();
+    let mut message = String::new();
+    for paragraph in text.split("\n\n") {
+        let trailer = ["Usage:", "For more information", "  tip:"]
+            .iter()
+            .any(|start| paragraph.starts_with(start));
+        if trailer && !message.is_empty() {
+            break;
+        }
+        if !message.is_empty() {
+            message.push_str("\n\n");
+        }
+        message.push_str(paragraph);
+    }
+    let message = message.trim_end_matches('\n').replace("\n  ", " ");
+    scenario::one_line(&message)
+}
+
+/// Writes one error line to stderr. Not `eprintln!`, which panics when stderr is a closed
+/// pipe: the exit code still says what happened.
+fn print_error_line(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// Runs the command and returns the process exit code. Errors are printed here as one line.
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
@@ -20,7 +75,7 @@ fn run_command(args: &RunArgs) -> u8 {
     let scenario = match scenario::load(&args.scenario) {
         Ok(scenario) => scenario,
         Err(error) => {
-            eprintln!("error: {error}");
+            print_error_line(&format!("error: {error}"));
             return exit_code::BAD_INPUT;
         }
     };
@@ -48,5 +103,69 @@ fn run_command(args: &RunArgs) -> u8 {
         exit_code::PASS
     } else {
         exit_code::FAILED
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn error_line(args: &[&str]) -> String {
+        let error = Cli::try_parse_from(args).expect_err("arguments should be rejected");
+        argument_error_line(&error)
+    }
+
+    #[test]
+    fn argument_errors_are_clap_s_message_on_one_line() {
+        assert_eq!(
+            error_line(&["quorumsim", "run", "x.json", "--seed", "minus"]),
+            "error: invalid value 'minus' for '--seed <SEED>': invalid digit found in string"
+        );
+        assert_eq!(
+            error_line(&["quorumsim", "frobnicate"]),
+            "error: unrecognized subcommand 'frobnicate'"
+        );
+        assert_eq!(
+            error_line(&["quorumsim", "run"]),
+            "error: the following required arguments were not provided: <SCENARIO>"
+        );
+        assert_eq!(
+            error_line(&["quorumsim", "run", "x.json", "--sed", "3"]),
+            "error: unexpected argument '--sed' found"
+        );
+        assert_eq!(
+            error_line(&["quorumsim", "run", "x.json", "--seed"]),
+            "error: a value is required for '--seed <SEED>' but none was supplied"
+        );
+    }
+
+    #[test]
+    fn control_characters_from_arguments_are_escaped() {
+        assert_eq!(
+            error_line(&["quorumsim", "run", "x.json", "--seed", "1\n\n2\r\t"]),
+            r"error: invalid value '1\n\n2\r\t' for '--seed <SEED>': invalid digit found in string"
+        );
+        let line = error_line(&["quorumsim", "run\nnow"]);
+        assert_eq!(line, r"error: unrecognized subcommand 'run\nnow'");
+    }
+
+    #[test]
+    fn help_and_version_are_not_argument_errors() {
+        use clap::error::ErrorKind;
+        for (args, kind) in [
+            (&["quorumsim", "--help"][..], ErrorKind::DisplayHelp),
+            (&["quorumsim", "run", "--help"][..], ErrorKind::DisplayHelp),
+            (&["quorumsim", "help", "run"][..], ErrorKind::DisplayHelp),
+            (&["quorumsim", "--version"][..], ErrorKind::DisplayVersion),
+            (
+                &["quorumsim"][..],
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand,
+            ),
+        ] {
+            let error = Cli::try_parse_from(args).expect_err("clap answers with text");
+            assert_eq!(error.kind(), kind, "{args:?}");
+        }
     }
 }

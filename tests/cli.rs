@@ -157,6 +157,10 @@ fn assert_bad_input(name: &str, text: &str, field: &str) {
         "{name}: {err}"
     );
     assert!(err.contains(field), "{name}: `{field}` not named in {err}");
+    assert!(
+        !err.trim_end_matches('\n').chars().any(char::is_control),
+        "{name}: control characters in {err:?}"
+    );
     assert!(!err.contains("panicked"), "{name}: {err}");
     assert!(stdout(&output).is_empty(), "{name}: stdout should be empty");
 }
@@ -213,4 +217,125 @@ fn bad_arguments_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     let output = quorumsim(&["frobnicate"]);
     assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn control_characters_in_the_file_stay_escaped_on_one_line() {
+    assert_bad_input(
+        "newline-selector.json",
+        &FAULTY_RAFT.replace("\"node\": \"follower\"", r#""node": "lea\nder""#),
+        r"faults[1].node`: unknown variant `lea\nder`",
+    );
+    assert_bad_input(
+        "newline-key.json",
+        &FAULTY_RAFT.replace("\"seed\"", r#""x\ny\r\u001b", "seed""#),
+        r"field `x\ny\r\u{1b}`: unknown field `x\ny\r\u{1b}`",
+    );
+}
+
+#[test]
+fn a_newer_version_is_reported_as_such_not_as_unknown_fields() {
+    let text = FAULTY_RAFT
+        .replace("\"version\": 1", "\"version\": 2")
+        .replace("\"seed\": 1,", "\"seed\": 1, \"new_field\": 1,");
+    assert_bad_input(
+        "newer-version.json",
+        &text,
+        "field `version`: unsupported version 2; this build reads version 1",
+    );
+    let err = stderr(&quorumsim(&[
+        "run",
+        scenario_file("newer-version.json", &text).to_str().unwrap(),
+    ]));
+    assert!(!err.contains("new_field"), "{err}");
+}
+
+/// A usage error: exit 2, exactly one line on stderr starting `error: `, nothing on stdout.
+fn assert_bad_arguments(args: &[&str], expected: &str) {
+    let output = quorumsim(args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "{args:?}: one line expected:\n{err}"
+    );
+    assert_eq!(err.trim_end(), expected, "{args:?}");
+    assert!(
+        !err.trim_end_matches('\n').chars().any(char::is_control),
+        "{args:?}: {err:?}"
+    );
+    assert!(
+        stdout(&output).is_empty(),
+        "{args:?}: stdout should be empty"
+    );
+}
+
+#[test]
+fn bad_arguments_are_one_line_on_stderr() {
+    assert_bad_arguments(
+        &["run", "x.json", "--seed", "minus"],
+        "error: invalid value 'minus' for '--seed <SEED>': invalid digit found in string",
+    );
+    assert_bad_arguments(
+        &["frobnicate"],
+        "error: unrecognized subcommand 'frobnicate'",
+    );
+    assert_bad_arguments(
+        &["run"],
+        "error: the following required arguments were not provided: <SCENARIO>",
+    );
+    assert_bad_arguments(
+        &["run", "x.json", "--sed", "3"],
+        "error: unexpected argument '--sed' found",
+    );
+    assert_bad_arguments(
+        &["run", "x.json", "y.json"],
+        "error: unexpected argument 'y.json' found",
+    );
+    assert_bad_arguments(
+        &["run", "x.json", "--seed", "1\n2"],
+        r"error: invalid value '1\n2' for '--seed <SEED>': invalid digit found in string",
+    );
+}
+
+#[test]
+fn help_and_version_print_to_stdout_and_exit_0() {
+    for args in [
+        &["--help"][..],
+        &["-h"][..],
+        &["help"][..],
+        &["run", "--help"][..],
+        &["help", "run"][..],
+    ] {
+        let output = quorumsim(args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(stdout(&output).contains("Usage: quorumsim"), "{args:?}");
+        assert!(stderr(&output).is_empty(), "{args:?}: {}", stderr(&output));
+    }
+    let output = quorumsim(&["run", "--help"]);
+    assert!(stdout(&output).contains("--seed <SEED>"));
+    let output = quorumsim(&["--version"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        stdout(&output).trim_end(),
+        format!("quorumsim {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn no_command_prints_the_help_to_stderr_and_exits_2() {
+    let output = quorumsim(&[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("Usage: quorumsim <COMMAND>") && err.contains("run"),
+        "{err}"
+    );
 }

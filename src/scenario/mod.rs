@@ -47,13 +47,31 @@ pub struct ScenarioError {
 }
 
 impl fmt::Display for ScenarioError {
+    /// Control characters in any part (say, a newline inside an unknown key that serde quotes
+    /// back) are escaped, so the message stays one line whatever the file contains.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = one_line(&self.file);
+        let reason = one_line(&self.reason);
         if self.field.is_empty() {
-            write!(f, "{}: {}", self.file, self.reason)
+            write!(f, "{file}: {reason}")
         } else {
-            write!(f, "{}: field `{}`: {}", self.file, self.field, self.reason)
+            write!(f, "{file}: field `{}`: {reason}", one_line(&self.field))
         }
     }
+}
+
+/// `text` with control characters (and the Unicode line and paragraph separators) written as
+/// Rust escapes (`\n`, `\r`, `\u{1b}`, …), everything else unchanged: safe to print as one line.
+pub fn one_line(text: &str) -> String {
+    let mut line = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            line.extend(c.escape_debug());
+        } else {
+            line.push(c);
+        }
+    }
+    line
 }
 
 impl std::error::Error for ScenarioError {}
@@ -81,6 +99,7 @@ pub fn parse(file_name: &str, text: &str) -> Result<Scenario, ScenarioError> {
 
 /// Parses scenario text into its raw shape, without validation.
 pub fn parse_file(file_name: &str, text: &str) -> Result<ScenarioFile, ScenarioError> {
+    check_version(file_name, text)?;
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let raw: ScenarioFile =
         serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
@@ -99,6 +118,37 @@ pub fn parse_file(file_name: &str, text: &str) -> Result<ScenarioFile, ScenarioE
         reason: describe_json_error(&error),
     })?;
     Ok(raw)
+}
+
+/// Only the version, read before the full shape: a file written for another version may have
+/// fields this build does not know, and "unsupported version" is then the useful error, not
+/// "unknown field". Other fields are ignored (no `deny_unknown_fields`).
+#[derive(serde::Deserialize)]
+struct VersionProbe {
+    version: Option<u64>,
+}
+
+/// Rejects valid JSON whose top-level object has an integer `version` other than
+/// [`file::VERSION`]. Anything else (malformed text, no version, a version of the wrong type)
+/// is left for the full parse to report in its own terms.
+fn check_version(file_name: &str, text: &str) -> Result<(), ScenarioError> {
+    // Only objects: serde would also read a struct from an array such as `[2]`.
+    if !text.trim_start().starts_with('{') {
+        return Ok(());
+    }
+    match serde_json::from_str::<VersionProbe>(text) {
+        Ok(VersionProbe {
+            version: Some(version),
+        }) if version != u64::from(file::VERSION) => Err(ScenarioError {
+            file: file_name.to_string(),
+            field: "version".to_string(),
+            reason: format!(
+                "unsupported version {version}; this build reads version {}",
+                file::VERSION
+            ),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// serde_json's message, with "at line L column C" kept but made to read as one clause.

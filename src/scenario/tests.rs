@@ -243,3 +243,398 @@ fn unreadable_files_say_so() {
         .to_string()
         .starts_with("/nonexistent/scenario.json: cannot read"));
 }
+
+/// Asserts that `text` is rejected for `field` with a one-line reason containing `reason`.
+fn assert_rejected(text: &str, field: &str, reason: &str) {
+    let error = error_of(text);
+    assert_eq!(error.field, field, "for {text}: {error}");
+    assert!(
+        error.reason.contains(reason),
+        "for {text}: `{reason}` not in {error}"
+    );
+    assert!(!error.to_string().contains('\n'), "one line: {error}");
+}
+
+#[test]
+fn millisecond_values_above_one_day_are_rejected_by_field() {
+    let over = "86400001";
+    let reason = "must be at most 86400000 (one virtual day), got 86400001";
+    for (field, text) in [
+        (
+            "raft.election_timeout_ms_min",
+            with("raft", &format!(r#"{{"election_timeout_ms_min": {over}}}"#)),
+        ),
+        (
+            "raft.election_timeout_ms_max",
+            with("raft", &format!(r#"{{"election_timeout_ms_max": {over}}}"#)),
+        ),
+        (
+            "raft.heartbeat_interval_ms",
+            with("raft", &format!(r#"{{"heartbeat_interval_ms": {over}}}"#)),
+        ),
+        (
+            "network.latency_ms_min",
+            with("network", &format!(r#"{{"latency_ms_min": {over}}}"#)),
+        ),
+        (
+            "network.latency_ms_max",
+            with("network", &format!(r#"{{"latency_ms_max": {over}}}"#)),
+        ),
+        (
+            "workload.start_ms",
+            with(
+                "workload",
+                &format!(r#"{{"start_ms": {over}, "interval_ms_min": 1, "interval_ms_max": 2}}"#),
+            ),
+        ),
+        (
+            "workload.stop_ms",
+            with(
+                "workload",
+                &format!(r#"{{"stop_ms": {over}, "interval_ms_min": 1, "interval_ms_max": 2}}"#),
+            ),
+        ),
+        (
+            "workload.interval_ms_min",
+            with(
+                "workload",
+                &format!(r#"{{"interval_ms_min": {over}, "interval_ms_max": 2}}"#),
+            ),
+        ),
+        (
+            "workload.interval_ms_max",
+            with(
+                "workload",
+                &format!(r#"{{"interval_ms_min": 1, "interval_ms_max": {over}}}"#),
+            ),
+        ),
+        (
+            "faults[0].latency_ms_min",
+            with(
+                "faults",
+                &format!(r#"[{{"action": "set-network", "at_ms": 5, "latency_ms_min": {over}}}]"#),
+            ),
+        ),
+        (
+            "faults[0].latency_ms_max",
+            with(
+                "faults",
+                &format!(r#"[{{"action": "set-network", "at_ms": 5, "latency_ms_max": {over}}}]"#),
+            ),
+        ),
+        (
+            "expect.leader_within_ms",
+            with("expect", &format!(r#"{{"leader_within_ms": {over}}}"#)),
+        ),
+    ] {
+        assert_rejected(&text, field, reason);
+    }
+}
+
+#[test]
+fn saturating_millisecond_values_are_rejected_not_clamped() {
+    // Each of these used to become u64::MAX microseconds after conversion.
+    assert_rejected(
+        &with(
+            "raft",
+            r#"{"election_timeout_ms_min": 18446744073709552, "election_timeout_ms_max": 18446744073709552, "heartbeat_interval_ms": 18446744073709551}"#,
+        ),
+        "raft.election_timeout_ms_min",
+        "one virtual day",
+    );
+    assert_rejected(
+        &with("raft", r#"{"heartbeat_interval_ms": 18446744073709551}"#),
+        "raft.heartbeat_interval_ms",
+        "one virtual day",
+    );
+    assert_rejected(
+        &with("network", r#"{"latency_ms_min": 18446744073709551615}"#),
+        "network.latency_ms_min",
+        "one virtual day",
+    );
+}
+
+#[test]
+fn one_day_exactly_is_accepted() {
+    let text = r#"{"version": 1, "protocol": "raft", "nodes": 3, "seed": 7, "duration_ms": 86400000,
+        "network": {"latency_ms_min": 86400000, "latency_ms_max": 86400000},
+        "workload": {"start_ms": 86400000, "stop_ms": 86400000, "interval_ms_min": 86400000, "interval_ms_max": 86400000},
+        "expect": {"leader_within_ms": 86400000}}"#;
+    let scenario = parse("ok.json", text).expect("one virtual day is allowed");
+    assert_eq!(scenario.sim.links.latency_us_max, 86_400_000_000);
+}
+
+#[test]
+fn probabilities_that_would_round_to_0_or_1_are_rejected() {
+    for (p, rounds_to) in [
+        ("0.0000001", "round to 0"),
+        ("4.99999e-7", "round to 0"),
+        ("1e-300", "round to 0"),
+        ("0.9999999", "round to 1"),
+        ("0.99999951", "round to 1"),
+        // Exactly half a part per million below 1 rounds (half away from zero) to 1.
+        ("0.9999995", "round to 1"),
+    ] {
+        for field in ["drop_probability", "duplicate_probability"] {
+            let text = with("network", &format!(r#"{{"{field}": {p}}}"#));
+            assert_rejected(&text, &format!("network.{field}"), rounds_to);
+            assert_rejected(&text, &format!("network.{field}"), "one in a million");
+            let text = with(
+                "faults",
+                &format!(r#"[{{"action": "set-network", "at_ms": 5, "{field}": {p}}}]"#),
+            );
+            assert_rejected(&text, &format!("faults[0].{field}"), "one in a million");
+        }
+    }
+}
+
+#[test]
+fn representable_probabilities_are_kept() {
+    for (p, ppm) in [
+        ("0", 0),
+        ("0.0", 0),
+        ("0.0000005", 1),
+        ("0.000001", 1),
+        ("0.05", 50_000),
+        ("0.999999", 999_999),
+        ("1", 1_000_000),
+        ("1.0", 1_000_000),
+    ] {
+        let text = with("network", &format!(r#"{{"drop_probability": {p}}}"#));
+        let scenario = parse("ok.json", &text).unwrap_or_else(|error| panic!("{p}: {error}"));
+        assert_eq!(scenario.sim.links.drop.ppm(), ppm, "{p}");
+    }
+}
+
+#[test]
+fn set_network_may_not_leave_latency_max_below_min() {
+    // Lowering only the maximum below the minimum in force.
+    assert_rejected(
+        &with(
+            "faults",
+            r#"[{"action": "set-network", "at_ms": 5, "latency_ms_max": 0}]"#,
+        ),
+        "faults[0].latency_ms_max",
+        "0 is below latency_ms_min 1 in force at 5 ms (from the default)",
+    );
+    let network = r#""network": {"latency_ms_min": 10, "latency_ms_max": 20}"#;
+    let scenario = |faults: &str| {
+        format!(
+            r#"{{"version": 1, "protocol": "raft", "nodes": 3, "seed": 7, "duration_ms": 1000, {network}, "faults": {faults}}}"#
+        )
+    };
+    assert_rejected(
+        &scenario(r#"[{"action": "set-network", "at_ms": 5, "latency_ms_max": 9}]"#),
+        "faults[0].latency_ms_max",
+        "9 is below latency_ms_min 10 in force at 5 ms (from network.latency_ms_min)",
+    );
+    // Raising only the minimum above the maximum in force.
+    assert_rejected(
+        &scenario(r#"[{"action": "set-network", "at_ms": 5, "latency_ms_min": 21}]"#),
+        "faults[0].latency_ms_min",
+        "21 is above latency_ms_max 20 in force at 5 ms (from network.latency_ms_max)",
+    );
+    // Faults apply in time order, not file order: the later-listed fault at 100 ms comes first.
+    assert_rejected(
+        &scenario(
+            r#"[{"action": "set-network", "at_ms": 200, "latency_ms_max": 25},
+                {"action": "crash", "at_ms": 150, "node": 1},
+                {"action": "set-network", "at_ms": 100, "latency_ms_min": 30, "latency_ms_max": 50}]"#,
+        ),
+        "faults[0].latency_ms_max",
+        "25 is below latency_ms_min 30 in force at 200 ms (from faults[2].latency_ms_min)",
+    );
+    assert_rejected(
+        &scenario(
+            r#"[{"action": "set-network", "at_ms": 200, "latency_ms_min": 60},
+                {"action": "set-network", "at_ms": 100, "latency_ms_min": 30, "latency_ms_max": 50}]"#,
+        ),
+        "faults[0].latency_ms_min",
+        "60 is above latency_ms_max 50 in force at 200 ms (from faults[1].latency_ms_max)",
+    );
+    // Equal times keep file order.
+    assert_rejected(
+        &scenario(
+            r#"[{"action": "set-network", "at_ms": 100, "latency_ms_min": 30, "latency_ms_max": 50},
+                {"action": "set-network", "at_ms": 100, "latency_ms_max": 25}]"#,
+        ),
+        "faults[1].latency_ms_max",
+        "25 is below latency_ms_min 30",
+    );
+    let error = error_of(&scenario(
+        r#"[{"action": "set-network", "at_ms": 100, "latency_ms_max": 5},
+            {"action": "set-network", "at_ms": 100, "latency_ms_min": 3, "latency_ms_max": 50}]"#,
+    ));
+    assert_eq!(error.field, "faults[0].latency_ms_max", "{error}");
+    // Orders that never leave max below min are fine.
+    for faults in [
+        r#"[{"action": "set-network", "at_ms": 100, "latency_ms_min": 30, "latency_ms_max": 50},
+            {"action": "set-network", "at_ms": 100, "latency_ms_max": 35}]"#,
+        r#"[{"action": "set-network", "at_ms": 300, "latency_ms_max": 35},
+            {"action": "set-network", "at_ms": 100, "latency_ms_min": 30, "latency_ms_max": 50}]"#,
+        r#"[{"action": "set-network", "at_ms": 100, "latency_ms_max": 100},
+            {"action": "set-network", "at_ms": 200, "latency_ms_min": 100},
+            {"action": "set-network", "at_ms": 300, "latency_ms_min": 5, "latency_ms_max": 5}]"#,
+    ] {
+        let text = scenario(faults);
+        parse("ok.json", &text).unwrap_or_else(|error| panic!("{faults}: {error}"));
+    }
+}
+
+#[test]
+fn node_selectors_that_can_never_apply_are_rejected() {
+    let fault = |action: &str, node: &str| {
+        with(
+            "faults",
+            &format!(r#"[{{"action": "{action}", "at_ms": 5, "node": {node}}}]"#),
+        )
+    };
+    for role in ["leader", "follower", "random"] {
+        let text = fault("restart", &format!("\"{role}\""));
+        assert_rejected(
+            &text,
+            "faults[0].node",
+            &format!("\"{role}\" cannot be used with restart: it always names a live node"),
+        );
+        assert_rejected(
+            &text,
+            "faults[0].node",
+            "restart takes a node id or \"crashed\"",
+        );
+    }
+    assert_rejected(
+        &fault("crash", "\"crashed\""),
+        "faults[0].node",
+        "\"crashed\" cannot be used with crash: it always names a crashed node",
+    );
+    assert_rejected(
+        &fault("crash", "\"crashed\""),
+        "faults[0].node",
+        "crash takes a node id or \"leader\", \"follower\", \"random\"",
+    );
+    for action in ["crash", "restart", "isolate"] {
+        assert_rejected(
+            &fault(action, "\"rest\""),
+            "faults[0].node",
+            "only meaningful in partition groups",
+        );
+    }
+    assert_rejected(
+        &fault("isolate", "\"rest\""),
+        "faults[0].node",
+        "isolate takes a node id or \"leader\", \"follower\", \"random\", \"crashed\"",
+    );
+    // What each action may take.
+    for (action, nodes) in [
+        ("restart", &["1", "\"crashed\""][..]),
+        (
+            "crash",
+            &["1", "\"leader\"", "\"follower\"", "\"random\""][..],
+        ),
+        (
+            "isolate",
+            &[
+                "1",
+                "\"leader\"",
+                "\"follower\"",
+                "\"random\"",
+                "\"crashed\"",
+            ][..],
+        ),
+    ] {
+        for node in nodes {
+            let text = fault(action, node);
+            parse("ok.json", &text).unwrap_or_else(|error| panic!("{action} {node}: {error}"));
+        }
+    }
+}
+
+#[test]
+fn control_characters_in_errors_are_escaped() {
+    // serde quotes an unknown variant back verbatim, newline included.
+    let error = error_of(&with(
+        "faults",
+        r#"[{"action": "crash", "at_ms": 5, "node": "lea\nder"}]"#,
+    ));
+    assert_eq!(error.field, "faults[0].node");
+    let text = error.to_string();
+    assert!(!text.contains('\n'), "one line: {text}");
+    assert!(text.contains(r"unknown variant `lea\nder`"), "{text}");
+    // An unknown key with control characters appears in both the field and the reason.
+    let error = error_of(&with(r"x\ny\r\t\u001b\u2028z", "1"));
+    let text = error.to_string();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.starts_with(
+            r"bad.json: field `x\ny\r\t\u{1b}\u{2028}z`: unknown field `x\ny\r\t\u{1b}\u{2028}z`"
+        ),
+        "{text}"
+    );
+    assert!(!text.chars().any(char::is_control), "{text}");
+    // Unknown actions and protocols are quoted back too.
+    let error = error_of(&with("faults", r#"[{"action": "cr\nash", "at_ms": 5}]"#));
+    assert!(!error.to_string().contains('\n'), "{error}");
+    // The file name is escaped as well; ordinary text, quotes and non-ASCII are untouched.
+    let error = ScenarioError {
+        file: "a\nb.json".to_string(),
+        field: "nodes".to_string(),
+        reason: "«née» \"quoted\" \\ back\tslash".to_string(),
+    };
+    assert_eq!(
+        error.to_string(),
+        r#"a\nb.json: field `nodes`: «née» "quoted" \ back\tslash"#
+    );
+}
+
+#[test]
+fn the_version_is_checked_before_the_shape() {
+    let reason = "unsupported version 2; this build reads version 1";
+    // Fields unknown to version 1 do not hide the real problem.
+    assert_rejected(
+        r#"{"version": 2, "protocol": "raft", "nodes": 3, "seed": 7, "duration_ms": 1000, "new_field": 1}"#,
+        "version",
+        reason,
+    );
+    // Nor do missing fields or fields of another type, or where "version" appears.
+    assert_rejected(
+        r#"{"new_shape": {"a": [1]}, "version": 2}"#,
+        "version",
+        reason,
+    );
+    assert_rejected(r#"{"version": 2, "nodes": "three"}"#, "version", reason);
+    assert_rejected(
+        r#"{"version": 4294967297, "protocol": "raft"}"#,
+        "version",
+        "unsupported version 4294967297; this build reads version 1",
+    );
+    assert_rejected(
+        "  \n{\"version\": 0}",
+        "version",
+        "unsupported version 0; this build reads version 1",
+    );
+    // Version 1 with an unknown field is still reported by its field.
+    let error = error_of(&with("new_field", "1"));
+    assert_eq!(error.field, "new_field", "{error}");
+    assert!(error.reason.contains("unknown field"), "{error}");
+    // Not valid JSON, not an object, or a version that is not an integer: the full parse
+    // reports what is wrong.
+    let error = error_of(r#"{"version": 2, "protocol": "raft""#);
+    assert!(error.reason.contains("ends early"), "{error}");
+    let error = error_of(
+        r#"{"version": 2, "protocol": "raft", "nodes": 3, "seed": 7, "duration_ms": 1000} x"#,
+    );
+    assert!(error.reason.contains("trailing"), "{error}");
+    let error = error_of("[2]");
+    assert_ne!(error.field, "version", "{error}");
+    assert!(!error.reason.contains("unsupported"), "{error}");
+    for version in ["\"2\"", "-1", "2.0", "null"] {
+        let text = format!(
+            r#"{{"version": {version}, "protocol": "raft", "nodes": 3, "seed": 7, "duration_ms": 1000}}"#
+        );
+        let error = error_of(&text);
+        assert_eq!(error.field, "version", "{error}");
+        assert!(error.reason.contains("invalid"), "{error}");
+    }
+    let error = error_of(r#"{"protocol": "raft", "nodes": 3, "seed": 7, "duration_ms": 1000}"#);
+    assert!(error.reason.contains("missing field `version`"), "{error}");
+}

@@ -10,7 +10,7 @@ use crate::net::LinkModel;
 use crate::protocol::NodeId;
 use crate::raft::RaftConfig;
 use crate::sim::prng::Ratio;
-use crate::sim::time::ms;
+use crate::sim::time::{ms, US_PER_MS};
 use crate::sim::{
     ClientTarget, Expectations, Fault, FaultAction, LinkChange, Selector, SimConfig, Workload,
 };
@@ -71,6 +71,7 @@ pub fn validate(raw: &ScenarioFile) -> Checked<Scenario> {
         .enumerate()
         .map(|(index, fault)| fault_config(index, fault, node_count, raw.duration_ms))
         .collect::<Checked<Vec<Fault>>>()?;
+    latency_timeline(raw, &links)?;
     let last_fault_ms = raw
         .faults
         .iter()
@@ -96,6 +97,22 @@ pub fn validate(raw: &ScenarioFile) -> Checked<Scenario> {
     })
 }
 
+/// A millisecond setting: at most [`DURATION_MS_MAX`], so it converts to microseconds exactly
+/// instead of saturating into "never".
+fn ms_setting(field: &str, value: u64) -> Checked<u64> {
+    if value > DURATION_MS_MAX {
+        return invalid(
+            field,
+            format!("must be at most {DURATION_MS_MAX} (one virtual day), got {value}"),
+        );
+    }
+    Ok(value)
+}
+
+fn optional_ms(field: &str, value: Option<u64>) -> Checked<Option<u64>> {
+    value.map(|value| ms_setting(field, value)).transpose()
+}
+
 fn positive(field: &str, value: Option<u64>, default: u64) -> Checked<u64> {
     match value {
         Some(0) => invalid(field, "must be positive"),
@@ -109,14 +126,11 @@ fn raft_config(raw: Option<&RaftFile>) -> Checked<RaftConfig> {
     let Some(raw) = raw else {
         return Ok(defaults);
     };
-    let timeout_ms_min = raw
-        .election_timeout_ms_min
+    let timeout_ms_min = optional_ms("raft.election_timeout_ms_min", raw.election_timeout_ms_min)?
         .unwrap_or(defaults.election_timeout_us_min / 1_000);
-    let timeout_ms_max = raw
-        .election_timeout_ms_max
+    let timeout_ms_max = optional_ms("raft.election_timeout_ms_max", raw.election_timeout_ms_max)?
         .unwrap_or(defaults.election_timeout_us_max / 1_000);
-    let heartbeat_ms = raw
-        .heartbeat_interval_ms
+    let heartbeat_ms = optional_ms("raft.heartbeat_interval_ms", raw.heartbeat_interval_ms)?
         .unwrap_or(defaults.heartbeat_interval_us / 1_000);
     if timeout_ms_min == 0 {
         return invalid("raft.election_timeout_ms_min", "must be positive");
@@ -155,10 +169,26 @@ fn probability(field: &str, value: Option<f64>) -> Checked<Option<Ratio>> {
     match value {
         None => Ok(None),
         Some(p) => match Ratio::from_probability(p) {
+            // Stored in parts per million: a value that would round to "never" or "always"
+            // would silently mean something other than what the file says.
+            Some(ratio) if ratio.is_zero() && p > 0.0 => invalid(
+                field,
+                format!(
+                    "{p:?} would round to 0: probabilities have a resolution of one in a million; \
+                     use 0 or at least 0.000001"
+                ),
+            ),
+            Some(ratio) if ratio.ppm() == Ratio::PPM_MAX && p < 1.0 => invalid(
+                field,
+                format!(
+                    "{p:?} would round to 1: probabilities have a resolution of one in a million; \
+                     use 1 or at most 0.999999"
+                ),
+            ),
             Some(ratio) => Ok(Some(ratio)),
             None => invalid(
                 field,
-                format!("must be a probability between 0 and 1, got {p}"),
+                format!("must be a probability between 0 and 1, got {p:?}"),
             ),
         },
     }
@@ -166,11 +196,9 @@ fn probability(field: &str, value: Option<f64>) -> Checked<Option<Ratio>> {
 
 fn link_model(raw: &NetworkFile) -> Checked<LinkModel> {
     let defaults = LinkModel::default();
-    let latency_ms_min = raw
-        .latency_ms_min
+    let latency_ms_min = optional_ms("network.latency_ms_min", raw.latency_ms_min)?
         .unwrap_or(defaults.latency_us_min / 1_000);
-    let latency_ms_max = raw
-        .latency_ms_max
+    let latency_ms_max = optional_ms("network.latency_ms_max", raw.latency_ms_max)?
         .unwrap_or((defaults.latency_us_max / 1_000).max(latency_ms_min));
     if latency_ms_max < latency_ms_min {
         return invalid(
@@ -188,6 +216,10 @@ fn link_model(raw: &NetworkFile) -> Checked<LinkModel> {
 }
 
 fn workload_config(raw: &WorkloadFile, duration_ms: u64) -> Checked<Workload> {
+    ms_setting("workload.start_ms", raw.start_ms)?;
+    optional_ms("workload.stop_ms", raw.stop_ms)?;
+    ms_setting("workload.interval_ms_min", raw.interval_ms_min)?;
+    ms_setting("workload.interval_ms_max", raw.interval_ms_max)?;
     if raw.interval_ms_min == 0 {
         return invalid("workload.interval_ms_min", "must be positive");
     }
@@ -272,13 +304,11 @@ fn fault_config(
     }
     let node = || -> Checked<Selector> {
         let field = format!("{at}.node");
-        match raw.node {
-            Some(SelectorFile::Rest) => {
-                invalid(&field, "\"rest\" is only meaningful in partition groups")
-            }
-            Some(selector) => selector_config(&field, &selector, node_count),
-            None => invalid(&field, "missing"),
-        }
+        let Some(selector) = raw.node else {
+            return invalid(&field, "missing");
+        };
+        node_selector_fits(&field, raw.action, selector)?;
+        selector_config(&field, &selector, node_count)
     };
     let action = match raw.action {
         FaultKind::Crash => FaultAction::Crash(node()?),
@@ -310,10 +340,42 @@ fn fault_config(
     })
 }
 
+const LIVE_ONLY: &str = "it always names a live node, so the restart would never apply";
+
+/// Rejects a `node` selector that can never name a node the action applies to: restart
+/// needs a crashed node, which "leader", "follower" and "random" never are (they resolve among
+/// live nodes); crash needs a live node, which "crashed" never is. Isolating a crashed node is
+/// meaningful (it stays cut off after a restart), so isolate takes "crashed" too.
+fn node_selector_fits(field: &str, action: FaultKind, selector: SelectorFile) -> Checked<()> {
+    let allowed = match action {
+        FaultKind::Restart => "a node id or \"crashed\"",
+        FaultKind::Crash => "a node id or \"leader\", \"follower\", \"random\"",
+        _ => "a node id or \"leader\", \"follower\", \"random\", \"crashed\"",
+    };
+    let (given, why) = match (action, selector) {
+        (_, SelectorFile::Rest) => ("rest", "it is only meaningful in partition groups"),
+        (FaultKind::Restart, SelectorFile::Leader) => ("leader", LIVE_ONLY),
+        (FaultKind::Restart, SelectorFile::Follower) => ("follower", LIVE_ONLY),
+        (FaultKind::Restart, SelectorFile::Random) => ("random", LIVE_ONLY),
+        (FaultKind::Crash, SelectorFile::Crashed) => (
+            "crashed",
+            "it always names a crashed node, so the crash would never apply",
+        ),
+        _ => return Ok(()),
+    };
+    let name = action.name();
+    invalid(
+        field,
+        format!("\"{given}\" cannot be used with {name}: {why}; {name} takes {allowed}"),
+    )
+}
+
 fn link_change(at: &str, raw: &FaultFile) -> Checked<LinkChange> {
     if raw.fields_set().is_empty() {
         return invalid(at, "set-network changes nothing; give at least one setting");
     }
+    optional_ms(&format!("{at}.latency_ms_min"), raw.latency_ms_min)?;
+    optional_ms(&format!("{at}.latency_ms_max"), raw.latency_ms_max)?;
     if let (Some(min), Some(max)) = (raw.latency_ms_min, raw.latency_ms_max) {
         if max < min {
             return invalid(
@@ -331,6 +393,65 @@ fn link_change(at: &str, raw: &FaultFile) -> Checked<LinkChange> {
         latency_us_min: raw.latency_ms_min.map(ms),
         latency_us_max: raw.latency_ms_max.map(ms),
     })
+}
+
+/// Replays the latency settings as the engine will: the network settings first, then each
+/// set-network fault in time order (file order for equal times), each keeping the bound it
+/// does not name. A fault that leaves the maximum below the minimum would be quietly "fixed"
+/// by the engine; it is rejected here instead, naming the bound it changed.
+fn latency_timeline(raw: &ScenarioFile, links: &LinkModel) -> Checked<()> {
+    let source = |field: Option<u64>, name: &str| match field {
+        Some(_) => format!("network.{name}"),
+        None => "the default".to_string(),
+    };
+    let mut min = (
+        links.latency_us_min / US_PER_MS,
+        source(raw.network.latency_ms_min, "latency_ms_min"),
+    );
+    let mut max = (
+        links.latency_us_max / US_PER_MS,
+        source(raw.network.latency_ms_max, "latency_ms_max"),
+    );
+    let mut order: Vec<usize> = (0..raw.faults.len()).collect();
+    // Stable, like the engine's own sort: equal times keep file order.
+    order.sort_by_key(|&index| raw.faults[index].at_ms);
+    for index in order {
+        let fault = &raw.faults[index];
+        if fault.action != FaultKind::SetNetwork {
+            continue;
+        }
+        let at = format!("faults[{index}]");
+        if let Some(value) = fault.latency_ms_min {
+            min = (value, format!("{at}.latency_ms_min"));
+        }
+        if let Some(value) = fault.latency_ms_max {
+            max = (value, format!("{at}.latency_ms_max"));
+        }
+        if max.0 >= min.0 {
+            continue;
+        }
+        // A fault that sets both is checked on its own, in `link_change`.
+        return if fault.latency_ms_max.is_some() {
+            invalid(
+                &format!("{at}.latency_ms_max"),
+                format!(
+                    "{} is below latency_ms_min {} in force at {} ms (from {}); \
+                     set latency_ms_min in this fault too",
+                    max.0, min.0, fault.at_ms, min.1
+                ),
+            )
+        } else {
+            invalid(
+                &format!("{at}.latency_ms_min"),
+                format!(
+                    "{} is above latency_ms_max {} in force at {} ms (from {}); \
+                     set latency_ms_max in this fault too",
+                    min.0, max.0, fault.at_ms, max.1
+                ),
+            )
+        };
+    }
+    Ok(())
 }
 
 fn selector_config(field: &str, raw: &SelectorFile, node_count: u16) -> Checked<Selector> {
@@ -411,7 +532,7 @@ fn partition_groups(
 }
 
 fn expectations(raw: &ExpectFile, last_fault_ms: u64, duration_ms: u64) -> Checked<Expectations> {
-    if let Some(within_ms) = raw.leader_within_ms {
+    if let Some(within_ms) = optional_ms("expect.leader_within_ms", raw.leader_within_ms)? {
         let deadline_ms = last_fault_ms.saturating_add(within_ms);
         if deadline_ms > duration_ms {
             return invalid(
