@@ -7,3 +7,5 @@ pub const PASS: u8 = 0;
 pub const FAILED: u8 = 1;
 /// Bad input: a scenario file or argument that cannot be used. Nothing was run.
 pub const BAD_INPUT: u8 = 2;
+/// A bug in quorumsim itself (never bad input, never a protocol's fault): one line on stderr.
+pub const INTERNAL: u8 = 3;

@@ -16,9 +16,7 @@ fn main() -> ExitCode {
     .unwrap_or_else(|line| {
         // Not `eprintln!`: it panics if stderr is gone, and nothing would catch that one.
         let _ = writeln!(std::io::stderr().lock(), "{line}");
-        // TODO: exit_code.rs should gain an INTERNAL code for this; until then a bug in
-        // quorumsim itself is reported as a failure.
-        exit_code::FAILED
+        exit_code::INTERNAL
     });
     ExitCode::from(code)
 }

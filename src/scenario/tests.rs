@@ -137,6 +137,20 @@ fn out_of_range_values_are_rejected() {
         ),
         (
             with(
+                "workload",
+                r#"{"start_ms": 1001, "interval_ms_min": 1, "interval_ms_max": 5}"#,
+            ),
+            "workload.start_ms",
+        ),
+        (
+            with(
+                "workload",
+                r#"{"stop_ms": 1001, "interval_ms_min": 1, "interval_ms_max": 5}"#,
+            ),
+            "workload.stop_ms",
+        ),
+        (
+            with(
                 "faults",
                 r#"[{"action": "crash", "at_ms": 5000, "node": 1}]"#,
             ),

@@ -232,7 +232,22 @@ fn workload_config(raw: &WorkloadFile, duration_ms: u64) -> Checked<Workload> {
             ),
         );
     }
+    if raw.start_ms > duration_ms {
+        return invalid(
+            "workload.start_ms",
+            format!(
+                "{} is after the end of the run ({duration_ms})",
+                raw.start_ms
+            ),
+        );
+    }
     let stop_ms = raw.stop_ms.unwrap_or(duration_ms);
+    if stop_ms > duration_ms {
+        return invalid(
+            "workload.stop_ms",
+            format!("{stop_ms} is after the end of the run ({duration_ms})"),
+        );
+    }
     if stop_ms < raw.start_ms {
         return invalid(
             "workload.stop_ms",

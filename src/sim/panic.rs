@@ -32,7 +32,20 @@ pub fn describe(payload: &(dyn Any + Send)) -> String {
     } else {
         "non-text panic payload".to_string()
     };
-    let message = message.replace('\n', " ");
+    // One line whatever the payload holds: newlines become spaces, other control characters
+    // are escaped.
+    let message: String = message
+        .replace('\n', " ")
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
     match LAST_LOCATION.with(|last| last.borrow_mut().take()) {
         Some(location) => format!("{message} (at {location})"),
         None => message,
