@@ -27,6 +27,35 @@ fn line_with<'a>(lines: &'a [String], needle: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no trace line contains `{needle}`"))
 }
 
+/// The groups of a `partitioned into [n4, n3] | [n0, n1, n2]` trace line.
+fn partition_groups(line: &str) -> Vec<Vec<String>> {
+    let groups = &line[line.find("partitioned into ").expect("a partition line") + 17..];
+    groups
+        .split(" | ")
+        .map(|group| {
+            group
+                .trim_matches(|c| c == '[' || c == ']')
+                .split(", ")
+                .filter(|name| !name.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
+
+/// Every node at most once across the groups.
+fn assert_disjoint(groups: &[Vec<String>], context: &str) {
+    let mut all: Vec<&String> = groups.iter().flatten().collect();
+    let count = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(
+        all.len(),
+        count,
+        "{context}: a node is in two groups: {groups:?}"
+    );
+}
+
 #[test]
 fn follower_never_resolves_to_the_leader_already_placed() {
     let text = scenario_with(
@@ -35,20 +64,10 @@ fn follower_never_resolves_to_the_leader_already_placed() {
     );
     for seed in 0..20 {
         let (_, lines) = trace_lines(&text, seed);
-        let line = line_with(&lines, "partitioned into");
-        let groups = &line[line.find("[[").expect("groups")..];
-        let first = &groups[..groups.find(']').unwrap()];
-        let rest = &groups[groups.find("], [").unwrap()..];
-        assert_eq!(first.matches("NodeId").count(), 2, "seed {seed}: {line}");
-        assert_eq!(rest.matches("NodeId").count(), 3, "seed {seed}: {line}");
-        for node in 0..5 {
-            let name = format!("NodeId({node})");
-            assert_eq!(
-                groups.matches(&name).count(),
-                1,
-                "seed {seed}: {name} twice in {line}"
-            );
-        }
+        let groups = partition_groups(line_with(&lines, "partitioned into"));
+        assert_disjoint(&groups, &format!("seed {seed}"));
+        assert_eq!(groups[0].len(), 2, "seed {seed}: {groups:?}");
+        assert_eq!(groups[1].len(), 3, "seed {seed}: {groups:?}");
     }
 }
 
@@ -59,11 +78,8 @@ fn a_cut_to_the_leader_reaches_the_leader_among_the_senders() {
         "",
     );
     let (_, lines) = trace_lines(&text, 1);
-    let line = line_with(&lines, "] -> [NodeId(");
-    assert!(
-        line.contains("-> [NodeId("),
-        "the cut names a receiver: {line}"
-    );
+    let line = line_with(&lines, "cut [n0, n1, n2, n3, n4] -> ");
+    assert!(!line.ends_with("-> []"), "the cut names a receiver: {line}");
 }
 
 #[test]
@@ -120,18 +136,9 @@ fn role_selectors_never_pick_a_node_another_group_names_by_id() {
     );
     for seed in 0..30 {
         let (_, lines) = trace_lines(&text, seed);
-        let line = line_with(&lines, "partitioned into");
-        for node in 0..5 {
-            let name = format!("NodeId({node})");
-            assert!(
-                line.matches(&name).count() <= 1,
-                "seed {seed}: {name} twice in {line}"
-            );
-        }
-        assert!(
-            line.ends_with("[NodeId(0), NodeId(1)]]"),
-            "seed {seed}: {line}"
-        );
+        let groups = partition_groups(line_with(&lines, "partitioned into"));
+        assert_disjoint(&groups, &format!("seed {seed}"));
+        assert_eq!(groups[1], ["n0", "n1"], "seed {seed}: {groups:?}");
     }
 }
 

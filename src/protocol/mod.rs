@@ -24,9 +24,16 @@ pub use observation::Observation;
 use std::fmt;
 use std::hash::Hash;
 
-/// A node's identity: its index in the cluster, `0..node_count`. Printed as `n0`, `n1`, ….
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A node's identity: its index in the cluster, `0..node_count`. Printed as `n0`, `n1`, …,
+/// by `Debug` too, so traces of messages and observations name nodes one way.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId(pub u16);
+
+impl fmt::Debug for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "n{}", self.0)
+    }
+}
 
 impl NodeId {
     pub fn index(self) -> usize {

@@ -637,7 +637,9 @@ impl<P: Protocol> Simulator<P> {
                 let from = self.resolve_all(&from, &mut Vec::new());
                 let to = self.resolve_all(&to, &mut Vec::new());
                 self.network.topology.cut(&from, &to);
-                self.record(&(16u8, &from, &to), || format!("cut {from:?} -> {to:?}"));
+                self.record(&(16u8, &from, &to), || {
+                    format!("cut {} -> {}", node_list(&from), node_list(&to))
+                });
             }
             FaultAction::Heal => self.network.topology.heal(),
             FaultAction::SetLinks(change) => self.set_links(change),
@@ -711,7 +713,8 @@ impl<P: Protocol> Simulator<P> {
         self.network.topology.heal();
         self.network.topology.partition(&resolved);
         self.record(&(19u8, &resolved), || {
-            format!("partitioned into {resolved:?}")
+            let groups: Vec<String> = resolved.iter().map(|group| node_list(group)).collect();
+            format!("partitioned into {}", groups.join(" | "))
         });
     }
 
@@ -865,4 +868,10 @@ impl<P: Protocol> Simulator<P> {
             trace_tail: self.trace.take_tail(),
         }
     }
+}
+
+/// `[n0, n3]`: nodes as the trace names them everywhere else.
+fn node_list(nodes: &[NodeId]) -> String {
+    let names: Vec<String> = nodes.iter().map(ToString::to_string).collect();
+    format!("[{}]", names.join(", "))
 }
