@@ -106,35 +106,22 @@ impl RaftNode {
         self.reset_election_timer(ctx);
 
         // Rule 2: the log must hold an entry at prev_log_index whose term is prev_log_term.
-        match ctx.durable.log.term_at(prev_log_index) {
-            None => {
-                let retry_from = ctx.durable.log.last_index() + 1;
-                self.reply_append(
-                    ctx,
-                    from,
-                    AppendOutcome::Rejected {
-                        prev_log_index,
-                        retry_from,
-                    },
-                );
-                return;
-            }
+        // If not, tell the leader where to retry from.
+        let log = &ctx.durable.log;
+        let retry_from = match log.term_at(prev_log_index) {
+            None => Some(log.last_index() + 1),
             Some(held_term) if held_term != prev_log_term => {
-                let retry_from = ctx
-                    .durable
-                    .log
-                    .first_index_of_term_at(prev_log_index, self.commit_index + 1);
-                self.reply_append(
-                    ctx,
-                    from,
-                    AppendOutcome::Rejected {
-                        prev_log_index,
-                        retry_from,
-                    },
-                );
-                return;
+                Some(log.first_index_of_term_at(prev_log_index, self.commit_index + 1))
             }
-            Some(_) => {}
+            Some(_) => None,
+        };
+        if let Some(retry_from) = retry_from {
+            let rejected = AppendOutcome::Rejected {
+                prev_log_index,
+                retry_from,
+            };
+            self.reply_append(ctx, from, rejected);
+            return;
         }
         self.store_entries(ctx, prev_log_index, entries);
         // Rule 5: the commit index may only cover entries this message proved to match.
