@@ -176,27 +176,18 @@ impl<P: Protocol> Simulator<P> {
                 break;
             }
             self.now_us = at_us;
-            // Handlers run under their own catch_unwind; this one catches what is left: a
-            // panic in a user type's Clone, Hash or Debug, or in a local check.
+            // One catch for the whole step: a panic in a handler, in a local check, or in a
+            // user type's Clone, Hash or Debug called by the engine is a reported outcome.
             let stepped = catch_unwind(AssertUnwindSafe(|| {
                 self.dispatch(event);
                 self.maybe_note_established_leader();
             }));
             if let Err(payload) = stepped {
-                self.outcome = Some(Outcome::Panic {
-                    node: self.node_in_step,
-                    message: super::panic::describe(payload.as_ref()),
-                    step: self.step,
-                    at_us: self.now_us,
-                });
+                let message = super::panic::describe(payload.as_ref());
+                self.panicked(self.node_in_step, message);
             }
         }
         self.finish()
-    }
-
-    /// The node states, for tests and inspectors: `None` for a crashed node.
-    pub fn node(&self, node: NodeId) -> Option<&P> {
-        self.nodes[node.index()].state.as_ref()
     }
 
     fn schedule_start(&mut self) {
@@ -392,7 +383,8 @@ impl<P: Protocol> Simulator<P> {
         }
     }
 
-    /// Calls one handler of `node` under `catch_unwind`, then applies its effects and checks.
+    /// Calls one handler of `node`, then applies its effects and checks. A panic on the way
+    /// is caught by the run loop, which learns the node from `node_in_step`.
     fn run_handler(&mut self, node: NodeId, input: Input<P::Msg, P::Timer>) -> Option<ClientReply> {
         self.node_in_step = Some(node);
         let node_count = self.config.node_count;
@@ -409,7 +401,7 @@ impl<P: Protocol> Simulator<P> {
             &mut slot.rng,
             &mut self.outbox,
         );
-        let result = catch_unwind(AssertUnwindSafe(|| match input {
+        let reply = match input {
             Input::Start { .. } => {
                 *state = Some(P::on_start(protocol_config, &mut ctx));
                 None
@@ -428,25 +420,11 @@ impl<P: Protocol> Simulator<P> {
                 let node_state = state.as_mut().expect("clients only reach live nodes");
                 Some(node_state.on_client_request(&mut ctx, command))
             }
-        }));
-        match result {
-            Ok(reply) => {
-                self.apply_outbox(node);
-                self.check_local(node);
-                self.node_in_step = None;
-                reply
-            }
-            Err(payload) => {
-                self.outbox = Outbox::default();
-                self.outcome = Some(Outcome::Panic {
-                    node: Some(node),
-                    message: super::panic::describe(payload.as_ref()),
-                    step: self.step,
-                    at_us: self.now_us,
-                });
-                None
-            }
-        }
+        };
+        self.apply_outbox(node);
+        self.check_local(node);
+        self.node_in_step = None;
+        reply
     }
 
     fn apply_outbox(&mut self, node: NodeId) {
@@ -493,6 +471,16 @@ impl<P: Protocol> Simulator<P> {
         }
     }
 
+    /// Ends the run with a `Panic` outcome for `node` (None: outside any handler).
+    fn panicked(&mut self, node: Option<NodeId>, message: String) {
+        self.outcome = Some(Outcome::Panic {
+            node,
+            message,
+            step: self.step,
+            at_us: self.now_us,
+        });
+    }
+
     /// Records the first violation; the loop stops before the next event.
     fn fail(&mut self, violation: Violation) {
         // A violation found in the same step as a hard limit wins: it is the better finding.
@@ -537,15 +525,11 @@ impl<P: Protocol> Simulator<P> {
     fn send(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
         if to.index() >= self.nodes.len() {
             // A protocol bug, reported like a panic in its handler.
-            self.outcome = Some(Outcome::Panic {
-                node: Some(from),
-                message: format!(
-                    "{from} sent a message to {to}, which is not in this {}-node cluster",
-                    self.nodes.len()
-                ),
-                step: self.step,
-                at_us: self.now_us,
-            });
+            let message = format!(
+                "{from} sent a message to {to}, which is not in this {}-node cluster",
+                self.nodes.len()
+            );
+            self.panicked(Some(from), message);
             return;
         }
         self.stats.messages_sent += 1;
