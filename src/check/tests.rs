@@ -268,27 +268,30 @@ fn state_machine_safety_fires_on_diverging_state() {
     ]);
 }
 
+/// n0 leads term 1 and n1 follows it, in a 3-node cluster.
+fn leader_n0_followed_by_n1() -> Checker {
+    let mut checker = Checker::new(3);
+    let history = [
+        (N0, BecameLeader { term: 1 }),
+        (
+            N1,
+            Following {
+                term: 1,
+                leader: N0,
+            },
+        ),
+    ];
+    feed(&mut checker, &history).unwrap();
+    checker
+}
+
 fn all_linked(_: NodeId, _: NodeId) -> bool {
     true
 }
 
 #[test]
 fn established_leader_needs_a_live_linked_quorum() {
-    let mut checker = Checker::new(3);
-    feed(
-        &mut checker,
-        &[
-            (N0, BecameLeader { term: 1 }),
-            (
-                N1,
-                Following {
-                    term: 1,
-                    leader: N0,
-                },
-            ),
-        ],
-    )
-    .unwrap();
+    let mut checker = leader_n0_followed_by_n1();
     assert_eq!(
         checker.established_leader(&[true, true, true], all_linked),
         Some((N0, 1))
@@ -312,28 +315,12 @@ fn established_leader_needs_a_live_linked_quorum() {
 
 #[test]
 fn voting_in_a_later_term_ends_a_follow_claim() {
-    let mut checker = Checker::new(3);
-    feed(
-        &mut checker,
-        &[
-            (N0, BecameLeader { term: 1 }),
-            (
-                N1,
-                Following {
-                    term: 1,
-                    leader: N0,
-                },
-            ),
-            (
-                N1,
-                Voted {
-                    term: 2,
-                    candidate: N1,
-                },
-            ),
-        ],
-    )
-    .unwrap();
+    let mut checker = leader_n0_followed_by_n1();
+    let vote = Voted {
+        term: 2,
+        candidate: N1,
+    };
+    checker.observe(N1, &vote, 2).unwrap();
     assert_eq!(checker.claim(N1), Claim::None);
     assert_eq!(
         checker.established_leader(&[true, true, true], all_linked),

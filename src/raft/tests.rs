@@ -73,6 +73,18 @@ impl Harness {
         self.with(|node, ctx| node.on_timer(ctx, timer));
     }
 
+    /// Submits one client command per id, as the leader's clients would.
+    fn client_requests(&mut self, ids: std::ops::Range<u64>) {
+        for id in ids {
+            let command = Command {
+                id,
+                key: 1,
+                value: id,
+            };
+            self.with(|node, ctx| node.on_client_request(ctx, command));
+        }
+    }
+
     fn take_sent(&mut self) -> Vec<(NodeId, RaftMsg)> {
         self.out.timers.clear();
         self.out.observations.clear();
@@ -595,18 +607,7 @@ fn duplicated_success_replies_do_not_start_extra_sends() {
     let mut h = leader_over_three_entries();
     h.deliver(1, matched(4));
     h.take_sent();
-    for id in 10..13 {
-        h.with(|node, ctx| {
-            node.on_client_request(
-                ctx,
-                Command {
-                    id,
-                    key: 1,
-                    value: id,
-                },
-            )
-        });
-    }
+    h.client_requests(10..13);
     assert_eq!(
         h.take_sent()
             .iter()
@@ -626,18 +627,7 @@ fn a_probing_leader_keeps_one_append_entries_in_flight() {
     let mut h = leader_over_three_entries();
     h.deliver(1, rejection(3, 3));
     assert_eq!(h.take_sent().len(), 1, "one probe");
-    for id in 10..13 {
-        h.with(|node, ctx| {
-            node.on_client_request(
-                ctx,
-                Command {
-                    id,
-                    key: 1,
-                    value: id,
-                },
-            )
-        });
-    }
+    h.client_requests(10..13);
     let sent = h.take_sent();
     assert!(
         sent.iter().all(|(to, _)| *to != NodeId(1)),
