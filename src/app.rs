@@ -1,5 +1,7 @@
 //! Command handlers: load the scenario, run it, print the result, choose the exit code.
 
+mod fuzzing;
+
 use std::io::Write;
 use std::time::Instant;
 
@@ -60,7 +62,7 @@ pub fn argument_error_line(error: &clap::Error) -> String {
 
 /// Writes one error line to stderr. Not `eprintln!`, which panics when stderr is a closed
 /// pipe: the exit code still says what happened.
-fn print_error_line(line: &str) {
+pub(crate) fn print_error_line(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
@@ -68,6 +70,10 @@ fn print_error_line(line: &str) {
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Run(args) => run_command(&args),
+        Command::Fuzz(args) => fuzzing::fuzz_command(&args),
+        Command::Replay(args) => fuzzing::replay_command(&args),
+        Command::Shrink(args) => fuzzing::shrink_command(&args),
+        Command::Merge(args) => fuzzing::merge_command(&args),
     }
 }
 

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::fuzz::Shard;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "quorumsim",
@@ -19,6 +21,14 @@ pub struct Cli {
 pub enum Command {
     /// Run one scenario file and check every invariant after every step.
     Run(RunArgs),
+    /// Run many generated seeds of a protocol on all cores; write each failure as a scenario.
+    Fuzz(FuzzArgs),
+    /// Replay a scenario file (a failure) exactly and check it ends as it records.
+    Replay(ReplayArgs),
+    /// Shrink a failing scenario to a minimal one that fails the same way.
+    Shrink(ShrinkArgs),
+    /// Combine the summaries of a campaign's shards into one.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -34,4 +44,98 @@ pub struct RunArgs {
     /// Print one JSON object instead of the human summary.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Protocols `fuzz` accepts on its command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FuzzProtocol {
+    Raft,
+    Fle,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FuzzArgs {
+    /// Protocol to fuzz.
+    #[arg(long, value_enum)]
+    pub protocol: FuzzProtocol,
+    /// Base scenario whose settings bound the generated runs (default: the bundled
+    /// scenarios/fuzz/<protocol>-base.json).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Seeds in the campaign.
+    #[arg(long)]
+    pub seeds: u64,
+    /// First seed.
+    #[arg(long, default_value_t = 0)]
+    pub start: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Run shard K of N (1-based) of the campaign's seeds.
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
+    /// Stop taking new seeds after this long (`90s`, `5m`, `1h`, `500ms`).
+    #[arg(long, value_parser = parse_duration)]
+    pub time_budget: Option<std::time::Duration>,
+    /// Folder for failures, the ledger and the summary.
+    #[arg(long, default_value = "fuzz-out")]
+    pub out: PathBuf,
+    /// Continue the campaign recorded in --out, skipping the seeds it finished.
+    #[arg(long)]
+    pub resume: bool,
+    /// Print the JSON summary instead of the human one.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// Scenario file, such as a failure written by `fuzz`.
+    pub scenario: PathBuf,
+    /// Run it twice and report the first step where the traces differ, if any.
+    #[arg(long)]
+    pub check_determinism: bool,
+    /// Trace lines to print before the end.
+    #[arg(long, default_value_t = 30)]
+    pub tail: usize,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShrinkArgs {
+    /// A failing scenario file.
+    pub scenario: PathBuf,
+    /// Where to write the minimal scenario (default: <input>-shrunk.json beside the input).
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Summaries (summary.json) of shards of one campaign.
+    #[arg(required = true)]
+    pub summaries: Vec<PathBuf>,
+    /// Also write the merged summary here.
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
+}
+
+/// `90s`, `5m`, `1h`, `500ms`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let (number, unit_ms) = if let Some(number) = text.strip_suffix("ms") {
+        (number, 1)
+    } else if let Some(number) = text.strip_suffix('s') {
+        (number, 1_000)
+    } else if let Some(number) = text.strip_suffix('m') {
+        (number, 60_000)
+    } else if let Some(number) = text.strip_suffix('h') {
+        (number, 3_600_000)
+    } else {
+        (text, 1_000)
+    };
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("expected a duration such as 90s, 5m or 1h, got '{text}'"))?;
+    Ok(std::time::Duration::from_millis(
+        value.saturating_mul(unit_ms),
+    ))
 }

@@ -15,12 +15,14 @@
 //! - [`check`]: the generic safety invariants over observations, with their ghost state.
 //! - [`scenario`]: JSON scenario files, validated into typed scenarios with clear errors.
 //! - [`run`]: running a scenario for a protocol, and the summaries of a run.
+//! - [`fuzz`]: seed campaigns (swarm-generated runs on all cores), replay, shrink, merge.
 //! - [`cli`], [`app`], [`exit_code`]: the `quorumsim` command line.
 
 pub mod app;
 pub mod check;
 pub mod cli;
 pub mod exit_code;
+pub mod fuzz;
 pub mod net;
 pub mod protocol;
 pub mod raft;

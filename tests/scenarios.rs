@@ -17,7 +17,13 @@ fn every_bundled_scenario_passes() {
     let mut failures = Vec::new();
     for path in &paths {
         let loaded = scenario::load(path).unwrap_or_else(|error| panic!("{error}"));
-        let seeds = std::iter::once(loaded.sim.seed).chain(EXTRA_SEEDS);
+        // A regression file pins its trace, so it reproduces with its own seed only.
+        let extra = if loaded.expected_end.is_empty() {
+            EXTRA_SEEDS
+        } else {
+            1..=0
+        };
+        let seeds = std::iter::once(loaded.sim.seed).chain(extra);
         for seed in seeds {
             let report = run(&loaded, seed);
             if !report.outcome.is_pass() {

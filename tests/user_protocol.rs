@@ -224,6 +224,7 @@ fn config(seed: u64) -> SimConfig {
         expect: Expectations {
             leader_within_us: Some(ms(500)),
             commits_min: Some(100),
+            ..Expectations::default()
         },
     }
 }

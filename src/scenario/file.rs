@@ -91,8 +91,19 @@ pub enum TargetFile {
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader_within_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commits_min: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commits_after_last_fault_min: Option<u64>,
+    /// The run must end in this failure: an invariant's name (`election-safety`, …) or an
+    /// outcome kind (`panic`, `expectation-failed`, `limit`). Regression files record it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub violation: Option<String>,
+    /// The run's trace hash must be exactly this (16 hex digits): a replay is byte for byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_hash: Option<String>,
 }
 
 /// One scheduled fault. `action` names the kind; which other fields it takes depends on the

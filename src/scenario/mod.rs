@@ -21,6 +21,23 @@ pub struct Scenario {
     pub protocol: ProtocolConfig,
     /// Engine settings; `sim.seed` is the scenario's own seed.
     pub sim: SimConfig,
+    /// How the run must end, for regression files; empty for an ordinary scenario.
+    pub expected_end: ExpectedEnd,
+}
+
+/// What a regression file says its run must end in (`expect.violation`,
+/// `expect.trace_hash`). A run that ends exactly so passes; see [`crate::run::judge`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExpectedEnd {
+    /// An invariant's name, or an outcome kind other than `pass`.
+    pub failure: Option<String>,
+    pub trace_hash: Option<u64>,
+}
+
+impl ExpectedEnd {
+    pub fn is_empty(&self) -> bool {
+        self.failure.is_none() && self.trace_hash.is_none()
+    }
 }
 
 /// Which protocol a scenario runs, with its configuration.
@@ -91,6 +108,16 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 pub fn parse(file_name: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let raw = parse_file(file_name, text)?;
     validate::validate(&raw).map_err(|(field, reason)| ScenarioError {
+        file: file_name.to_string(),
+        field,
+        reason,
+    })
+}
+
+/// Validates a raw scenario built in memory (a generated or shrunk one); `file_name` is only
+/// used in errors.
+pub fn from_file(file_name: &str, raw: &ScenarioFile) -> Result<Scenario, ScenarioError> {
+    validate::validate(raw).map_err(|(field, reason)| ScenarioError {
         file: file_name.to_string(),
         field,
         reason,

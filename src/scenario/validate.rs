@@ -5,7 +5,7 @@ use super::file::{
     ExpectFile, FaultFile, FaultKind, NetworkFile, ProtocolName, RaftFile, ScenarioFile,
     SelectorFile, TargetFile, WorkloadFile, VERSION,
 };
-use super::{ProtocolConfig, Scenario};
+use super::{ExpectedEnd, ProtocolConfig, Scenario};
 use crate::net::LinkModel;
 use crate::protocol::NodeId;
 use crate::raft::RaftConfig;
@@ -79,6 +79,7 @@ pub fn validate(raw: &ScenarioFile) -> Checked<Scenario> {
         .max()
         .unwrap_or(0);
     let expect = expectations(&raw.expect, last_fault_ms, raw.duration_ms)?;
+    let expected_end = expected_end(&raw.expect)?;
     Ok(Scenario {
         name: raw.name.clone(),
         description: raw.description.clone(),
@@ -94,6 +95,7 @@ pub fn validate(raw: &ScenarioFile) -> Checked<Scenario> {
             faults,
             expect,
         },
+        expected_end,
     })
 }
 
@@ -562,5 +564,42 @@ fn expectations(raw: &ExpectFile, last_fault_ms: u64, duration_ms: u64) -> Check
     Ok(Expectations {
         leader_within_us: raw.leader_within_ms.map(ms),
         commits_min: raw.commits_min,
+        commits_after_last_fault_min: raw.commits_after_last_fault_min,
+    })
+}
+
+/// `expect.violation` is a name (an invariant, which a protocol may define, or an outcome
+/// kind); `expect.trace_hash` is the 16 hex digits `quorumsim run` prints.
+fn expected_end(raw: &ExpectFile) -> Checked<ExpectedEnd> {
+    if let Some(name) = &raw.violation {
+        let well_formed = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !well_formed || name == "pass" {
+            return invalid(
+                "expect.violation",
+                format!(
+                    "must name an invariant (such as \"election-safety\") or one of \"panic\", \
+                     \"expectation-failed\", \"limit\"; got {name:?}"
+                ),
+            );
+        }
+    }
+    let trace_hash = match &raw.trace_hash {
+        None => None,
+        Some(hex) => match u64::from_str_radix(hex, 16) {
+            Ok(hash) if hex.len() == 16 && hex.chars().all(|c| c.is_ascii_hexdigit()) => Some(hash),
+            _ => {
+                return invalid(
+                    "expect.trace_hash",
+                    format!("must be 16 hex digits, as `quorumsim run` prints; got {hex:?}"),
+                )
+            }
+        },
+    };
+    Ok(ExpectedEnd {
+        failure: raw.violation.clone(),
+        trace_hash,
     })
 }

@@ -13,6 +13,9 @@ pub struct Expectations {
     pub leader_within_us: Option<u64>,
     /// At least this many entries committed cluster-wide by the end.
     pub commits_min: Option<u64>,
+    /// At least this many entries committed cluster-wide after the last scheduled fault:
+    /// progress once the faults are over, not just a leader.
+    pub commits_after_last_fault_min: Option<u64>,
 }
 
 /// The verdict of one run.

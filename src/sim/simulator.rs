@@ -98,6 +98,8 @@ pub struct Simulator<P: Protocol> {
     command_id_next: u64,
     last_fault_us: u64,
     faults_applied: usize,
+    /// The committed prefix when the last fault was applied (0 without faults).
+    committed_at_last_fault: u64,
     /// The node whose handler is running, for reporting a panic outside the handler itself.
     node_in_step: Option<NodeId>,
     leadership_changed: bool,
@@ -152,6 +154,7 @@ impl<P: Protocol> Simulator<P> {
             crash_order_next: 0,
             command_id_next: 1,
             faults_applied: 0,
+            committed_at_last_fault: 0,
             node_in_step: None,
             leadership_changed: false,
             liveness_checked: false,
@@ -629,6 +632,9 @@ impl<P: Protocol> Simulator<P> {
             FaultAction::SetLinks(change) => self.set_links(change),
         }
         self.faults_applied += 1;
+        if self.faults_applied == self.config.faults.len() {
+            self.committed_at_last_fault = self.checker.committed_count();
+        }
         self.leadership_changed = true;
     }
 
@@ -823,6 +829,15 @@ impl<P: Protocol> Simulator<P> {
                 if committed < commits_min {
                     self.expectation_failures.push(format!(
                         "{committed} entries committed, expected at least {commits_min}"
+                    ));
+                }
+            }
+            if let Some(after_min) = self.config.expect.commits_after_last_fault_min {
+                let after = self.checker.committed_count() - self.committed_at_last_fault;
+                if after < after_min {
+                    self.expectation_failures.push(format!(
+                        "{after} entries committed after the last fault (at {}), expected at least {after_min}",
+                        format_ms(self.last_fault_us)
                     ));
                 }
             }

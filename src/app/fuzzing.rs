@@ -1,0 +1,334 @@
+//! Handlers of `fuzz`, `replay`, `shrink` and `merge`.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::print_error_line;
+use crate::cli::{FuzzArgs, FuzzProtocol, MergeArgs, ReplayArgs, ShrinkArgs};
+use crate::exit_code;
+use crate::fuzz::{self, replay, shrink, Campaign, CampaignSummary, Choices, Progress, Shard};
+use crate::scenario::file::ProtocolName;
+use crate::scenario::{self, ScenarioFile};
+
+fn bad_input(line: &str) -> u8 {
+    print_error_line(&format!("error: {}", scenario::one_line(line)));
+    exit_code::BAD_INPUT
+}
+
+fn print_out(text: &str) {
+    // A closed pipe is not worth a panic; the exit code still tells the verdict.
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
+/// Reads, parses and validates a scenario file, keeping its raw shape.
+fn load_file(path: &Path) -> Result<ScenarioFile, String> {
+    let name = path.display().to_string();
+    let text =
+        std::fs::read_to_string(path).map_err(|error| format!("{name}: cannot read: {error}"))?;
+    let raw = scenario::parse_file(&name, &text).map_err(|error| error.to_string())?;
+    scenario::from_file(&name, &raw).map_err(|error| error.to_string())?;
+    Ok(raw)
+}
+
+/// The command that replays a written failure.
+fn replay_command_line(path: &Path) -> String {
+    format!("quorumsim replay {}", path.display())
+}
+
+pub fn fuzz_command(args: &FuzzArgs) -> u8 {
+    let protocol = match args.protocol {
+        FuzzProtocol::Raft => ProtocolName::Raft,
+        FuzzProtocol::Fle => return bad_input("protocol fle is not available yet"),
+    };
+    let base = match &args.scenario {
+        Some(path) => load_file(path),
+        None => {
+            let (name, text) = fuzz::default_base(protocol);
+            scenario::parse_file(name, text).map_err(|error| error.to_string())
+        }
+    };
+    let base = match base.and_then(|base| fuzz::apply_choices(base, &Choices { protocol })) {
+        Ok(base) => base,
+        Err(error) => return bad_input(&error),
+    };
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    if jobs == 0 {
+        return bad_input("--jobs must be at least 1");
+    }
+    let campaign = Campaign {
+        base,
+        seed_start: args.start,
+        seed_count: args.seeds,
+        shard: args.shard.unwrap_or(Shard::WHOLE),
+        jobs,
+        time_budget: args.time_budget,
+        out_dir: args.out.clone(),
+        resume: args.resume,
+    };
+    let display = ProgressDisplay::new();
+    let result = fuzz::run_campaign(&campaign, &fuzz::builtin_executor, &|progress| {
+        display.update(progress);
+        true
+    });
+    display.finish();
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(error) => return bad_input(&error),
+    };
+    let replays: Vec<String> = summary
+        .failing_seeds
+        .iter()
+        .map(|failure| {
+            format!(
+                "FAIL seed {}: {}\n  replay: {}",
+                failure.seed,
+                failure.outcome,
+                replay_command_line(&args.out.join(&failure.file))
+            )
+        })
+        .collect();
+    if args.json {
+        for line in &replays {
+            print_error_line(line);
+        }
+        print_out(&serde_json::to_string_pretty(&summary).expect("a summary serializes"));
+    } else {
+        for line in &replays {
+            print_out(line);
+        }
+        print_out(&human_summary(&summary, &args.out));
+    }
+    verdict(&summary)
+}
+
+fn verdict(summary: &CampaignSummary) -> u8 {
+    if summary.failures > 0 {
+        exit_code::FAILED
+    } else {
+        exit_code::PASS
+    }
+}
+
+fn human_summary(summary: &CampaignSummary, out: &Path) -> String {
+    let mut lines = vec![format!(
+        "fuzz {} (base {}): seeds {}..{} shard {}/{}: {} of {} run, {} passed, {} failed",
+        summary.protocol,
+        summary.base,
+        summary.seed_start,
+        summary.seed_start.saturating_add(summary.seed_count),
+        summary.shards.first().copied().unwrap_or(1),
+        summary.shard_count,
+        summary.seeds_run,
+        summary.seeds_planned,
+        summary.passes,
+        summary.failures
+    )];
+    for (kind, count) in &summary.failures_by_kind {
+        lines.push(format!("  {kind}: {count}"));
+    }
+    if !summary.is_complete() {
+        lines.push(format!(
+            "stopped early; continue with --resume --out {}",
+            out.display()
+        ));
+    }
+    lines.push(format!(
+        "events: {}, wall time: {:.1} s, {} seeds/s",
+        summary.events,
+        summary.wall_time_ms as f64 / 1000.0,
+        summary.seeds_per_second
+    ));
+    lines.push(format!(
+        "summary: {}",
+        out.join(fuzz::ledger::SUMMARY_FILE).display()
+    ));
+    lines.join("\n")
+}
+
+/// A progress bar on a terminal; a plain line every few seconds otherwise (CI logs).
+enum ProgressDisplay {
+    Bar(ProgressBar),
+    Lines {
+        started: Instant,
+        last: Mutex<Instant>,
+    },
+}
+
+const LINE_EVERY: Duration = Duration::from_secs(5);
+
+impl ProgressDisplay {
+    fn new() -> ProgressDisplay {
+        if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} seeds  {per_sec}  {msg}  ETA {eta}",
+                )
+                .expect("a valid template"),
+            );
+            bar.set_message("0 failures");
+            ProgressDisplay::Bar(bar)
+        } else {
+            let now = Instant::now();
+            ProgressDisplay::Lines {
+                started: now,
+                last: Mutex::new(now),
+            }
+        }
+    }
+
+    fn update(&self, progress: &Progress) {
+        match self {
+            ProgressDisplay::Bar(bar) => {
+                bar.set_length(progress.planned);
+                bar.set_position(progress.done);
+                bar.set_message(format!("{} failures", progress.failures));
+            }
+            ProgressDisplay::Lines { started, last } => {
+                let mut last = last.lock().expect("no panics");
+                if last.elapsed() < LINE_EVERY && progress.done < progress.planned {
+                    return;
+                }
+                *last = Instant::now();
+                let seconds = started.elapsed().as_secs_f64().max(1e-3);
+                print_error_line(&format!(
+                    "fuzz: {}/{} seeds, {:.0} seeds/s, {} failures",
+                    progress.done,
+                    progress.planned,
+                    progress.done as f64 / seconds,
+                    progress.failures
+                ));
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let ProgressDisplay::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+pub fn replay_command(args: &ReplayArgs) -> u8 {
+    let loaded = match scenario::load(&args.scenario) {
+        Ok(loaded) => loaded,
+        Err(error) => return bad_input(&error.to_string()),
+    };
+    if args.check_determinism {
+        return match replay::check_determinism(&loaded) {
+            Ok(hash) => {
+                print_out(&format!(
+                    "deterministic: two runs, identical traces, trace-hash: {hash:016x}"
+                ));
+                exit_code::PASS
+            }
+            Err(divergence) => {
+                print_out(&format!(
+                    "NOT deterministic: trace hashes {:016x} and {:016x}; first difference:\n  run 1: {}\n  run 2: {}",
+                    divergence.first_hash, divergence.second_hash, divergence.first, divergence.second
+                ));
+                exit_code::FAILED
+            }
+        };
+    }
+    let replayed = replay::replay(&loaded, args.tail);
+    let report = &replayed.report;
+    let mut lines = vec![format!(
+        "replay: {} ({}, {} nodes, seed {})",
+        args.scenario.display(),
+        report.protocol,
+        report.node_count,
+        report.seed
+    )];
+    lines.extend(report.trace_tail.iter().cloned());
+    lines.push(format!("outcome: {}", report.outcome));
+    lines.push(format!("trace-hash: {:016x}", report.trace_hash));
+    let expected = &loaded.expected_end;
+    let code = match &replayed.verdict {
+        crate::sim::Outcome::Pass if !expected.is_empty() => {
+            lines.push("reproduced: the run ends as the file records".to_string());
+            exit_code::PASS
+        }
+        crate::sim::Outcome::Pass => exit_code::PASS,
+        other => {
+            lines.push(format!("NOT reproduced: {other}"));
+            exit_code::FAILED
+        }
+    };
+    print_out(&lines.join("\n"));
+    code
+}
+
+pub fn shrink_command(args: &ShrinkArgs) -> u8 {
+    let original = match load_file(&args.scenario) {
+        Ok(file) => file,
+        Err(error) => return bad_input(&error),
+    };
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| shrunk_path(&args.scenario));
+    let shrunk = match shrink::shrink(&original, &fuzz::builtin_executor) {
+        Ok(shrunk) => shrunk,
+        Err(error) => {
+            return bad_input(&format!("{}: {error}", args.scenario.display()));
+        }
+    };
+    let text = serde_json::to_string_pretty(&shrunk.file).expect("a scenario file serializes");
+    if let Err(error) = std::fs::write(&output, text + "\n") {
+        return bad_input(&format!("{}: cannot write: {error}", output.display()));
+    }
+    print_out(&format!(
+        "shrink: {} fails with {}\nbefore: {}\nafter:  {}\nwrote {} ({} runs)\nreplay: {}",
+        args.scenario.display(),
+        shrunk.signature,
+        shrunk.before,
+        shrunk.after,
+        output.display(),
+        shrunk.runs,
+        replay_command_line(&output)
+    ));
+    exit_code::PASS
+}
+
+fn shrunk_path(input: &Path) -> PathBuf {
+    let stem = input.file_stem().map_or_else(
+        || "scenario".into(),
+        |stem| stem.to_string_lossy().into_owned(),
+    );
+    input.with_file_name(format!("{stem}-shrunk.json"))
+}
+
+pub fn merge_command(args: &MergeArgs) -> u8 {
+    let mut parts = Vec::new();
+    for path in &args.summaries {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) => return bad_input(&format!("{}: cannot read: {error}", path.display())),
+        };
+        match serde_json::from_str::<CampaignSummary>(&text) {
+            Ok(summary) => parts.push(summary),
+            Err(error) => {
+                return bad_input(&format!("{}: not a fuzz summary: {error}", path.display()))
+            }
+        }
+    }
+    let merged = match fuzz::merge(&parts) {
+        Ok(merged) => merged,
+        Err(error) => return bad_input(&error),
+    };
+    let text = serde_json::to_string_pretty(&merged).expect("a summary serializes");
+    if let Some(output) = &args.output {
+        if let Err(error) = std::fs::write(output, text.clone() + "\n") {
+            return bad_input(&format!("{}: cannot write: {error}", output.display()));
+        }
+    }
+    print_out(&text);
+    verdict(&merged)
+}

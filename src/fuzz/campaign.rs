@@ -1,0 +1,247 @@
+//! A campaign: many seeds, each a whole generated run, spread over worker threads.
+//!
+//! Threads live outside runs: each worker takes the next seed, builds its own simulator for
+//! it, and records the result. A seed's result depends on the seed alone, so the summary is
+//! the same whatever the number of workers or the order they finish in.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::ledger::{self, CampaignHeader, Ledger, LedgerEntry};
+use super::summary::{count_by_kind, CampaignSummary, FailureRecord};
+use super::swarm::{self, protocol_label};
+use crate::run::{failure_signature, run_scenario_unjudged};
+use crate::scenario::{self, Scenario, ScenarioFile};
+use crate::sim::hash::stable_hash;
+use crate::sim::{RunReport, TraceSink};
+
+/// Shard `index` of `count` (1-based): the seeds at offsets `index-1`, `index-1+count`, … of
+/// the campaign's range. Interleaved, so every shard gets a like mix of seeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    pub const WHOLE: Shard = Shard { index: 1, count: 1 };
+
+    /// Parses `K/N` with `1 <= K <= N`.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let invalid =
+            || format!("invalid shard '{text}': expected K/N with 1 <= K <= N, such as 2/8");
+        let (index, count) = text.split_once('/').ok_or_else(invalid)?;
+        let index: u64 = index.trim().parse().map_err(|_| invalid())?;
+        let count: u64 = count.trim().parse().map_err(|_| invalid())?;
+        if index == 0 || count == 0 || index > count {
+            return Err(invalid());
+        }
+        Ok(Shard { index, count })
+    }
+
+    fn holds(self, offset: u64) -> bool {
+        offset % self.count == self.index - 1
+    }
+}
+
+/// What to run. `base` has already had the command line's choices applied
+/// (see [`super::apply_choices`]).
+#[derive(Clone, Debug)]
+pub struct Campaign {
+    pub base: ScenarioFile,
+    pub seed_start: u64,
+    pub seed_count: u64,
+    pub shard: Shard,
+    pub jobs: usize,
+    /// Stop taking new seeds after this long; the summary says how many ran.
+    pub time_budget: Option<Duration>,
+    pub out_dir: PathBuf,
+    pub resume: bool,
+}
+
+/// Where a campaign stands, for progress displays.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// Seeds finished, counting those a resumed campaign found done.
+    pub done: u64,
+    pub planned: u64,
+    pub failures: u64,
+}
+
+/// Runs one validated scenario with a seed; the engine's own verdict, not judged against an
+/// expected end. Tests pass executors for protocols of their own.
+pub type Executor<'a> = dyn Fn(&Scenario, u64) -> RunReport + Sync + 'a;
+
+/// The executor for the protocols quorumsim ships.
+pub fn builtin_executor(scenario: &Scenario, seed: u64) -> RunReport {
+    run_scenario_unjudged(scenario, seed, TraceSink::Off)
+}
+
+/// A hash of the base file's content: shards and resumes of one campaign must agree on it.
+pub fn base_hash(base: &ScenarioFile) -> String {
+    let text = serde_json::to_string(base).expect("a scenario file serializes");
+    format!("{:016x}", stable_hash(&text))
+}
+
+/// The scenario file a failure is written as: the generated file, made to expect exactly the
+/// failure it produced.
+pub fn failure_file(mut file: ScenarioFile, report: &RunReport) -> ScenarioFile {
+    file.expect.violation = Some(failure_signature(&report.outcome).to_string());
+    file.expect.trace_hash = Some(format!("{:016x}", report.trace_hash));
+    file
+}
+
+/// Runs the campaign, writing every failure to `out_dir` as it is found. `on_progress` is
+/// called after each seed from the worker that ran it; returning false stops the campaign
+/// (as an interruption would: the seeds finished so far are recorded, the rest are not).
+pub fn run_campaign(
+    campaign: &Campaign,
+    execute: &Executor<'_>,
+    on_progress: &(dyn Fn(&Progress) -> bool + Sync),
+) -> Result<CampaignSummary, String> {
+    let started = Instant::now();
+    swarm::check_base(&campaign.base)
+        .map_err(|(field, reason)| format!("base scenario: field `{field}`: {reason}"))?;
+    let protocol = protocol_label(campaign.base.protocol);
+    let header = CampaignHeader {
+        protocol: protocol.to_string(),
+        base: campaign.base.name.clone(),
+        base_hash: base_hash(&campaign.base),
+        seed_start: campaign.seed_start,
+        seed_count: campaign.seed_count,
+        shard_index: campaign.shard.index,
+        shard_count: campaign.shard.count,
+    };
+    let (ledger, done) = Ledger::open(&campaign.out_dir, &header, campaign.resume)?;
+    let planned: Vec<u64> = (0..campaign.seed_count)
+        .filter(|&offset| campaign.shard.holds(offset))
+        .map(|offset| campaign.seed_start.wrapping_add(offset))
+        .collect();
+    let pending: Vec<u64> = planned
+        .iter()
+        .copied()
+        .filter(|seed| done.binary_search_by_key(seed, |entry| entry.seed).is_err())
+        .collect();
+
+    let next = AtomicUsize::new(0);
+    let finished = AtomicU64::new((planned.len() - pending.len()) as u64);
+    let failures = AtomicU64::new(done.iter().filter(|e| e.failure.is_some()).count() as u64);
+    let stop = AtomicBool::new(false);
+    let first_error: Mutex<Option<String>> = Mutex::new(None);
+    let results: Mutex<Vec<LedgerEntry>> = Mutex::new(Vec::with_capacity(pending.len()));
+    let workers = campaign.jobs.max(1).min(pending.len().max(1));
+
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            if stop.load(Ordering::Relaxed)
+                || campaign
+                    .time_budget
+                    .is_some_and(|budget| started.elapsed() >= budget)
+            {
+                break;
+            }
+            let Some(&seed) = pending.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                break;
+            };
+            match run_seed(campaign, &ledger, execute, seed) {
+                Ok(entry) => {
+                    if entry.failure.is_some() {
+                        failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                    mine.push(entry);
+                }
+                Err(error) => {
+                    first_error.lock().expect("no panics").get_or_insert(error);
+                    stop.store(true, Ordering::Relaxed);
+                    break;
+                }
+            }
+            let progress = Progress {
+                done: finished.fetch_add(1, Ordering::Relaxed) + 1,
+                planned: planned.len() as u64,
+                failures: failures.load(Ordering::Relaxed),
+            };
+            if !on_progress(&progress) {
+                stop.store(true, Ordering::Relaxed);
+            }
+        }
+        results.lock().expect("no panics").extend(mine);
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(work);
+        }
+    });
+    if let Some(error) = first_error.into_inner().expect("no panics") {
+        return Err(error);
+    }
+
+    let mut entries = done;
+    entries.extend(results.into_inner().expect("no panics"));
+    entries.sort_by_key(|entry| entry.seed);
+    let failing_seeds: Vec<FailureRecord> =
+        entries.iter().filter_map(|e| e.failure.clone()).collect();
+    let mut summary = CampaignSummary {
+        protocol: header.protocol,
+        base: header.base,
+        base_hash: header.base_hash,
+        seed_start: campaign.seed_start,
+        seed_count: campaign.seed_count,
+        shards: vec![campaign.shard.index],
+        shard_count: campaign.shard.count,
+        seeds_planned: planned.len() as u64,
+        seeds_run: entries.len() as u64,
+        passes: entries.iter().filter(|e| e.failure.is_none()).count() as u64,
+        failures: failing_seeds.len() as u64,
+        failures_by_kind: count_by_kind(&failing_seeds),
+        failing_seeds,
+        events: entries.iter().map(|e| e.events).sum(),
+        wall_time_ms: started.elapsed().as_millis() as u64,
+        seeds_per_second: 0.0,
+    };
+    summary.set_rate();
+    let text = serde_json::to_string_pretty(&summary).expect("a summary serializes");
+    ledger::write_atomically(&ledger.dir().join(ledger::SUMMARY_FILE), &(text + "\n"))?;
+    Ok(summary)
+}
+
+/// Generates, runs and records one seed. A failure's scenario file is on disk before the
+/// ledger names it.
+fn run_seed(
+    campaign: &Campaign,
+    ledger: &Ledger,
+    execute: &Executor<'_>,
+    seed: u64,
+) -> Result<LedgerEntry, String> {
+    let file = swarm::generate(&campaign.base, seed);
+    let name = format!("{}.json", file.name);
+    let scenario = scenario::from_file(&name, &file)
+        .unwrap_or_else(|error| panic!("the swarm generated an invalid scenario: {error}"));
+    let report = execute(&scenario, seed);
+    let signature = failure_signature(&report.outcome).to_string();
+    let failure = if report.outcome.is_pass() {
+        None
+    } else {
+        let written = failure_file(file, &report);
+        let text = serde_json::to_string_pretty(&written).expect("a scenario file serializes");
+        ledger::write_atomically(&ledger.dir().join(&name), &(text + "\n"))?;
+        Some(FailureRecord {
+            seed,
+            signature: signature.clone(),
+            outcome: report.outcome.to_string(),
+            trace_hash: format!("{:016x}", report.trace_hash),
+            file: name,
+        })
+    };
+    let entry = LedgerEntry {
+        seed,
+        signature,
+        events: report.steps,
+        failure,
+    };
+    ledger.record(&entry)?;
+    Ok(entry)
+}
