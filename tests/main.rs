@@ -3,6 +3,7 @@
 mod cli;
 mod determinism;
 mod faults;
+mod fuzz;
 mod robustness;
 mod scenarios;
 mod support;
