@@ -75,7 +75,7 @@ pub struct FuzzArgs {
     #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
     pub shard: Option<Shard>,
     /// Stop taking new seeds after this long (`90s`, `5m`, `1h`, `500ms`).
-    #[arg(long, value_parser = parse_duration)]
+    #[arg(long, value_parser = crate::fuzz::parse_time_budget)]
     pub time_budget: Option<std::time::Duration>,
     /// Folder for failures, the ledger and the summary.
     #[arg(long, default_value = "fuzz-out")]
@@ -117,25 +117,4 @@ pub struct MergeArgs {
     /// Also write the merged summary here.
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,
-}
-
-/// `90s`, `5m`, `1h`, `500ms`, or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let (number, unit_ms) = if let Some(number) = text.strip_suffix("ms") {
-        (number, 1)
-    } else if let Some(number) = text.strip_suffix('s') {
-        (number, 1_000)
-    } else if let Some(number) = text.strip_suffix('m') {
-        (number, 60_000)
-    } else if let Some(number) = text.strip_suffix('h') {
-        (number, 3_600_000)
-    } else {
-        (text, 1_000)
-    };
-    let value: u64 = number
-        .parse()
-        .map_err(|_| format!("expected a duration such as 90s, 5m or 1h, got '{text}'"))?;
-    Ok(std::time::Duration::from_millis(
-        value.saturating_mul(unit_ms),
-    ))
 }

@@ -286,6 +286,21 @@ fn an_interrupted_campaign_resumes_without_losing_or_repeating_a_seed() {
 }
 
 #[test]
+fn a_spent_time_budget_stops_the_campaign_and_resume_finishes_it() {
+    let whole = run_amnesiac(&campaign("budget-whole", 20, 2, Shard::WHOLE)).without_timing();
+    let mut camp = campaign("budget", 20, 2, Shard::WHOLE);
+    camp.time_budget = Some(std::time::Duration::ZERO);
+    let stopped = run_amnesiac(&camp);
+    assert_eq!((stopped.seeds_run, stopped.seeds_planned), (0, 20));
+    assert!(!stopped.is_complete());
+    camp.time_budget = None;
+    camp.resume = true;
+    let finished = run_amnesiac(&camp);
+    assert!(finished.is_complete());
+    assert_eq!(finished.without_timing(), whole);
+}
+
+#[test]
 fn shrinking_keeps_the_invariant_and_makes_the_scenario_smaller() {
     let base = raft_base();
     let (seed, report) = (0..200)

@@ -44,17 +44,25 @@ pub fn fuzz_command(args: &FuzzArgs) -> u8 {
         FuzzProtocol::Raft => ProtocolName::Raft,
         FuzzProtocol::Fle => return bad_input("protocol fle is not available yet"),
     };
-    let base = match &args.scenario {
-        Some(path) => load_file(path),
+    let (base_name, base) = match &args.scenario {
+        Some(path) => (path.display().to_string(), load_file(path)),
         None => {
             let (name, text) = fuzz::default_base(protocol);
-            scenario::parse_file(name, text).map_err(|error| error.to_string())
+            let base = scenario::parse_file(name, text).map_err(|error| error.to_string());
+            (name.to_string(), base)
         }
     };
-    let base = match base.and_then(|base| fuzz::apply_choices(base, &Choices { protocol })) {
+    let base = base.and_then(|base| {
+        fuzz::apply_choices(base, &Choices { protocol })
+            .map_err(|error| format!("{base_name}: {error}"))
+    });
+    let base = match base {
         Ok(base) => base,
         Err(error) => return bad_input(&error),
     };
+    if let Err((field, reason)) = fuzz::swarm::check_base(&base) {
+        return bad_input(&format!("{base_name}: field `{field}`: {reason}"));
+    }
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
@@ -153,7 +161,7 @@ fn human_summary(summary: &CampaignSummary, out: &Path) -> String {
 
 /// A progress bar on a terminal; a plain line every few seconds otherwise (CI logs).
 enum ProgressDisplay {
-    Bar(ProgressBar),
+    Bar(ProgressBar, Instant),
     Lines {
         started: Instant,
         last: Mutex<Instant>,
@@ -167,13 +175,11 @@ impl ProgressDisplay {
         if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{bar:30} {pos}/{len} seeds  {per_sec}  {msg}  ETA {eta}",
-                )
-                .expect("a valid template"),
+                ProgressStyle::with_template("{bar:30} {pos}/{len} seeds  {msg}  ETA {eta}")
+                    .expect("a valid template"),
             );
             bar.set_message("0 failures");
-            ProgressDisplay::Bar(bar)
+            ProgressDisplay::Bar(bar, Instant::now())
         } else {
             let now = Instant::now();
             ProgressDisplay::Lines {
@@ -185,10 +191,15 @@ impl ProgressDisplay {
 
     fn update(&self, progress: &Progress) {
         match self {
-            ProgressDisplay::Bar(bar) => {
+            ProgressDisplay::Bar(bar, started) => {
                 bar.set_length(progress.planned);
                 bar.set_position(progress.done);
-                bar.set_message(format!("{} failures", progress.failures));
+                let seconds = started.elapsed().as_secs_f64().max(1e-3);
+                bar.set_message(format!(
+                    "{:.0} seeds/s  {} failures",
+                    progress.done as f64 / seconds,
+                    progress.failures
+                ));
             }
             ProgressDisplay::Lines { started, last } => {
                 let mut last = last.lock().expect("no panics");
@@ -209,7 +220,7 @@ impl ProgressDisplay {
     }
 
     fn finish(&self) {
-        if let ProgressDisplay::Bar(bar) = self {
+        if let ProgressDisplay::Bar(bar, _) = self {
             bar.finish_and_clear();
         }
     }

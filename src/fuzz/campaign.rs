@@ -46,6 +46,27 @@ impl Shard {
     }
 }
 
+/// `90s`, `5m`, `1h`, `500ms`, or a bare number of seconds.
+pub fn parse_time_budget(text: &str) -> Result<std::time::Duration, String> {
+    let (number, unit_ms) = if let Some(number) = text.strip_suffix("ms") {
+        (number, 1)
+    } else if let Some(number) = text.strip_suffix('s') {
+        (number, 1_000)
+    } else if let Some(number) = text.strip_suffix('m') {
+        (number, 60_000)
+    } else if let Some(number) = text.strip_suffix('h') {
+        (number, 3_600_000)
+    } else {
+        (text, 1_000)
+    };
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("expected a duration such as 90s, 5m or 1h, got '{text}'"))?;
+    Ok(std::time::Duration::from_millis(
+        value.saturating_mul(unit_ms),
+    ))
+}
+
 /// What to run. `base` has already had the command line's choices applied
 /// (see [`super::apply_choices`]).
 #[derive(Clone, Debug)]
@@ -115,6 +136,16 @@ pub fn run_campaign(
         shard_count: campaign.shard.count,
     };
     let (ledger, done) = Ledger::open(&campaign.out_dir, &header, campaign.resume)?;
+    // Wall time of earlier sessions, as far as they ended normally (a killed session wrote no
+    // summary, so its time is not counted and the rate comes out high).
+    let earlier_wall_ms = if done.is_empty() {
+        0
+    } else {
+        std::fs::read_to_string(ledger.dir().join(ledger::SUMMARY_FILE))
+            .ok()
+            .and_then(|text| serde_json::from_str::<CampaignSummary>(&text).ok())
+            .map_or(0, |summary| summary.wall_time_ms)
+    };
     let planned: Vec<u64> = (0..campaign.seed_count)
         .filter(|&offset| campaign.shard.holds(offset))
         .map(|offset| campaign.seed_start.wrapping_add(offset))
@@ -199,7 +230,7 @@ pub fn run_campaign(
         failures_by_kind: count_by_kind(&failing_seeds),
         failing_seeds,
         events: entries.iter().map(|e| e.events).sum(),
-        wall_time_ms: started.elapsed().as_millis() as u64,
+        wall_time_ms: earlier_wall_ms + started.elapsed().as_millis() as u64,
         seeds_per_second: 0.0,
     };
     summary.set_rate();
@@ -244,4 +275,42 @@ fn run_seed(
     };
     ledger.record(&entry)?;
     Ok(entry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_as_k_of_n() {
+        assert_eq!(Shard::parse("2/8"), Ok(Shard { index: 2, count: 8 }));
+        assert_eq!(Shard::parse("1/1"), Ok(Shard::WHOLE));
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0", "-1/3", ""] {
+            let error = Shard::parse(bad).unwrap_err();
+            assert!(
+                error.starts_with(&format!("invalid shard '{bad}'")),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn shards_partition_the_offsets() {
+        let shards: Vec<Shard> = (1..=3).map(|index| Shard { index, count: 3 }).collect();
+        for offset in 0..30 {
+            let holders = shards.iter().filter(|shard| shard.holds(offset)).count();
+            assert_eq!(holders, 1, "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn time_budgets_take_units() {
+        assert_eq!(parse_time_budget("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_time_budget("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_time_budget("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_time_budget("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_time_budget("7"), Ok(Duration::from_secs(7)));
+        assert!(parse_time_budget("soon").is_err());
+        assert!(parse_time_budget("-3s").is_err());
+    }
 }

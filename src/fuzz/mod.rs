@@ -10,7 +10,9 @@ pub mod shrink;
 pub mod summary;
 pub mod swarm;
 
-pub use campaign::{builtin_executor, run_campaign, Campaign, Executor, Progress, Shard};
+pub use campaign::{
+    builtin_executor, parse_time_budget, run_campaign, Campaign, Executor, Progress, Shard,
+};
 pub use summary::{merge, CampaignSummary, FailureRecord};
 
 use crate::scenario::file::{ProtocolName, ScenarioFile};
