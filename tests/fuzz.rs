@@ -575,3 +575,41 @@ fn replay_reproduces_a_regression_and_reports_a_mismatch() {
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("NOT reproduced"), "{stdout}");
 }
+
+#[test]
+fn shrink_writes_a_scenario_that_run_passes_and_refuses_a_passing_one() {
+    let dir = fresh_dir("cli-shrink");
+    let input = repo_path("scenarios/regressions/raft-split-vote-livelock.json");
+    let output_path = dir.join("minimal.json");
+    let output = quorumsim(&[
+        "shrink",
+        input.to_str().unwrap(),
+        "-o",
+        output_path.to_str().unwrap(),
+    ]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert!(stdout.contains("fails with expectation-failed"), "{stdout}");
+    assert!(stdout.contains("before: 0 faults, 2 nodes"), "{stdout}");
+    let run = quorumsim(&["run", output_path.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stdout));
+    let passing = repo_path("scenarios/raft/steady-state.json");
+    let output = quorumsim(&[
+        "shrink",
+        passing.to_str().unwrap(),
+        "-o",
+        output_path.to_str().unwrap(),
+    ]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.ends_with("the scenario passes: there is no failure to shrink\n"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1);
+}
