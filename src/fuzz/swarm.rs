@@ -73,7 +73,8 @@ pub fn check_base(base: &ScenarioFile) -> Result<(), (String, String)> {
 pub fn generate(base: &ScenarioFile, seed: u64) -> ScenarioFile {
     let mut rng = Prng::new(seed, SWARM_STREAM);
     let nodes = rng.range_inclusive(base.nodes.min(3), base.nodes);
-    let heal_ms = base.duration_ms - liveness_window_ms(base);
+    // Saturating: a base [`check_base`] refuses still generates, with no safety phase.
+    let heal_ms = base.duration_ms.saturating_sub(liveness_window_ms(base));
     let network = network(&mut rng, &base.network);
     let mut file = ScenarioFile {
         version: base.version,
