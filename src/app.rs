@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::time::Instant;
 
-use crate::cli::{Cli, Command, RunArgs};
+use crate::cli::{BenchArgs, Cli, Command, RunArgs};
 use crate::exit_code;
 use crate::run::{human_summary, json_summary, run_scenario};
 use crate::scenario;
@@ -68,6 +68,7 @@ fn print_error_line(line: &str) {
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Run(args) => run_command(&args),
+        Command::Bench(args) => bench_command(&args),
     }
 }
 
@@ -104,6 +105,26 @@ fn run_command(args: &RunArgs) -> u8 {
     } else {
         exit_code::FAILED
     }
+}
+
+fn bench_command(args: &BenchArgs) -> u8 {
+    let report = crate::bench::run_bench(crate::bench::BenchOptions { quick: args.quick });
+    let text = if args.json {
+        crate::bench::render_json(&report).to_string()
+    } else {
+        crate::bench::render_markdown(&report)
+    };
+    if let Some(path) = &args.out {
+        if let Err(error) = std::fs::write(path, format!("{}\n", text.trim_end())) {
+            print_error_line(&format!(
+                "error: {}: cannot write the report: {error}",
+                scenario::one_line(&path.display().to_string())
+            ));
+            return exit_code::BAD_INPUT;
+        }
+    }
+    let _ = writeln!(std::io::stdout().lock(), "{}", text.trim_end());
+    exit_code::PASS
 }
 
 #[cfg(test)]

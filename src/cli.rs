@@ -19,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Run one scenario file and check every invariant after every step.
     Run(RunArgs),
+    /// Measure engine throughput against a bare event loop; write reports/bench.md.
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -32,6 +34,19 @@ pub struct RunArgs {
     #[arg(long)]
     pub trace: bool,
     /// Print one JSON object instead of the human summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Short workloads and one repetition (for tests; not for figures).
+    #[arg(long)]
+    pub quick: bool,
+    /// Also write the report (markdown, or JSON with --json) to this file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print one JSON object instead of markdown.
     #[arg(long)]
     pub json: bool,
 }

@@ -15,9 +15,11 @@
 //! - [`check`]: the generic safety invariants over observations, with their ghost state.
 //! - [`scenario`]: JSON scenario files, validated into typed scenarios with clear errors.
 //! - [`run`]: running a scenario for a protocol, and the summaries of a run.
+//! - [`bench`]: `quorumsim bench`, engine throughput against a bare event loop.
 //! - [`cli`], [`app`], [`exit_code`]: the `quorumsim` command line.
 
 pub mod app;
+pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod exit_code;
