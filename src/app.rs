@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::time::Instant;
 
-use crate::cli::{BenchArgs, Cli, Command, RunArgs};
+use crate::cli::{BenchArgs, Cli, Command, Experiment, ExperimentArgs, RunArgs};
 use crate::exit_code;
 use crate::run::{human_summary, json_summary, run_scenario};
 use crate::scenario;
@@ -69,6 +69,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Run(args) => run_command(&args),
         Command::Bench(args) => bench_command(&args),
+        Command::Experiment(Experiment::ElectionDowntime(args)) => election_downtime_command(&args),
     }
 }
 
@@ -125,6 +126,20 @@ fn bench_command(args: &BenchArgs) -> u8 {
     }
     let _ = writeln!(std::io::stdout().lock(), "{}", text.trim_end());
     exit_code::PASS
+}
+
+fn election_downtime_command(args: &ExperimentArgs) -> u8 {
+    use crate::experiment::{election_downtime, PaperRaft};
+    match election_downtime::run_and_write::<PaperRaft>(args.trials, args.seed, &args.out) {
+        Ok(markdown) => {
+            let _ = writeln!(std::io::stdout().lock(), "{}", markdown.trim_end());
+            exit_code::PASS
+        }
+        Err(error) => {
+            print_error_line(&format!("error: {}", scenario::one_line(&error)));
+            exit_code::BAD_INPUT
+        }
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,9 @@ pub enum Command {
     Run(RunArgs),
     /// Measure engine throughput against a bare event loop; write reports/bench.md.
     Bench(BenchArgs),
+    /// Run a named experiment and write its tables and plots.
+    #[command(subcommand)]
+    Experiment(Experiment),
 }
 
 #[derive(Debug, clap::Args)]
@@ -49,4 +52,23 @@ pub struct BenchArgs {
     /// Print one JSON object instead of markdown.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Experiment {
+    /// Raft paper Figure 16: time without a leader after the leader crashes.
+    ElectionDowntime(ExperimentArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExperimentArgs {
+    /// Trials per timeout range.
+    #[arg(long, default_value_t = 1000)]
+    pub trials: u64,
+    /// Base seed: trial i of every range runs with seed + i.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Directory for the CSV, markdown and SVG files.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
 }

@@ -15,6 +15,7 @@
 //! - [`check`]: the generic safety invariants over observations, with their ghost state.
 //! - [`scenario`]: JSON scenario files, validated into typed scenarios with clear errors.
 //! - [`run`]: running a scenario for a protocol, and the summaries of a run.
+//! - [`experiment`]: seeded experiments built on the engine (Raft Figure 16 downtime).
 //! - [`bench`]: `quorumsim bench`, engine throughput against a bare event loop.
 //! - [`cli`], [`app`], [`exit_code`]: the `quorumsim` command line.
 
@@ -23,6 +24,7 @@ pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod exit_code;
+pub mod experiment;
 pub mod net;
 pub mod protocol;
 pub mod raft;

@@ -3,6 +3,7 @@
 mod bench;
 mod cli;
 mod determinism;
+mod experiment;
 mod faults;
 mod robustness;
 mod scenarios;

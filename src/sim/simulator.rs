@@ -107,6 +107,8 @@ pub struct Simulator<P: Protocol> {
     established: Option<(NodeId, u64, u64)>,
     /// Since when the leader standing at the deadline had been established.
     leader_established_us: Option<u64>,
+    /// When a leader was first established after the last fault.
+    first_leader_established_us: Option<u64>,
     expectation_failures: Vec<String>,
     outcome: Option<Outcome>,
 }
@@ -157,6 +159,7 @@ impl<P: Protocol> Simulator<P> {
             liveness_checked: false,
             established: None,
             leader_established_us: None,
+            first_leader_established_us: None,
             expectation_failures: Vec::new(),
             outcome: None,
         }
@@ -790,6 +793,9 @@ impl<P: Protocol> Simulator<P> {
             return;
         }
         self.established = now.map(|(leader, term)| (leader, term, self.now_us));
+        if now.is_some() && self.first_leader_established_us.is_none() {
+            self.first_leader_established_us = Some(self.now_us);
+        }
         self.record(&(20u8, now), || match now {
             Some((leader, term)) => {
                 format!("leader {leader} of term {term} acknowledged by a live quorum")
@@ -848,6 +854,7 @@ impl<P: Protocol> Simulator<P> {
             leaders: self.checker.leaders().values().copied().collect(),
             committed: self.checker.committed_count(),
             leader_established_us: self.leader_established_us,
+            first_leader_established_us: self.first_leader_established_us,
             stats: self.stats,
             trace_tail: self.trace.take_tail(),
         }
