@@ -67,8 +67,24 @@ impl<E> Default for EventQueue<E> {
 
 impl<E> EventQueue<E> {
     pub fn push(&mut self, at_us: u64, event: E) {
+        let seq = self.reserve_seq();
+        self.push_reserved(at_us, seq, event);
+    }
+
+    /// Takes the next sequence number for an event queued later with [`Self::push_reserved`]:
+    /// it will be ordered as if it had been pushed now.
+    pub fn reserve_seq(&mut self) -> u64 {
         let seq = self.seq_next;
         self.seq_next += 1;
+        seq
+    }
+
+    /// Queues `event` with a sequence number from [`Self::reserve_seq`].
+    pub fn push_reserved(&mut self, at_us: u64, seq: u64, event: E) {
+        debug_assert!(
+            seq < self.seq_next,
+            "sequence numbers come from reserve_seq"
+        );
         let slot = match self.free_slots.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = Some(event);
