@@ -180,6 +180,11 @@ pub fn run_trial<P: ElectionProtocol>(range: TimeoutRange, index: u64, seed: u64
         }
     }
     let report = report.expect("at least one run");
+    if !report.outcome.is_pass() {
+        // Every invariant is checked in every trial; a broken one is a finding, not a time.
+        trial.invalid = Some(format!("the run ended with {}", report.outcome));
+        return trial;
+    }
     if let Some(early) = report
         .leaders
         .iter()
