@@ -5,7 +5,7 @@ mod fuzzing;
 use std::io::Write;
 use std::time::Instant;
 
-use crate::cli::{Cli, Command, RunArgs};
+use crate::cli::{BenchArgs, Cli, Command, Experiment, ExperimentArgs, RunArgs};
 use crate::exit_code;
 use crate::run::{human_summary, json_summary, run_scenario};
 use crate::scenario;
@@ -74,6 +74,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Replay(args) => fuzzing::replay_command(&args),
         Command::Shrink(args) => fuzzing::shrink_command(&args),
         Command::Merge(args) => fuzzing::merge_command(&args),
+        Command::Bench(args) => bench_command(&args),
+        Command::Experiment(Experiment::ElectionDowntime(args)) => election_downtime_command(&args),
     }
 }
 
@@ -109,6 +111,40 @@ fn run_command(args: &RunArgs) -> u8 {
         exit_code::PASS
     } else {
         exit_code::FAILED
+    }
+}
+
+fn bench_command(args: &BenchArgs) -> u8 {
+    let report = crate::bench::run_bench(crate::bench::BenchOptions { quick: args.quick });
+    let text = if args.json {
+        crate::bench::render_json(&report).to_string()
+    } else {
+        crate::bench::render_markdown(&report)
+    };
+    if let Some(path) = &args.out {
+        if let Err(error) = std::fs::write(path, format!("{}\n", text.trim_end())) {
+            print_error_line(&format!(
+                "error: {}: cannot write the report: {error}",
+                scenario::one_line(&path.display().to_string())
+            ));
+            return exit_code::BAD_INPUT;
+        }
+    }
+    let _ = writeln!(std::io::stdout().lock(), "{}", text.trim_end());
+    exit_code::PASS
+}
+
+fn election_downtime_command(args: &ExperimentArgs) -> u8 {
+    use crate::experiment::{election_downtime, PaperRaft};
+    match election_downtime::run_and_write::<PaperRaft>(args.trials, args.seed, &args.out) {
+        Ok(markdown) => {
+            let _ = writeln!(std::io::stdout().lock(), "{}", markdown.trim_end());
+            exit_code::PASS
+        }
+        Err(error) => {
+            print_error_line(&format!("error: {}", scenario::one_line(&error)));
+            exit_code::BAD_INPUT
+        }
     }
 }
 

@@ -29,6 +29,11 @@ pub enum Command {
     Shrink(ShrinkArgs),
     /// Combine the summaries of a campaign's shards into one.
     Merge(MergeArgs),
+    /// Measure engine throughput against a bare event loop; write reports/bench.md.
+    Bench(BenchArgs),
+    /// Run a named experiment and write its tables and plots.
+    #[command(subcommand)]
+    Experiment(Experiment),
 }
 
 #[derive(Debug, clap::Args)]
@@ -117,4 +122,36 @@ pub struct MergeArgs {
     /// Also write the merged summary here.
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Short workloads and one repetition (for tests; not for figures).
+    #[arg(long)]
+    pub quick: bool,
+    /// Also write the report (markdown, or JSON with --json) to this file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print one JSON object instead of markdown.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Experiment {
+    /// Raft paper Figure 16: time without a leader after the leader crashes.
+    ElectionDowntime(ExperimentArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExperimentArgs {
+    /// Trials per timeout range.
+    #[arg(long, default_value_t = 1000)]
+    pub trials: u64,
+    /// Base seed: trial i of every range runs with seed + i.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Directory for the CSV, markdown and SVG files.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
 }

@@ -10,6 +10,7 @@ pub mod prng;
 pub mod queue;
 mod simulator;
 pub mod time;
+mod timers;
 pub mod trace;
 pub mod workload;
 

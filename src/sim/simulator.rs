@@ -10,6 +10,7 @@ use super::outcome::{Expectations, Outcome, RunReport, RunStats};
 use super::prng::{Prng, Stream};
 use super::queue::EventQueue;
 use super::time::format_ms;
+use super::timers::{NodeTimers, TimerEvent};
 use super::trace::{Trace, TraceSink};
 use super::workload::{ClientTarget, Workload};
 use crate::check::{Checker, Violation};
@@ -71,8 +72,7 @@ struct NodeSlot<P: Protocol> {
     incarnation: u32,
     /// Order in which the node last crashed, for the `crashed` selector.
     crash_order: u64,
-    /// Pending timers with the generation of their live event; a few per node, so a Vec.
-    timers: Vec<(P::Timer, u64)>,
+    timers: NodeTimers<P::Timer>,
     rng: Prng,
 }
 
@@ -109,6 +109,8 @@ pub struct Simulator<P: Protocol> {
     established: Option<(NodeId, u64, u64)>,
     /// Since when the leader standing at the deadline had been established.
     leader_established_us: Option<u64>,
+    /// When a leader was first established after the last fault.
+    first_leader_established_us: Option<u64>,
     expectation_failures: Vec<String>,
     outcome: Option<Outcome>,
 }
@@ -124,7 +126,7 @@ impl<P: Protocol> Simulator<P> {
                 durable: P::Durable::default(),
                 incarnation: 0,
                 crash_order: 0,
-                timers: Vec::new(),
+                timers: NodeTimers::default(),
                 rng: Prng::new(seed, Stream::Node(index)),
             })
             .collect();
@@ -160,6 +162,7 @@ impl<P: Protocol> Simulator<P> {
             liveness_checked: false,
             established: None,
             leader_established_us: None,
+            first_leader_established_us: None,
             expectation_failures: Vec::new(),
             outcome: None,
         }
@@ -304,14 +307,24 @@ impl<P: Protocol> Simulator<P> {
         if slot.incarnation != incarnation || !self.alive[node.index()] {
             return;
         }
-        let Some(position) = slot
-            .timers
-            .iter()
-            .position(|&(pending, live)| pending == timer && live == generation)
-        else {
-            return; // cancelled or re-armed since: a stale event, not a step
-        };
-        slot.timers.swap_remove(position);
+        match slot.timers.on_event(timer, generation) {
+            TimerEvent::Fire => {}
+            TimerEvent::Requeue {
+                at_us,
+                seq,
+                generation,
+            } => {
+                let event = Event::Timer {
+                    node,
+                    incarnation,
+                    timer,
+                    generation,
+                };
+                self.queue.push_reserved(at_us, seq, event);
+                return; // re-armed since it was queued: not a step
+            }
+            TimerEvent::Stale => return, // cancelled or re-armed earlier: not a step
+        }
         if !self.begin_step() {
             return;
         }
@@ -502,26 +515,20 @@ impl<P: Protocol> Simulator<P> {
             TimerOp::Set { timer, delay_us } => {
                 let generation = self.timer_generation_next;
                 self.timer_generation_next += 1;
-                match slot
-                    .timers
-                    .iter_mut()
-                    .find(|(pending, _)| *pending == timer)
-                {
-                    Some(entry) => entry.1 = generation,
-                    None => slot.timers.push((timer, generation)),
-                }
-                let incarnation = slot.incarnation;
-                self.queue.push(
-                    self.now_us.saturating_add(delay_us),
-                    Event::Timer {
+                let at_us = self.now_us.saturating_add(delay_us);
+                let seq = self.queue.reserve_seq();
+                if slot.timers.set(timer, at_us, seq, generation) {
+                    let incarnation = slot.incarnation;
+                    let event = Event::Timer {
                         node,
                         incarnation,
                         timer,
                         generation,
-                    },
-                );
+                    };
+                    self.queue.push_reserved(at_us, seq, event);
+                }
             }
-            TimerOp::Cancel { timer } => slot.timers.retain(|(pending, _)| *pending != timer),
+            TimerOp::Cancel { timer } => slot.timers.cancel(timer),
         }
     }
 
@@ -796,6 +803,9 @@ impl<P: Protocol> Simulator<P> {
             return;
         }
         self.established = now.map(|(leader, term)| (leader, term, self.now_us));
+        if now.is_some() && self.first_leader_established_us.is_none() {
+            self.first_leader_established_us = Some(self.now_us);
+        }
         self.record(&(20u8, now), || match now {
             Some((leader, term)) => {
                 format!("leader {leader} of term {term} acknowledged by a live quorum")
@@ -863,6 +873,7 @@ impl<P: Protocol> Simulator<P> {
             leaders: self.checker.leaders().values().copied().collect(),
             committed: self.checker.committed_count(),
             leader_established_us: self.leader_established_us,
+            first_leader_established_us: self.first_leader_established_us,
             stats: self.stats,
             trace_tail: self.trace.take_tail(),
         }
