@@ -1,0 +1,347 @@
+//! Structured recording of a run, for pictures such as the space-time diagram.
+//!
+//! Off by default: the simulator holds an `Option<Box<Recorder>>` and every hook is one branch
+//! on it, so an unrecorded run allocates and formats nothing here. A recording never feeds
+//! the trace hash: a run hashes the same with and without it.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::protocol::{NodeId, Observation};
+
+/// The longest message text kept for a tooltip; longer text is cut with an ellipsis, so a
+/// recording's memory grows with the number of messages, not with their size.
+const DETAIL_CHARS_MAX: usize = 240;
+
+/// Everything a recorded run saw, in the order it happened.
+#[derive(Clone, Debug, Default)]
+pub struct Recording {
+    pub protocol: &'static str,
+    pub node_count: u16,
+    /// Virtual time at the end of the run.
+    pub end_us: u64,
+    pub messages: Vec<MessageRecord>,
+    pub timers: Vec<TimerRecord>,
+    pub node_events: Vec<NodeEvent>,
+    pub observations: Vec<ObservationRecord>,
+    /// Every applied fault, with its text (`crash leader`, `heal`, …).
+    pub faults: Vec<FaultRecord>,
+    /// The links that are down after each change of connectivity (partition, cut, isolate,
+    /// heal); the first entry, at time zero, is the full mesh.
+    pub connectivity: Vec<ConnectivityChange>,
+}
+
+/// One message (or one duplicate copy of a message) from its send to its fate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageRecord {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub sent_us: u64,
+    /// The kind of message: the leading name of its `Debug` text (`AppendEntries`).
+    pub label: String,
+    /// The message's `Debug` text, cut to a bounded length.
+    pub detail: String,
+    /// True for the extra copy the network made of a message.
+    pub duplicate: bool,
+    pub fate: MessageFate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageFate {
+    Delivered {
+        at_us: u64,
+    },
+    Dropped {
+        at_us: u64,
+        why: DropReason,
+    },
+    /// Still in flight when the run ended; it was due at `due_us`.
+    InFlight {
+        due_us: u64,
+    },
+}
+
+/// Why the network or the receiver lost a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DropReason {
+    /// The link was cut (partition, one-way cut, isolation) when it was sent.
+    LinkCut,
+    /// The link was cut while the message was in flight.
+    LinkCutInFlight,
+    /// The network's random loss.
+    RandomLoss,
+    /// The receiver was down when it was sent.
+    ReceiverDown,
+    /// The receiver crashed while the message was in flight.
+    ReceiverCrashed,
+}
+
+impl DropReason {
+    pub fn describe(self) -> &'static str {
+        match self {
+            DropReason::LinkCut => "link cut",
+            DropReason::LinkCutInFlight => "link cut in flight",
+            DropReason::RandomLoss => "random loss",
+            DropReason::ReceiverDown => "receiver down",
+            DropReason::ReceiverCrashed => "receiver crashed in flight",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimerRecord {
+    pub at_us: u64,
+    pub node: NodeId,
+    pub label: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeEventKind {
+    Crashed,
+    Restarted,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeEvent {
+    pub at_us: u64,
+    pub node: NodeId,
+    pub kind: NodeEventKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ObservationRecord {
+    pub at_us: u64,
+    pub step: u64,
+    pub node: NodeId,
+    pub observation: Observation,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultRecord {
+    pub at_us: u64,
+    pub step: u64,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectivityChange {
+    pub at_us: u64,
+    /// The directed links `(from, to)` that are down from now on, sorted.
+    pub links_down: Vec<(NodeId, NodeId)>,
+}
+
+/// Builds a [`Recording`] from the simulator's hooks.
+#[derive(Debug)]
+pub(crate) struct Recorder {
+    recording: Recording,
+    /// Messages in flight by `(from, to, arrival time)`, oldest first. The event queue pops
+    /// events of one time in the order they were pushed, so the front is the one arriving.
+    in_flight: BTreeMap<(NodeId, NodeId, u64), VecDeque<usize>>,
+}
+
+impl Recorder {
+    pub(crate) fn new(protocol: &'static str, node_count: u16) -> Recorder {
+        let mut recording = Recording {
+            protocol,
+            node_count,
+            ..Recording::default()
+        };
+        recording.connectivity.push(ConnectivityChange {
+            at_us: 0,
+            links_down: Vec::new(),
+        });
+        Recorder {
+            recording,
+            in_flight: BTreeMap::new(),
+        }
+    }
+
+    /// A message sent at `now_us`: `Ok(arrival time)` when the network took it, or why not.
+    pub(crate) fn sent(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        now_us: u64,
+        detail: String,
+        duplicate: bool,
+        fate: Result<u64, DropReason>,
+    ) {
+        let index = self.recording.messages.len();
+        let fate = match fate {
+            Ok(arrival_us) => {
+                self.in_flight
+                    .entry((from, to, arrival_us))
+                    .or_default()
+                    .push_back(index);
+                MessageFate::InFlight { due_us: arrival_us }
+            }
+            Err(why) => MessageFate::Dropped { at_us: now_us, why },
+        };
+        self.recording.messages.push(MessageRecord {
+            from,
+            to,
+            sent_us: now_us,
+            label: label_of(&detail),
+            detail: bounded(detail),
+            duplicate,
+            fate,
+        });
+    }
+
+    /// The message from `from` to `to` due at `now_us` arrived (`Ok`) or was lost on arrival.
+    pub(crate) fn arrived(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        now_us: u64,
+        outcome: Result<(), DropReason>,
+    ) {
+        let key = (from, to, now_us);
+        let Some(queue) = self.in_flight.get_mut(&key) else {
+            debug_assert!(false, "an arrival with no recorded send: {key:?}");
+            return;
+        };
+        let index = queue.pop_front().expect("queues are removed when empty");
+        if queue.is_empty() {
+            self.in_flight.remove(&key);
+        }
+        self.recording.messages[index].fate = match outcome {
+            Ok(()) => MessageFate::Delivered { at_us: now_us },
+            Err(why) => MessageFate::Dropped { at_us: now_us, why },
+        };
+    }
+
+    pub(crate) fn timer(&mut self, node: NodeId, now_us: u64, label: String) {
+        self.recording.timers.push(TimerRecord {
+            at_us: now_us,
+            node,
+            label,
+        });
+    }
+
+    pub(crate) fn node_event(&mut self, node: NodeId, now_us: u64, kind: NodeEventKind) {
+        self.recording.node_events.push(NodeEvent {
+            at_us: now_us,
+            node,
+            kind,
+        });
+    }
+
+    pub(crate) fn observation(
+        &mut self,
+        node: NodeId,
+        now_us: u64,
+        step: u64,
+        observation: Observation,
+    ) {
+        self.recording.observations.push(ObservationRecord {
+            at_us: now_us,
+            step,
+            node,
+            observation,
+        });
+    }
+
+    pub(crate) fn fault(&mut self, now_us: u64, step: u64, text: String) {
+        self.recording.faults.push(FaultRecord {
+            at_us: now_us,
+            step,
+            text,
+        });
+    }
+
+    /// Notes the links down now, if they differ from the last note.
+    pub(crate) fn connectivity(&mut self, now_us: u64, links_down: Vec<(NodeId, NodeId)>) {
+        let last = self.recording.connectivity.last();
+        if last.is_some_and(|change| change.links_down == links_down) {
+            return;
+        }
+        self.recording.connectivity.push(ConnectivityChange {
+            at_us: now_us,
+            links_down,
+        });
+    }
+
+    pub(crate) fn finish(mut self, end_us: u64) -> Recording {
+        self.recording.end_us = end_us;
+        self.recording
+    }
+}
+
+/// `AppendEntries { term: 3, … }` -> `AppendEntries`; text that does not start with a name
+/// is its own label, cut short.
+fn label_of(detail: &str) -> String {
+    let name: String = detail
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .take(40)
+        .collect();
+    if name.is_empty() {
+        detail.chars().take(20).collect()
+    } else {
+        name
+    }
+}
+
+fn bounded(mut text: String) -> String {
+    if let Some((cut, _)) = text.char_indices().nth(DETAIL_CHARS_MAX) {
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrivals_match_sends_in_order_per_link_and_time() {
+        let (a, b) = (NodeId(0), NodeId(1));
+        let mut recorder = Recorder::new("test", 2);
+        recorder.sent(a, b, 10, "First { x: 1 }".into(), false, Ok(15));
+        recorder.sent(a, b, 11, "Second".into(), false, Ok(15));
+        recorder.sent(b, a, 12, "Lost".into(), false, Err(DropReason::RandomLoss));
+        recorder.arrived(a, b, 15, Ok(()));
+        recorder.arrived(a, b, 15, Err(DropReason::ReceiverCrashed));
+        let recording = recorder.finish(20);
+        let fates: Vec<MessageFate> = recording.messages.iter().map(|m| m.fate).collect();
+        assert_eq!(
+            fates,
+            [
+                MessageFate::Delivered { at_us: 15 },
+                MessageFate::Dropped {
+                    at_us: 15,
+                    why: DropReason::ReceiverCrashed
+                },
+                MessageFate::Dropped {
+                    at_us: 12,
+                    why: DropReason::RandomLoss
+                },
+            ]
+        );
+        assert_eq!(recording.messages[0].label, "First");
+        assert_eq!(recording.end_us, 20);
+    }
+
+    #[test]
+    fn long_details_are_cut_and_labels_are_names() {
+        let long = "x".repeat(DETAIL_CHARS_MAX + 50);
+        let text = bounded(long);
+        assert_eq!(text.chars().count(), DETAIL_CHARS_MAX + 1);
+        assert!(text.ends_with('…'));
+        assert_eq!(bounded("short".into()), "short");
+        assert_eq!(label_of("VoteReply { granted: true }"), "VoteReply");
+        assert_eq!(label_of("(1, 2)"), "(1, 2)");
+    }
+
+    #[test]
+    fn unchanged_connectivity_is_noted_once() {
+        let mut recorder = Recorder::new("test", 2);
+        recorder.connectivity(5, Vec::new());
+        recorder.connectivity(6, vec![(NodeId(0), NodeId(1))]);
+        recorder.connectivity(7, vec![(NodeId(0), NodeId(1))]);
+        let recording = recorder.finish(9);
+        let times: Vec<u64> = recording.connectivity.iter().map(|c| c.at_us).collect();
+        assert_eq!(times, [0, 6]);
+    }
+}
