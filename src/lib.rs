@@ -15,6 +15,7 @@
 //! - [`check`]: the generic safety invariants over observations, with their ghost state.
 //! - [`scenario`]: JSON scenario files, validated into typed scenarios with clear errors.
 //! - [`run`]: running a scenario for a protocol, and the summaries of a run.
+//! - [`viz`]: pictures of a recorded run: the space-time diagram as SVG or HTML.
 //! - [`cli`], [`app`], [`exit_code`]: the `quorumsim` command line.
 
 pub mod app;
@@ -27,3 +28,4 @@ pub mod raft;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+pub mod viz;
