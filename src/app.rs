@@ -91,7 +91,8 @@ fn run_command(args: &RunArgs) -> u8 {
     let diagrams = args.diagrams.outputs();
     let started = Instant::now();
     let (report, recording) = if diagrams.wanted() {
-        let (report, recording) = run_scenario_recorded(&scenario, seed, sink);
+        let (report, recording) =
+            run_scenario_recorded(&scenario, seed, sink, diagrams.retention());
         (report, Some(recording))
     } else {
         (run_scenario(&scenario, seed, sink), None)

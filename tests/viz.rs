@@ -13,10 +13,10 @@ use quorumsim::sim::prng::Ratio;
 use quorumsim::sim::recording::MessageFate;
 use quorumsim::sim::time::ms;
 use quorumsim::sim::{
-    Expectations, Fault, FaultAction, Recording, RunReport, Selector, SimConfig, Simulator,
-    TraceSink,
+    Expectations, Fault, FaultAction, Recording, Retention, RunReport, Selector, SimConfig,
+    Simulator, TraceSink,
 };
-use quorumsim::viz::{layout, render_html, render_svg, WindowMs};
+use quorumsim::viz::{layout, render_html, render_svg, DiagramOutputs, WindowMs};
 
 use crate::support::{parse, repo_path, FAULTY_RAFT};
 
@@ -61,7 +61,8 @@ fn recording_leaves_the_trace_hash_and_outcome_alone() {
         .chain(bundled.iter().map(|scenario| (scenario, scenario.sim.seed)));
     for (scenario, seed) in cases {
         let plain = run_scenario(scenario, seed, TraceSink::Off);
-        let (recorded, recording) = run_scenario_recorded(scenario, seed, TraceSink::Off);
+        let (recorded, recording) =
+            run_scenario_recorded(scenario, seed, TraceSink::Off, Retention::All);
         assert_eq!(plain.trace_hash, recorded.trace_hash, "seed {seed}");
         assert_eq!(plain.outcome, recorded.outcome, "seed {seed}");
         assert_eq!(plain.steps, recorded.steps, "seed {seed}");
@@ -97,7 +98,8 @@ fn a_run_with_a_partition_and_a_crash_draws_lanes_drops_and_cut_links() {
     // Figure 8: n0 crashes and the rest is partitioned at 4 s, n4 crashes and one-way cuts
     // start at 5 s.
     let scenario = load("scenarios/raft/figure-8.json");
-    let (report, recording) = run_scenario_recorded(&scenario, scenario.sim.seed, TraceSink::Off);
+    let (report, recording) =
+        run_scenario_recorded(&scenario, scenario.sim.seed, TraceSink::Off, Retention::All);
     let window = Some(WindowMs {
         start_ms: 3900,
         end_ms: 5300,
@@ -165,7 +167,8 @@ fn a_run_with_a_partition_and_a_crash_draws_lanes_drops_and_cut_links() {
 #[test]
 fn only_the_window_is_drawn() {
     let scenario = load("scenarios/raft/figure-8.json");
-    let (report, recording) = run_scenario_recorded(&scenario, scenario.sim.seed, TraceSink::Off);
+    let (report, recording) =
+        run_scenario_recorded(&scenario, scenario.sim.seed, TraceSink::Off, Retention::All);
     let narrow = svg_of(
         &recording,
         &report,
@@ -200,6 +203,36 @@ fn only_the_window_is_drawn() {
     assert!(in_narrow > 0);
     assert_eq!(count(&narrow), in_narrow);
     assert!(count(&wide) > count(&narrow));
+}
+
+#[test]
+fn a_recording_that_keeps_only_the_window_draws_the_same_picture() {
+    let scenario = load("scenarios/raft/duplicate-heavy.json");
+    let seed = scenario.sim.seed;
+    let (report, everything) =
+        run_scenario_recorded(&scenario, seed, TraceSink::Off, Retention::All);
+    for window in [
+        None,
+        Some(WindowMs {
+            start_ms: 2900,
+            end_ms: 3300,
+        }),
+    ] {
+        let outputs = DiagramOutputs {
+            window,
+            ..DiagramOutputs::default()
+        };
+        let (_, kept) = run_scenario_recorded(&scenario, seed, TraceSink::Off, outputs.retention());
+        assert!(
+            kept.messages.len() * 5 < everything.messages.len(),
+            "{window:?}"
+        );
+        assert_eq!(
+            svg_of(&kept, &report, window),
+            svg_of(&everything, &report, window),
+            "{window:?}"
+        );
+    }
 }
 
 /// A toy protocol: every node greets the others every 10 ms with a text that needs escaping;
@@ -275,7 +308,7 @@ fn greeter_run(broken: bool) -> (RunReport, Recording) {
         }],
         expect: Expectations::default(),
     };
-    Simulator::<Greeter>::new(config, broken, TraceSink::Off).run_recorded()
+    Simulator::<Greeter>::new(config, broken, TraceSink::Off).run_recorded(Retention::All)
 }
 
 #[test]
@@ -283,6 +316,11 @@ fn a_failing_run_highlights_the_violation_and_a_passing_one_does_not() {
     let (report, recording) = greeter_run(true);
     assert_eq!(report.outcome.kind(), "violation");
     let svg = svg_of(&recording, &report, None);
+    // Kept for a look: target/tmp/viz-violation.svg.
+    let _ = std::fs::write(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("viz-violation.svg"),
+        &svg,
+    );
     let document = roxmltree::Document::parse(&svg).expect("escaped text keeps the XML valid");
     let violation = groups(&document, "violation");
     assert_eq!(violation.len(), 1);

@@ -16,7 +16,7 @@ pub mod workload;
 
 pub use fault::{Fault, FaultAction, LinkChange, Selector};
 pub use outcome::{Expectations, Outcome, RunReport, RunStats};
-pub use recording::Recording;
+pub use recording::{Recording, Retention};
 pub use simulator::{SimConfig, Simulator};
 pub use trace::TraceSink;
 pub use workload::{ClientTarget, Workload};

@@ -129,17 +129,56 @@ pub struct ConnectivityChange {
     pub links_down: Vec<(NodeId, NodeId)>,
 }
 
+/// What a recording keeps, so a long run's recording stays as small as the picture needs.
+/// Crashes, restarts, faults, connectivity and leadership observations are always kept (they
+/// are few, and a leadership or a crash that began earlier still shows in a window).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retention {
+    /// Everything from the start of the run.
+    All,
+    /// What ends no earlier than this long before the current time: enough for a window
+    /// that ends where the run ends (its end, or the violation that stopped it).
+    LastUs(u64),
+    /// What overlaps `start_us..=end_us`.
+    Between { start_us: u64, end_us: u64 },
+}
+
+impl Retention {
+    /// Records ending before this are dropped.
+    fn cutoff_us(self, now_us: u64) -> u64 {
+        match self {
+            Retention::All => 0,
+            Retention::LastUs(span_us) => now_us.saturating_sub(span_us),
+            Retention::Between { start_us, .. } => start_us,
+        }
+    }
+
+    /// True when a record starting at `at_us` can be skipped outright.
+    fn after_window(self, at_us: u64) -> bool {
+        matches!(self, Retention::Between { end_us, .. } if at_us > end_us)
+    }
+}
+
 /// Builds a [`Recording`] from the simulator's hooks.
 #[derive(Debug)]
 pub(crate) struct Recorder {
     recording: Recording,
-    /// Messages in flight by `(from, to, arrival time)`, oldest first. The event queue pops
-    /// events of one time in the order they were pushed, so the front is the one arriving.
+    retention: Retention,
+    /// Messages still kept, in send order; `first_message` is the number dropped before them.
+    messages: VecDeque<MessageRecord>,
+    first_message: usize,
+    timers: VecDeque<TimerRecord>,
+    observations: VecDeque<ObservationRecord>,
+    /// Messages in flight by `(from, to, arrival time)`, oldest first, as numbers in send
+    /// order. The event queue pops events of one time in the order they were pushed, so the
+    /// front is the one arriving.
     in_flight: BTreeMap<(NodeId, NodeId, u64), VecDeque<usize>>,
+    /// Messages sent so far, skipped ones included.
+    sent_count: usize,
 }
 
 impl Recorder {
-    pub(crate) fn new(protocol: &'static str, node_count: u16) -> Recorder {
+    pub(crate) fn new(protocol: &'static str, node_count: u16, retention: Retention) -> Recorder {
         let mut recording = Recording {
             protocol,
             node_count,
@@ -151,7 +190,13 @@ impl Recorder {
         });
         Recorder {
             recording,
+            retention,
+            messages: VecDeque::new(),
+            first_message: 0,
+            timers: VecDeque::new(),
+            observations: VecDeque::new(),
             in_flight: BTreeMap::new(),
+            sent_count: 0,
         }
     }
 
@@ -165,18 +210,27 @@ impl Recorder {
         duplicate: bool,
         fate: Result<u64, DropReason>,
     ) {
-        let index = self.recording.messages.len();
+        let number = self.sent_count;
+        self.sent_count += 1;
+        if self.retention.after_window(now_us) {
+            return; // not kept, so not tracked in flight either
+        }
+        self.forget_before(now_us);
         let fate = match fate {
             Ok(arrival_us) => {
                 self.in_flight
                     .entry((from, to, arrival_us))
                     .or_default()
-                    .push_back(index);
+                    .push_back(number);
                 MessageFate::InFlight { due_us: arrival_us }
             }
             Err(why) => MessageFate::Dropped { at_us: now_us, why },
         };
-        self.recording.messages.push(MessageRecord {
+        if self.messages.is_empty() {
+            self.first_message = number;
+        }
+        debug_assert_eq!(self.first_message + self.messages.len(), number);
+        self.messages.push_back(MessageRecord {
             from,
             to,
             sent_us: now_us,
@@ -196,22 +250,30 @@ impl Recorder {
         outcome: Result<(), DropReason>,
     ) {
         let key = (from, to, now_us);
+        // Messages sent after a window were never tracked.
         let Some(queue) = self.in_flight.get_mut(&key) else {
-            debug_assert!(false, "an arrival with no recorded send: {key:?}");
             return;
         };
-        let index = queue.pop_front().expect("queues are removed when empty");
+        let number = queue.pop_front().expect("queues are removed when empty");
         if queue.is_empty() {
             self.in_flight.remove(&key);
         }
-        self.recording.messages[index].fate = match outcome {
+        let Some(message) = self.messages.get_mut(number - self.first_message) else {
+            debug_assert!(false, "an in-flight message was forgotten: {key:?}");
+            return;
+        };
+        message.fate = match outcome {
             Ok(()) => MessageFate::Delivered { at_us: now_us },
             Err(why) => MessageFate::Dropped { at_us: now_us, why },
         };
     }
 
     pub(crate) fn timer(&mut self, node: NodeId, now_us: u64, label: String) {
-        self.recording.timers.push(TimerRecord {
+        if self.retention.after_window(now_us) {
+            return;
+        }
+        self.forget_before(now_us);
+        self.timers.push_back(TimerRecord {
             at_us: now_us,
             node,
             label,
@@ -233,7 +295,11 @@ impl Recorder {
         step: u64,
         observation: Observation,
     ) {
-        self.recording.observations.push(ObservationRecord {
+        if self.retention.after_window(now_us) {
+            return;
+        }
+        self.forget_before(now_us);
+        self.observations.push_back(ObservationRecord {
             at_us: now_us,
             step,
             node,
@@ -261,8 +327,47 @@ impl Recorder {
         });
     }
 
+    /// Drops, from the front, what ended before the retention's cutoff. Messages go in send
+    /// order, so one still in flight at the front holds back the rest for at most its
+    /// latency.
+    fn forget_before(&mut self, now_us: u64) {
+        let cutoff_us = self.retention.cutoff_us(now_us);
+        if cutoff_us == 0 {
+            return;
+        }
+        while let Some(front) = self.messages.front() {
+            let ended_us = match front.fate {
+                MessageFate::Delivered { at_us } | MessageFate::Dropped { at_us, .. } => at_us,
+                MessageFate::InFlight { .. } => break,
+            };
+            if ended_us >= cutoff_us {
+                break;
+            }
+            self.messages.pop_front();
+            self.first_message += 1;
+        }
+        while self.timers.front().is_some_and(|t| t.at_us < cutoff_us) {
+            self.timers.pop_front();
+        }
+        while let Some(front) = self.observations.front() {
+            if front.at_us >= cutoff_us {
+                break;
+            }
+            let old = self.observations.pop_front().expect("front exists");
+            if matches!(
+                old.observation,
+                Observation::BecameLeader { .. } | Observation::SteppedDown { .. }
+            ) {
+                self.recording.observations.push(old);
+            }
+        }
+    }
+
     pub(crate) fn finish(mut self, end_us: u64) -> Recording {
         self.recording.end_us = end_us;
+        self.recording.messages = self.messages.into();
+        self.recording.timers = self.timers.into();
+        self.recording.observations.extend(self.observations);
         self.recording
     }
 }
@@ -297,7 +402,7 @@ mod tests {
     #[test]
     fn arrivals_match_sends_in_order_per_link_and_time() {
         let (a, b) = (NodeId(0), NodeId(1));
-        let mut recorder = Recorder::new("test", 2);
+        let mut recorder = Recorder::new("test", 2, Retention::All);
         recorder.sent(a, b, 10, "First { x: 1 }".into(), false, Ok(15));
         recorder.sent(a, b, 11, "Second".into(), false, Ok(15));
         recorder.sent(b, a, 12, "Lost".into(), false, Err(DropReason::RandomLoss));
@@ -335,8 +440,72 @@ mod tests {
     }
 
     #[test]
+    fn retention_forgets_what_ended_before_the_window_but_keeps_leaderships() {
+        let (a, b) = (NodeId(0), NodeId(1));
+        let mut recorder = Recorder::new("test", 2, Retention::LastUs(100));
+        recorder.observation(a, 0, 1, Observation::BecameLeader { term: 1 });
+        recorder.observation(
+            a,
+            5,
+            2,
+            Observation::Voted {
+                term: 1,
+                candidate: a,
+            },
+        );
+        recorder.sent(a, b, 10, "Old".into(), false, Ok(20));
+        recorder.sent(a, b, 15, "Slow".into(), false, Ok(400));
+        recorder.arrived(a, b, 20, Ok(()));
+        recorder.timer(a, 30, "Tick".into());
+        recorder.sent(b, a, 300, "New".into(), false, Ok(310));
+        recorder.arrived(a, b, 400, Ok(()));
+        recorder.arrived(b, a, 310, Err(DropReason::ReceiverCrashed));
+        let recording = recorder.finish(400);
+        let labels: Vec<&str> = recording
+            .messages
+            .iter()
+            .map(|m| m.label.as_str())
+            .collect();
+        // "Old" ended at 20, before 300 - 100; "Slow" was in flight then, so it is kept.
+        assert_eq!(labels, ["Slow", "New"]);
+        assert_eq!(
+            recording.messages[0].fate,
+            MessageFate::Delivered { at_us: 400 }
+        );
+        assert!(recording.timers.is_empty());
+        assert_eq!(
+            recording
+                .observations
+                .iter()
+                .map(|o| o.step)
+                .collect::<Vec<_>>(),
+            [1],
+            "the leadership is kept, the vote is forgotten"
+        );
+
+        let mut recorder = Recorder::new(
+            "test",
+            2,
+            Retention::Between {
+                start_us: 0,
+                end_us: 50,
+            },
+        );
+        recorder.sent(a, b, 10, "In".into(), false, Ok(60));
+        recorder.sent(a, b, 70, "After".into(), false, Ok(80));
+        recorder.arrived(a, b, 60, Ok(()));
+        recorder.arrived(a, b, 80, Ok(()));
+        let recording = recorder.finish(100);
+        assert_eq!(recording.messages.len(), 1);
+        assert_eq!(
+            recording.messages[0].fate,
+            MessageFate::Delivered { at_us: 60 }
+        );
+    }
+
+    #[test]
     fn unchanged_connectivity_is_noted_once() {
-        let mut recorder = Recorder::new("test", 2);
+        let mut recorder = Recorder::new("test", 2, Retention::All);
         recorder.connectivity(5, Vec::new());
         recorder.connectivity(6, vec![(NodeId(0), NodeId(1))]);
         recorder.connectivity(7, vec![(NodeId(0), NodeId(1))]);

@@ -9,7 +9,7 @@ use super::hash::stable_hash;
 use super::outcome::{Expectations, Outcome, RunReport, RunStats};
 use super::prng::{Prng, Stream};
 use super::queue::EventQueue;
-use super::recording::{DropReason, NodeEventKind, Recorder, Recording};
+use super::recording::{DropReason, NodeEventKind, Recorder, Recording, Retention};
 use super::time::format_ms;
 use super::trace::{Trace, TraceSink};
 use super::workload::{ClientTarget, Workload};
@@ -171,10 +171,12 @@ impl<P: Protocol> Simulator<P> {
         self.run_to_end().0
     }
 
-    /// Runs to the end like [`Simulator::run`], and also records every message, timer,
-    /// crash, restart, fault and observation for pictures. The trace hash is the same.
-    pub fn run_recorded(mut self) -> (RunReport, Recording) {
-        self.recorder = Some(Box::new(Recorder::new(P::NAME, self.config.node_count)));
+    /// Runs to the end like [`Simulator::run`], and also records the messages, timers,
+    /// crashes, restarts, faults and observations that `retention` keeps, for pictures. The
+    /// trace hash is the same.
+    pub fn run_recorded(mut self, retention: Retention) -> (RunReport, Recording) {
+        let recorder = Recorder::new(P::NAME, self.config.node_count, retention);
+        self.recorder = Some(Box::new(recorder));
         let (report, recording) = self.run_to_end();
         (report, recording.expect("the recorder was switched on"))
     }
@@ -292,8 +294,8 @@ impl<P: Protocol> Simulator<P> {
         let slot = &self.nodes[to.index()];
         if !self.alive[to.index()] || slot.incarnation != incarnation {
             self.stats.messages_dropped_down += 1;
-            if let Some(recorder) = self.recorder.as_deref_mut() {
-                recorder.arrived(from, to, self.now_us, Err(DropReason::ReceiverCrashed));
+            if self.recorder.is_some() {
+                self.record_arrival(from, to, Err(DropReason::ReceiverCrashed));
             }
             self.record(&(8u8, from, to), || {
                 format!("{from} -> {to} lost: {to} crashed")
@@ -303,8 +305,8 @@ impl<P: Protocol> Simulator<P> {
         // A partition that began while the message was in flight cuts it too.
         if !self.network.topology.connected(from, to) {
             self.stats.messages_dropped_partition += 1;
-            if let Some(recorder) = self.recorder.as_deref_mut() {
-                recorder.arrived(from, to, self.now_us, Err(DropReason::LinkCutInFlight));
+            if self.recorder.is_some() {
+                self.record_arrival(from, to, Err(DropReason::LinkCutInFlight));
             }
             self.record(&(9u8, from, to), || {
                 format!("{from} -> {to} lost in flight: link cut")
@@ -315,8 +317,8 @@ impl<P: Protocol> Simulator<P> {
             return;
         }
         self.stats.messages_delivered += 1;
-        if let Some(recorder) = self.recorder.as_deref_mut() {
-            recorder.arrived(from, to, self.now_us, Ok(()));
+        if self.recorder.is_some() {
+            self.record_arrival(from, to, Ok(()));
         }
         let msg_hash = stable_hash(&msg);
         self.record(&(2u8, from, to, msg_hash), || {
@@ -342,8 +344,8 @@ impl<P: Protocol> Simulator<P> {
             return;
         }
         self.stats.timers_fired += 1;
-        if let Some(recorder) = self.recorder.as_deref_mut() {
-            recorder.timer(node, self.now_us, format!("{timer:?}"));
+        if self.recorder.is_some() {
+            self.record_timer(node, timer);
         }
         self.record(&(3u8, node, stable_hash(&timer)), || {
             format!("{node} timer {timer:?}")
@@ -474,8 +476,8 @@ impl<P: Protocol> Simulator<P> {
     }
 
     fn on_observation(&mut self, node: NodeId, observation: Observation) {
-        if let Some(recorder) = self.recorder.as_deref_mut() {
-            recorder.observation(node, self.now_us, self.step, observation);
+        if self.recorder.is_some() {
+            self.record_observation(node, observation);
         }
         self.record(&(6u8, node, observation), || {
             format!("{node} observe {observation:?}")
@@ -570,16 +572,8 @@ impl<P: Protocol> Simulator<P> {
         self.stats.messages_sent += 1;
         if !self.alive[to.index()] {
             self.stats.messages_dropped_down += 1;
-            if let Some(recorder) = self.recorder.as_deref_mut() {
-                let detail = format!("{msg:?}");
-                recorder.sent(
-                    from,
-                    to,
-                    self.now_us,
-                    detail,
-                    false,
-                    Err(DropReason::ReceiverDown),
-                );
+            if self.recorder.is_some() {
+                self.record_send(from, to, &msg, Err(DropReason::ReceiverDown), None);
             }
             self.record(&(10u8, from, to), || {
                 format!("{from} -> {to} dropped: {to} is down")
@@ -593,13 +587,13 @@ impl<P: Protocol> Simulator<P> {
                 } else {
                     self.stats.messages_dropped_loss += 1;
                 }
-                if let Some(recorder) = self.recorder.as_deref_mut() {
+                if self.recorder.is_some() {
                     let why = if partitioned {
                         DropReason::LinkCut
                     } else {
                         DropReason::RandomLoss
                     };
-                    recorder.sent(from, to, self.now_us, format!("{msg:?}"), false, Err(why));
+                    self.record_send(from, to, &msg, Err(why), None);
                 }
                 self.record(&(11u8, from, to, partitioned), || {
                     let why = if partitioned { "link cut" } else { "lost" };
@@ -610,15 +604,8 @@ impl<P: Protocol> Simulator<P> {
                 delay_us,
                 duplicate_delay_us,
             } => {
-                if let Some(recorder) = self.recorder.as_deref_mut() {
-                    let now_us = self.now_us;
-                    let detail = format!("{msg:?}");
-                    if let Some(duplicate_us) = duplicate_delay_us {
-                        let arrival_us = now_us.saturating_add(duplicate_us);
-                        recorder.sent(from, to, now_us, detail.clone(), true, Ok(arrival_us));
-                    }
-                    let arrival_us = now_us.saturating_add(delay_us);
-                    recorder.sent(from, to, now_us, detail, false, Ok(arrival_us));
+                if self.recorder.is_some() {
+                    self.record_send(from, to, &msg, Ok(delay_us), duplicate_delay_us);
                 }
                 self.record(&(12u8, from, to, delay_us), || {
                     format!("{from} -> {to} in {}: {msg:?}", format_ms(delay_us))
@@ -698,6 +685,58 @@ impl<P: Protocol> Simulator<P> {
         }
         self.faults_applied += 1;
         self.leadership_changed = true;
+    }
+
+    // The recording hooks live out of line and cold, so the hot paths keep only the branch
+    // on `self.recorder` (an unrecorded run must run as fast as before recording existed).
+
+    /// Records a send: `Ok(delay)` when the network took it (and a duplicate's delay, if it
+    /// made one), or why it was dropped at once.
+    #[cold]
+    #[inline(never)]
+    fn record_send(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        msg: &P::Msg,
+        fate: Result<u64, DropReason>,
+        duplicate_delay_us: Option<u64>,
+    ) {
+        let Some(recorder) = self.recorder.as_deref_mut() else {
+            return;
+        };
+        let now_us = self.now_us;
+        let detail = format!("{msg:?}");
+        if let Some(duplicate_us) = duplicate_delay_us {
+            let arrival_us = now_us.saturating_add(duplicate_us);
+            recorder.sent(from, to, now_us, detail.clone(), true, Ok(arrival_us));
+        }
+        let fate = fate.map(|delay_us| now_us.saturating_add(delay_us));
+        recorder.sent(from, to, now_us, detail, false, fate);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn record_arrival(&mut self, from: NodeId, to: NodeId, outcome: Result<(), DropReason>) {
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.arrived(from, to, self.now_us, outcome);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn record_timer(&mut self, node: NodeId, timer: P::Timer) {
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.timer(node, self.now_us, format!("{timer:?}"));
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn record_observation(&mut self, node: NodeId, observation: Observation) {
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.observation(node, self.now_us, self.step, observation);
+        }
     }
 
     /// Notes an applied fault and the links down after it, for a recording.

@@ -12,7 +12,8 @@ pub use html::render_html;
 pub use spacetime::{layout, parse_window_ms, Diagram, WindowMs, DEFAULT_WINDOW_MS};
 pub use svg::render_svg;
 
-use crate::sim::{Recording, RunReport};
+use crate::sim::time::ms;
+use crate::sim::{Recording, Retention, RunReport};
 
 /// Which pictures to write, and of which window (`None`: the default window).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -26,6 +27,18 @@ impl DiagramOutputs {
     /// True when a picture is asked for, so the run must be recorded.
     pub fn wanted(&self) -> bool {
         self.svg.is_some() || self.html.is_some()
+    }
+
+    /// What a recording for these pictures must keep: the window asked for, or the default
+    /// window's span before the end of the run.
+    pub fn retention(&self) -> Retention {
+        match self.window {
+            Some(window) => Retention::Between {
+                start_us: ms(window.start_ms),
+                end_us: ms(window.end_ms),
+            },
+            None => Retention::LastUs(ms(DEFAULT_WINDOW_MS)),
+        }
     }
 }
 

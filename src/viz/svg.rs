@@ -91,8 +91,9 @@ pub fn render_svg(diagram: &Diagram) -> String {
     write_lane_intervals(&mut out, &geometry, diagram);
     write_arrows(&mut out, &geometry, diagram, &kinds);
     write_lane_points(&mut out, &geometry, diagram);
-    write_violation(&mut out, &geometry, diagram);
     out.push_str("</g>\n");
+    // Outside the clip: the marker often sits on the window's right edge.
+    write_violation(&mut out, &geometry, diagram);
     write_legend(&mut out, &geometry, &kinds);
     out.push_str("</svg>\n");
     out
@@ -119,15 +120,15 @@ fn captions(diagram: &Diagram) -> Vec<(String, String, &'static str, bool)> {
         ),
         (window_caption(diagram), String::new(), "#333", false),
     ];
-    if let Some(highlight) = &diagram.highlight {
-        let place = if diagram.window.contains(highlight.at_us) {
-            "marked in red below"
-        } else {
-            "outside this window"
-        };
+    // The outcome line says it all when the marker is in the picture.
+    let outside = diagram
+        .highlight
+        .as_ref()
+        .filter(|highlight| !diagram.window.contains(highlight.at_us));
+    if let Some(highlight) = outside {
         lines.push((
             format!(
-                "{} at step {}, {} ({place})",
+                "{} at step {}, {} (outside this window, not drawn)",
                 highlight.headline,
                 highlight.step,
                 format_ms(highlight.at_us)
@@ -273,16 +274,23 @@ fn write_cuts(out: &mut String, geometry: &Geometry, diagram: &Diagram) {
             }
         }
     }
-    for fault in &diagram.faults {
-        let x = geometry.x(fault.at_us);
+    // Faults at one time share one marker, their texts joined.
+    for same_time in diagram.faults.chunk_by(|a, b| a.at_us == b.at_us) {
+        let at_us = same_time[0].at_us;
+        let texts: Vec<&str> = same_time.iter().map(|fault| fault.text.as_str()).collect();
+        let text = texts.join("; ");
+        let x = geometry.x(at_us);
         let top = geometry.plot_top;
         let _ = writeln!(
             out,
-            r##"<g class="fault"><title>fault at {}: {}</title><line x1="{x:.1}" y1="{top:.1}" x2="{x:.1}" y2="{:.1}" stroke="#999" stroke-dasharray="2 3"/><path d="M{:.1},{top:.1} l10,0 l-5,8 z" fill="#555"/></g>"##,
-            format_ms(fault.at_us),
-            escape(&fault.text),
+            r##"<g class="fault"><title>fault at {}: {}</title><line x1="{x:.1}" y1="{top:.1}" x2="{x:.1}" y2="{:.1}" stroke="#999" stroke-dasharray="2 3"/><path d="M{:.1},{top:.1} l10,0 l-5,8 z" fill="#555"/><text x="{:.1}" y="{:.1}" font-size="10" fill="#555" stroke="white" stroke-width="2.5" paint-order="stroke">{}</text></g>"##,
+            format_ms(at_us),
+            escape(&text),
             geometry.plot_bottom,
-            x - 5.0
+            x - 5.0,
+            x + 7.0,
+            top + 9.0,
+            escape(&cut(&text, 60))
         );
     }
 }
@@ -463,7 +471,7 @@ fn write_lane_points(out: &mut String, geometry: &Geometry, diagram: &Diagram) {
             *last = x;
             let _ = write!(
                 out,
-                r#"<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="9" fill="{COMMIT_GREEN}">{}</text>"#,
+                r#"<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="9" fill="{COMMIT_GREEN}" stroke="white" stroke-width="2.5" paint-order="stroke">{}</text>"#,
                 y + 24.0,
                 commit.index
             );
