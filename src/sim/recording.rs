@@ -200,8 +200,35 @@ impl Recorder {
         }
     }
 
-    /// A message sent at `now_us`: `Ok(arrival time)` when the network took it, or why not.
-    pub(crate) fn sent(
+    /// A message sent at `now_us`: `Ok(delay)` when the network took it (and the delay of
+    /// the duplicate copy it made, if any), or why it was dropped at once. Out of line, and
+    /// taking only the recorder, so the simulator's hot path keeps just the branch.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn sent<M: std::fmt::Debug>(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        now_us: u64,
+        msg: &M,
+        fate: Result<u64, DropReason>,
+        duplicate_delay_us: Option<u64>,
+    ) {
+        if self.retention.after_window(now_us) {
+            // Not kept, so not tracked in flight either; counted to keep numbers in order.
+            self.sent_count += 1 + usize::from(duplicate_delay_us.is_some());
+            return;
+        }
+        let detail = format!("{msg:?}");
+        if let Some(duplicate_us) = duplicate_delay_us {
+            let arrival_us = now_us.saturating_add(duplicate_us);
+            self.keep_sent(from, to, now_us, detail.clone(), true, Ok(arrival_us));
+        }
+        let fate = fate.map(|delay_us| now_us.saturating_add(delay_us));
+        self.keep_sent(from, to, now_us, detail, false, fate);
+    }
+
+    fn keep_sent(
         &mut self,
         from: NodeId,
         to: NodeId,
@@ -212,9 +239,6 @@ impl Recorder {
     ) {
         let number = self.sent_count;
         self.sent_count += 1;
-        if self.retention.after_window(now_us) {
-            return; // not kept, so not tracked in flight either
-        }
         self.forget_before(now_us);
         let fate = match fate {
             Ok(arrival_us) => {
@@ -268,7 +292,9 @@ impl Recorder {
         };
     }
 
-    pub(crate) fn timer(&mut self, node: NodeId, now_us: u64, label: String) {
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn timer<T: std::fmt::Debug>(&mut self, node: NodeId, now_us: u64, timer: &T) {
         if self.retention.after_window(now_us) {
             return;
         }
@@ -276,7 +302,7 @@ impl Recorder {
         self.timers.push_back(TimerRecord {
             at_us: now_us,
             node,
-            label,
+            label: format!("{timer:?}"),
         });
     }
 
@@ -403,9 +429,9 @@ mod tests {
     fn arrivals_match_sends_in_order_per_link_and_time() {
         let (a, b) = (NodeId(0), NodeId(1));
         let mut recorder = Recorder::new("test", 2, Retention::All);
-        recorder.sent(a, b, 10, "First { x: 1 }".into(), false, Ok(15));
-        recorder.sent(a, b, 11, "Second".into(), false, Ok(15));
-        recorder.sent(b, a, 12, "Lost".into(), false, Err(DropReason::RandomLoss));
+        recorder.keep_sent(a, b, 10, "First { x: 1 }".into(), false, Ok(15));
+        recorder.keep_sent(a, b, 11, "Second".into(), false, Ok(15));
+        recorder.keep_sent(b, a, 12, "Lost".into(), false, Err(DropReason::RandomLoss));
         recorder.arrived(a, b, 15, Ok(()));
         recorder.arrived(a, b, 15, Err(DropReason::ReceiverCrashed));
         let recording = recorder.finish(20);
@@ -453,11 +479,11 @@ mod tests {
                 candidate: a,
             },
         );
-        recorder.sent(a, b, 10, "Old".into(), false, Ok(20));
-        recorder.sent(a, b, 15, "Slow".into(), false, Ok(400));
+        recorder.keep_sent(a, b, 10, "Old".into(), false, Ok(20));
+        recorder.keep_sent(a, b, 15, "Slow".into(), false, Ok(400));
         recorder.arrived(a, b, 20, Ok(()));
-        recorder.timer(a, 30, "Tick".into());
-        recorder.sent(b, a, 300, "New".into(), false, Ok(310));
+        recorder.timer(a, 30, &"Tick");
+        recorder.keep_sent(b, a, 300, "New".into(), false, Ok(310));
         recorder.arrived(a, b, 400, Ok(()));
         recorder.arrived(b, a, 310, Err(DropReason::ReceiverCrashed));
         let recording = recorder.finish(400);
@@ -491,8 +517,8 @@ mod tests {
                 end_us: 50,
             },
         );
-        recorder.sent(a, b, 10, "In".into(), false, Ok(60));
-        recorder.sent(a, b, 70, "After".into(), false, Ok(80));
+        recorder.sent(a, b, 10, &"In", Ok(50), None);
+        recorder.sent(a, b, 70, &"After", Ok(10), Some(20));
         recorder.arrived(a, b, 60, Ok(()));
         recorder.arrived(a, b, 80, Ok(()));
         let recording = recorder.finish(100);

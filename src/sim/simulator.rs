@@ -294,8 +294,8 @@ impl<P: Protocol> Simulator<P> {
         let slot = &self.nodes[to.index()];
         if !self.alive[to.index()] || slot.incarnation != incarnation {
             self.stats.messages_dropped_down += 1;
-            if self.recorder.is_some() {
-                self.record_arrival(from, to, Err(DropReason::ReceiverCrashed));
+            if let Some(recorder) = self.recorder.as_deref_mut() {
+                recorder.arrived(from, to, self.now_us, Err(DropReason::ReceiverCrashed));
             }
             self.record(&(8u8, from, to), || {
                 format!("{from} -> {to} lost: {to} crashed")
@@ -305,8 +305,8 @@ impl<P: Protocol> Simulator<P> {
         // A partition that began while the message was in flight cuts it too.
         if !self.network.topology.connected(from, to) {
             self.stats.messages_dropped_partition += 1;
-            if self.recorder.is_some() {
-                self.record_arrival(from, to, Err(DropReason::LinkCutInFlight));
+            if let Some(recorder) = self.recorder.as_deref_mut() {
+                recorder.arrived(from, to, self.now_us, Err(DropReason::LinkCutInFlight));
             }
             self.record(&(9u8, from, to), || {
                 format!("{from} -> {to} lost in flight: link cut")
@@ -317,8 +317,8 @@ impl<P: Protocol> Simulator<P> {
             return;
         }
         self.stats.messages_delivered += 1;
-        if self.recorder.is_some() {
-            self.record_arrival(from, to, Ok(()));
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.arrived(from, to, self.now_us, Ok(()));
         }
         let msg_hash = stable_hash(&msg);
         self.record(&(2u8, from, to, msg_hash), || {
@@ -344,8 +344,8 @@ impl<P: Protocol> Simulator<P> {
             return;
         }
         self.stats.timers_fired += 1;
-        if self.recorder.is_some() {
-            self.record_timer(node, timer);
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.timer(node, self.now_us, &timer);
         }
         self.record(&(3u8, node, stable_hash(&timer)), || {
             format!("{node} timer {timer:?}")
@@ -476,8 +476,8 @@ impl<P: Protocol> Simulator<P> {
     }
 
     fn on_observation(&mut self, node: NodeId, observation: Observation) {
-        if self.recorder.is_some() {
-            self.record_observation(node, observation);
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.observation(node, self.now_us, self.step, observation);
         }
         self.record(&(6u8, node, observation), || {
             format!("{node} observe {observation:?}")
@@ -572,8 +572,9 @@ impl<P: Protocol> Simulator<P> {
         self.stats.messages_sent += 1;
         if !self.alive[to.index()] {
             self.stats.messages_dropped_down += 1;
-            if self.recorder.is_some() {
-                self.record_send(from, to, &msg, Err(DropReason::ReceiverDown), None);
+            if let Some(recorder) = self.recorder.as_deref_mut() {
+                let fate = Err(DropReason::ReceiverDown);
+                recorder.sent(from, to, self.now_us, &msg, fate, None);
             }
             self.record(&(10u8, from, to), || {
                 format!("{from} -> {to} dropped: {to} is down")
@@ -587,13 +588,13 @@ impl<P: Protocol> Simulator<P> {
                 } else {
                     self.stats.messages_dropped_loss += 1;
                 }
-                if self.recorder.is_some() {
+                if let Some(recorder) = self.recorder.as_deref_mut() {
                     let why = if partitioned {
                         DropReason::LinkCut
                     } else {
                         DropReason::RandomLoss
                     };
-                    self.record_send(from, to, &msg, Err(why), None);
+                    recorder.sent(from, to, self.now_us, &msg, Err(why), None);
                 }
                 self.record(&(11u8, from, to, partitioned), || {
                     let why = if partitioned { "link cut" } else { "lost" };
@@ -604,8 +605,9 @@ impl<P: Protocol> Simulator<P> {
                 delay_us,
                 duplicate_delay_us,
             } => {
-                if self.recorder.is_some() {
-                    self.record_send(from, to, &msg, Ok(delay_us), duplicate_delay_us);
+                if let Some(recorder) = self.recorder.as_deref_mut() {
+                    let fate = Ok(delay_us);
+                    recorder.sent(from, to, self.now_us, &msg, fate, duplicate_delay_us);
                 }
                 self.record(&(12u8, from, to, delay_us), || {
                     format!("{from} -> {to} in {}: {msg:?}", format_ms(delay_us))
@@ -685,58 +687,6 @@ impl<P: Protocol> Simulator<P> {
         }
         self.faults_applied += 1;
         self.leadership_changed = true;
-    }
-
-    // The recording hooks live out of line and cold, so the hot paths keep only the branch
-    // on `self.recorder` (an unrecorded run must run as fast as before recording existed).
-
-    /// Records a send: `Ok(delay)` when the network took it (and a duplicate's delay, if it
-    /// made one), or why it was dropped at once.
-    #[cold]
-    #[inline(never)]
-    fn record_send(
-        &mut self,
-        from: NodeId,
-        to: NodeId,
-        msg: &P::Msg,
-        fate: Result<u64, DropReason>,
-        duplicate_delay_us: Option<u64>,
-    ) {
-        let Some(recorder) = self.recorder.as_deref_mut() else {
-            return;
-        };
-        let now_us = self.now_us;
-        let detail = format!("{msg:?}");
-        if let Some(duplicate_us) = duplicate_delay_us {
-            let arrival_us = now_us.saturating_add(duplicate_us);
-            recorder.sent(from, to, now_us, detail.clone(), true, Ok(arrival_us));
-        }
-        let fate = fate.map(|delay_us| now_us.saturating_add(delay_us));
-        recorder.sent(from, to, now_us, detail, false, fate);
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn record_arrival(&mut self, from: NodeId, to: NodeId, outcome: Result<(), DropReason>) {
-        if let Some(recorder) = self.recorder.as_deref_mut() {
-            recorder.arrived(from, to, self.now_us, outcome);
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn record_timer(&mut self, node: NodeId, timer: P::Timer) {
-        if let Some(recorder) = self.recorder.as_deref_mut() {
-            recorder.timer(node, self.now_us, format!("{timer:?}"));
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn record_observation(&mut self, node: NodeId, observation: Observation) {
-        if let Some(recorder) = self.recorder.as_deref_mut() {
-            recorder.observation(node, self.now_us, self.step, observation);
-        }
     }
 
     /// Notes an applied fault and the links down after it, for a recording.
