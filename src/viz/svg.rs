@@ -323,7 +323,7 @@ fn write_lane_intervals(out: &mut String, geometry: &Geometry, diagram: &Diagram
             format_ms(crash.end_us),
             y - 14.0,
             (x2 - x1).max(1.0),
-            x1 + 3.0,
+            lane_label_x(x1),
             y + 26.0
         );
     }
@@ -342,7 +342,7 @@ fn write_lane_intervals(out: &mut String, geometry: &Geometry, diagram: &Diagram
             format_ms(leader.end_us),
             y - 4.0,
             (x2 - x1).max(1.0),
-            x1 + 3.0,
+            lane_label_x(x1),
             y - 14.0
         );
     }
@@ -448,7 +448,7 @@ fn write_lane_points(out: &mut String, geometry: &Geometry, diagram: &Diagram) {
             restart.node,
             format_ms(restart.at_us),
             y - 7.0,
-            x + 3.0,
+            lane_label_x(x),
             y + 26.0
         );
     }
@@ -632,10 +632,37 @@ fn legend_item(out: &mut String, x: f64, y: f64, symbol: &str, width: f64, text:
     text_x + 6.3 * text.chars().count() as f64 + 22.0
 }
 
+/// Where a label for a mark at `x` on a lane starts: just right of it, or further left when
+/// the mark is so near the right edge that the label would be cut off.
+fn lane_label_x(x: f64) -> f64 {
+    (x + 3.0).min(PLOT_LEFT + Geometry::plot_width() - 64.0)
+}
+
 /// `text` cut to `chars_max` characters, with an ellipsis when cut.
 fn cut(text: &str, chars_max: usize) -> String {
     match text.char_indices().nth(chars_max.saturating_sub(1)) {
         Some((end, _)) if text.chars().count() > chars_max => format!("{}…", &text[..end]),
         _ => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round_and_at_most_twelve() {
+        assert_eq!(tick_step_us(400_000), 50_000);
+        assert_eq!(tick_step_us(1_400_000), 200_000);
+        assert_eq!(tick_step_us(12), 1);
+        assert_eq!(tick_step_us(13), 2);
+        assert_eq!(tick_step_us(1), 1);
+    }
+
+    #[test]
+    fn long_text_is_cut_with_an_ellipsis() {
+        assert_eq!(cut("partition {n0} | {n1}", 11), "partition …");
+        assert_eq!(cut("short", 11), "short");
+        assert_eq!(cut("→→→→", 2), "→…");
     }
 }
