@@ -49,6 +49,33 @@ pub struct RunArgs {
     /// Print one JSON object instead of the human summary.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub diagrams: DiagramArgs,
+}
+
+/// Space-time diagram outputs, shared by every command that runs a scenario.
+#[derive(Debug, clap::Args)]
+pub struct DiagramArgs {
+    /// Write a space-time diagram of the run as SVG to this file.
+    #[arg(long, value_name = "PATH")]
+    pub svg: Option<PathBuf>,
+    /// Write the space-time diagram as a self-contained HTML page to this file.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+    /// Time window of the diagram in virtual milliseconds, START:END (default: the last
+    /// 500 ms before the violation, or before the end of the run).
+    #[arg(long, value_name = "START:END", value_parser = crate::viz::parse_window_ms)]
+    pub window_ms: Option<crate::viz::WindowMs>,
+}
+
+impl DiagramArgs {
+    pub fn outputs(&self) -> crate::viz::DiagramOutputs {
+        crate::viz::DiagramOutputs {
+            svg: self.svg.clone(),
+            html: self.html.clone(),
+            window: self.window_ms,
+        }
+    }
 }
 
 /// Protocols `fuzz` accepts on its command line.

@@ -18,6 +18,7 @@
 //! - [`fuzz`]: seed campaigns (swarm-generated runs on all cores), replay, shrink, merge.
 //! - [`experiment`]: seeded experiments built on the engine (Raft Figure 16 downtime).
 //! - [`bench`]: `quorumsim bench`, engine throughput against a bare event loop.
+//! - [`viz`]: pictures of a recorded run: the space-time diagram as SVG or HTML.
 //! - [`cli`], [`app`], [`exit_code`]: the `quorumsim` command line.
 
 pub mod app;
@@ -33,3 +34,4 @@ pub mod raft;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+pub mod viz;

@@ -10,3 +10,4 @@ mod robustness;
 mod scenarios;
 mod support;
 mod user_protocol;
+mod viz;
