@@ -1,5 +1,6 @@
 //! One integration-test binary (faster to build than one per file); each module is a topic.
 
+mod bugs;
 mod cli;
 mod determinism;
 mod faults;
