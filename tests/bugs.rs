@@ -7,11 +7,11 @@ use quorumsim::sim::Outcome;
 
 use crate::support::{bundled_scenarios, repo_path, run};
 
-fn load(relative: &str) -> Scenario {
+pub fn load(relative: &str) -> Scenario {
     scenario::load(&repo_path(relative)).unwrap_or_else(|error| panic!("{error}"))
 }
 
-fn with_bug(mut scenario: Scenario, bug: RaftBug) -> Scenario {
+pub fn with_bug(mut scenario: Scenario, bug: RaftBug) -> Scenario {
     scenario
         .protocol
         .set_bug(bug.name())
@@ -30,7 +30,7 @@ fn finding(outcome: &Outcome) -> &'static str {
 /// For each bug: the scenario that catches it, what it must find, and how many seeds (from 1)
 /// may be tried. The budgets leave room: each of these catches its bug on every one of seeds
 /// 1..=50 but three-node-cluster, which catches `truncate-on-stale-append` on 46 of 50.
-const DETECTIONS: [(RaftBug, &str, &str, u64); 7] = [
+pub const DETECTIONS: [(RaftBug, &str, &str, u64); 7] = [
     (
         RaftBug::Figure8Commit,
         "scenarios/raft/figure-8.json",
@@ -76,7 +76,7 @@ const DETECTIONS: [(RaftBug, &str, &str, u64); 7] = [
 ];
 
 /// The first seed in 1..=`seeds` on which `scenario` finds `expected`, if any.
-fn first_detecting_seed(scenario: &Scenario, expected: &str, seeds: u64) -> Option<u64> {
+pub fn first_detecting_seed(scenario: &Scenario, expected: &str, seeds: u64) -> Option<u64> {
     (1..=seeds).find(|&seed| finding(&run(scenario, seed).outcome) == expected)
 }
 
@@ -174,4 +174,44 @@ fn detection_sweep() {
             println!("{:28} {:26} {found:?}", bug.name(), name);
         }
     }
+}
+
+fn quorumsim(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_quorumsim"))
+        .args(args)
+        .output()
+        .expect("the quorumsim binary runs")
+}
+
+#[test]
+fn run_bug_turns_a_passing_scenario_into_a_violation() {
+    let path = repo_path("scenarios/raft/figure-8.json");
+    let path = path.to_str().unwrap();
+    let correct = quorumsim(&["run", path, "--seed", "1"]);
+    assert_eq!(correct.status.code(), Some(0));
+    for extra in [&[][..], &["--paranoid"][..]] {
+        let mut args = vec!["run", path, "--seed", "1", "--bug", "figure-8-commit"];
+        args.extend_from_slice(extra);
+        let broken = quorumsim(&args);
+        assert_eq!(broken.status.code(), Some(1), "{args:?}");
+        let text = String::from_utf8_lossy(&broken.stdout);
+        assert!(
+            text.contains("violation of leader-completeness"),
+            "{args:?}: {text}"
+        );
+    }
+}
+
+#[test]
+fn run_bug_with_an_unknown_name_exits_2_with_one_line_naming_the_protocol() {
+    let path = repo_path("scenarios/raft/steady-state.json");
+    let output = quorumsim(&["run", path.to_str().unwrap(), "--bug", "figure-9"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: --bug: unknown bug \"figure-9\" for protocol raft; valid names: figure-8-commit,"),
+        "{stderr}"
+    );
 }

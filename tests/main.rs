@@ -4,6 +4,7 @@ mod bugs;
 mod cli;
 mod determinism;
 mod faults;
+mod paranoid;
 mod robustness;
 mod scenarios;
 mod support;

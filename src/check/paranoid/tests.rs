@@ -220,3 +220,28 @@ fn state_machine_safety() {
     same_state.push(applied(N1, 1, 7));
     assert_eq!(verdict(&same_state), None);
 }
+
+#[test]
+fn a_disagreement_is_itself_a_violation_naming_both_verdicts() {
+    let broke = |invariant| Err(Violation::new(invariant, vec![N1], String::new()));
+    let agreed = paranoid_verdict(broke(names::LOG_MATCHING), broke(names::LOG_MATCHING));
+    assert_eq!(agreed.unwrap_err().invariant, names::LOG_MATCHING);
+    assert_eq!(paranoid_verdict(Ok(()), Ok(())), Ok(()));
+    for (incremental, paranoid) in [
+        (Ok(()), broke(names::LOG_MATCHING)),
+        (broke(names::ELECTION_SAFETY), Ok(())),
+        (
+            broke(names::ELECTION_SAFETY),
+            broke(names::LEADER_COMPLETENESS),
+        ),
+    ] {
+        let violation = paranoid_verdict(incremental, paranoid).unwrap_err();
+        assert_eq!(violation.invariant, names::CHECKER_DISAGREEMENT);
+        assert_eq!(violation.nodes, vec![N1]);
+    }
+    let violation = paranoid_verdict(Ok(()), broke(names::LOG_MATCHING)).unwrap_err();
+    assert_eq!(
+        violation.detail,
+        "the incremental checker found no violation, the paranoid checker found log-matching"
+    );
+}
