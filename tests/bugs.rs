@@ -96,10 +96,11 @@ fn every_bug_is_caught_by_its_invariant_within_a_few_seeds() {
 
 #[test]
 fn the_detecting_scenarios_pass_with_correct_raft() {
-    // The same scenarios and seeds, bug off: the finding is the bug's, not the scenario's.
-    for (_, path, _, seeds) in DETECTIONS {
+    // The same scenarios, bug off, over more seeds than any budget: the finding is the
+    // bug's, not the scenario's.
+    for (_, path, _, _) in DETECTIONS {
         let scenario = load(path);
-        for seed in 1..=seeds {
+        for seed in 1..=50 {
             let outcome = run(&scenario, seed).outcome;
             assert!(outcome.is_pass(), "{path} seed {seed}: {outcome}");
         }
