@@ -95,6 +95,22 @@ fn every_bug_is_caught_by_its_invariant_within_a_few_seeds() {
 }
 
 #[test]
+fn detection_is_reliable_not_lucky() {
+    // Over seeds 1..=50 each bug is caught, as its invariant, on at least 45.
+    for (bug, path, expected, _) in DETECTIONS {
+        let scenario = with_bug(load(path), bug);
+        let caught = (1..=50)
+            .filter(|&seed| finding(&run(&scenario, seed).outcome) == expected)
+            .count();
+        assert!(
+            caught >= 45,
+            "{} caught as {expected} by {path} on only {caught} of 50 seeds",
+            bug.name()
+        );
+    }
+}
+
+#[test]
 fn the_detecting_scenarios_pass_with_correct_raft() {
     // The same scenarios, bug off, over more seeds than any budget: the finding is the
     // bug's, not the scenario's.

@@ -52,6 +52,7 @@ pub struct RaftFile {
     pub check_quorum: Option<bool>,
     pub max_entries_per_append: Option<u64>,
     /// A deliberately broken variant by name (see `RaftBug`); absent for correct Raft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bug: Option<String>,
 }
 
