@@ -3,13 +3,12 @@
 //!
 //! It keeps the whole history in plain form — every node's log as a vector of (term, digest),
 //! a copy of a log each time entries leave it, every leader claim, every vote, every commit and
-//! apply report — and after each observation re-derives the verdict of each invariant that the
-//! observation can affect by scanning that history from the start, entry by entry. There are no
-//! prefix hashes and no "first seen" tables, and it shares no code with the incremental checker
-//! beyond the invariant names. Cost is O(history) per observation, so only for checking the
-//! checker.
+//! apply report — and after each observation re-derives the verdict of every invariant by
+//! scanning that history from the start, entry by entry. There are no prefix hashes and no
+//! "first seen" tables, and it shares no code with the incremental checker beyond the invariant
+//! names. Cost is O(history) per observation, so it is for checking the checker only.
 //!
-//! The one narrowing: log matching compares the log that just changed with every other log
+//! The one narrowing: log matching compares the observing node's log with every other log
 //! (live or retired) rather than every pair, because two logs that did not change cannot start
 //! to disagree.
 
@@ -94,23 +93,19 @@ impl ParanoidChecker {
         }
     }
 
-    /// Records one observation, then re-checks from scratch every invariant it can affect.
+    /// Records one observation, then re-checks every invariant from scratch. Earlier steps
+    /// passed, so whatever breaks now broke with this observation; the order below is the one
+    /// in which the incremental checker reports two invariants broken by one observation
+    /// (election safety before leader completeness, leader append-only before log matching).
     pub fn observe(&mut self, node: NodeId, observation: &Observation) -> Result<(), Violation> {
         self.record(node, observation);
-        match *observation {
-            Observation::BecameLeader { .. } => {
-                self.check_election_safety()?;
-                self.check_leader_completeness()
-            }
-            Observation::Voted { .. } => self.check_vote_once_per_term(),
-            Observation::LogAppended { .. } | Observation::LogTruncated { .. } => {
-                self.check_leader_append_only()?;
-                self.check_log_matching(node)
-            }
-            Observation::Committed { .. } => self.check_committed_prefix_agreement(),
-            Observation::Applied { .. } => self.check_state_machine_safety(),
-            Observation::SteppedDown { .. } | Observation::Following { .. } => Ok(()),
-        }
+        self.check_election_safety()?;
+        self.check_leader_completeness()?;
+        self.check_vote_once_per_term()?;
+        self.check_leader_append_only()?;
+        self.check_log_matching(node)?;
+        self.check_committed_prefix_agreement()?;
+        self.check_state_machine_safety()
     }
 
     /// A crash keeps the durable log and votes; it ends any leadership claim, and the next
