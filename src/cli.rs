@@ -123,6 +123,14 @@ pub struct FuzzArgs {
     /// Continue the campaign recorded in --out, skipping the seeds it finished.
     #[arg(long)]
     pub resume: bool,
+    /// Run a deliberately broken variant of the protocol (for example `figure-8-commit`),
+    /// replacing any the base names; every written failure records it.
+    #[arg(long, value_name = "NAME")]
+    pub bug: Option<String>,
+    /// Also re-check every invariant from scratch after each step with the naive checker;
+    /// a disagreement between the two checkers is itself a failure. Much slower.
+    #[arg(long)]
+    pub paranoid: bool,
     /// Print the JSON summary instead of the human one.
     #[arg(long)]
     pub json: bool,

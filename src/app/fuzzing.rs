@@ -12,7 +12,7 @@ use crate::cli::{FuzzArgs, FuzzProtocol, MergeArgs, ReplayArgs, ShrinkArgs};
 use crate::exit_code;
 use crate::fuzz::{self, replay, shrink, Campaign, CampaignSummary, Choices, Progress, Shard};
 use crate::scenario::file::ProtocolName;
-use crate::scenario::{self, ScenarioFile};
+use crate::scenario::{self, Scenario, ScenarioFile};
 
 fn bad_input(line: &str) -> u8 {
     print_error_line(&format!("error: {}", scenario::one_line(line)));
@@ -53,8 +53,14 @@ pub fn fuzz_command(args: &FuzzArgs) -> u8 {
         }
     };
     let base = base.and_then(|base| {
-        fuzz::apply_choices(base, &Choices { protocol })
-            .map_err(|error| format!("{base_name}: {error}"))
+        fuzz::apply_choices(
+            base,
+            &Choices {
+                protocol,
+                bug: args.bug.clone(),
+            },
+        )
+        .map_err(|error| format!("{base_name}: {error}"))
     });
     let base = match base {
         Ok(base) => base,
@@ -80,7 +86,19 @@ pub fn fuzz_command(args: &FuzzArgs) -> u8 {
         resume: args.resume,
     };
     let display = ProgressDisplay::new();
-    let result = fuzz::run_campaign(&campaign, &fuzz::builtin_executor, &|progress| {
+    // Paranoid runs give the same trace hash (the second checker only reads), so a failure
+    // they find replays without it; a `checker-disagreement` needs `run --paranoid` to show.
+    let paranoid_executor = |scenario: &Scenario, seed: u64| {
+        let mut scenario = scenario.clone();
+        scenario.sim.paranoid = true;
+        fuzz::builtin_executor(&scenario, seed)
+    };
+    let executor: &fuzz::Executor<'_> = if args.paranoid {
+        &paranoid_executor
+    } else {
+        &fuzz::builtin_executor
+    };
+    let result = fuzz::run_campaign(&campaign, executor, &|progress| {
         display.update(progress);
         true
     });

@@ -21,6 +21,8 @@ use crate::scenario::file::{ProtocolName, ScenarioFile};
 #[derive(Clone, Debug)]
 pub struct Choices {
     pub protocol: ProtocolName,
+    /// A deliberately broken variant to run (`--bug`), replacing any the base names.
+    pub bug: Option<String>,
 }
 
 /// The base scenario bundled for each protocol.
@@ -47,5 +49,8 @@ pub fn apply_choices(mut base: ScenarioFile, choices: &Choices) -> Result<Scenar
     // generated runs' business.
     base.expect.violation = None;
     base.expect.trace_hash = None;
+    if let Some(name) = &choices.bug {
+        crate::scenario::set_file_bug(&mut base, name)?;
+    }
     Ok(base)
 }

@@ -57,16 +57,9 @@ impl ProtocolConfig {
     /// named. The error is one line naming the valid bugs of this protocol.
     pub fn set_bug(&mut self, name: &str) -> Result<(), String> {
         match self {
-            ProtocolConfig::Raft(config) => {
-                config.bug = Some(RaftBug::from_name(name).ok_or_else(|| {
-                    format!(
-                        "unknown bug {name:?} for protocol raft; valid names: {}",
-                        RaftBug::names()
-                    )
-                })?);
-                Ok(())
-            }
+            ProtocolConfig::Raft(config) => config.bug = Some(raft_bug(name)?),
         }
+        Ok(())
     }
 
     /// The name of the deliberately broken variant this configuration runs, if any.
@@ -75,6 +68,28 @@ impl ProtocolConfig {
             ProtocolConfig::Raft(config) => config.bug.map(RaftBug::name),
         }
     }
+}
+
+/// Names the deliberately broken variant `name` in the protocol section of a raw scenario
+/// file (creating the section if the file has none), replacing any it named: what `--bug`
+/// does to a fuzz campaign's base, so every generated run and every written failure carries it.
+pub fn set_file_bug(file: &mut ScenarioFile, name: &str) -> Result<(), String> {
+    match file.protocol {
+        file::ProtocolName::Raft => {
+            let bug = raft_bug(name)?;
+            file.raft.get_or_insert_with(Default::default).bug = Some(bug.name().to_string());
+        }
+    }
+    Ok(())
+}
+
+fn raft_bug(name: &str) -> Result<RaftBug, String> {
+    RaftBug::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown bug {name:?} for protocol raft; valid names: {}",
+            RaftBug::names()
+        )
+    })
 }
 
 /// Why a scenario cannot be used. `Display` is one line: `file: field: reason`.
