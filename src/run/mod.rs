@@ -4,6 +4,7 @@ mod summary;
 
 pub use summary::{human_summary, json_summary};
 
+use crate::fle::FleNode;
 use crate::raft::RaftNode;
 use crate::scenario::{ProtocolConfig, Scenario};
 use crate::sim::{RunReport, Simulator, TraceSink};
@@ -14,5 +15,8 @@ pub fn run_scenario(scenario: &Scenario, seed: u64, sink: TraceSink) -> RunRepor
     sim_config.seed = seed;
     match &scenario.protocol {
         ProtocolConfig::Raft(config) => Simulator::<RaftNode>::new(sim_config, *config, sink).run(),
+        ProtocolConfig::Fle(config) => {
+            Simulator::<FleNode>::new(sim_config, config.clone(), sink).run()
+        }
     }
 }

@@ -9,6 +9,7 @@ mod validate;
 use std::fmt;
 use std::path::Path;
 
+use crate::fle::FleConfig;
 use crate::raft::RaftConfig;
 use crate::sim::SimConfig;
 pub use file::ScenarioFile;
@@ -27,12 +28,14 @@ pub struct Scenario {
 #[derive(Clone, Debug)]
 pub enum ProtocolConfig {
     Raft(RaftConfig),
+    Fle(FleConfig),
 }
 
 impl ProtocolConfig {
     pub fn name(&self) -> &'static str {
         match self {
             ProtocolConfig::Raft(_) => "raft",
+            ProtocolConfig::Fle(_) => "fle",
         }
     }
 }
