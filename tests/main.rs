@@ -3,6 +3,7 @@
 mod cli;
 mod determinism;
 mod faults;
+mod fle;
 mod robustness;
 mod scenarios;
 mod support;

@@ -4,7 +4,7 @@
 use super::broadcast::Role;
 use super::config::FleBug;
 use super::vote::{ServerState, Vote};
-use super::{own_vote, FleCtx, FleMsg, FleNode, FleTimer};
+use super::{own_vote, Decision, FleCtx, FleMsg, FleNode, FleTimer};
 use crate::protocol::NodeId;
 
 impl FleNode {
@@ -151,7 +151,7 @@ impl FleNode {
     }
 
     /// Senders whose vote of this round equals `vote` (ZooKeeper's `termPredicate`).
-    fn voters_for(&self, vote: &Vote) -> Vec<NodeId> {
+    pub(super) fn voters_for(&self, vote: &Vote) -> Vec<NodeId> {
         self.recv_set
             .iter()
             .filter(|(_, held)| *held == vote)
@@ -236,7 +236,12 @@ impl FleNode {
         self.out_of_election.clear();
         if vote.leader == ctx.id() {
             let mine = (ctx.durable.current_epoch, ctx.durable.last_zxid());
-            self.decided_this_step = Some((voters, mine));
+            self.decided_this_step = Some(Decision {
+                vote,
+                round,
+                voters,
+                mine,
+            });
             self.become_leading(ctx);
         } else {
             self.become_following(ctx, vote.leader);

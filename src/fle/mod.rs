@@ -85,9 +85,8 @@ pub struct FleNode {
     store: KvStore,
     /// Under [`FleBug::AcceptedEpochNotPersisted`], the accepted epoch lives here.
     volatile_accepted_epoch: u64,
-    /// Set by the step that decided LEADING: the voters that elected this server and its own
-    /// (current epoch, last zxid) then. Cleared at the start of every handler.
-    decided_this_step: Option<(Vec<NodeId>, (u64, u64))>,
+    /// Set by the step that decided LEADING, cleared at the start of every handler.
+    decided_this_step: Option<Decision>,
     /// The first commit whose zxid did not increase, described.
     zxid_order_broken: Option<String>,
 }
@@ -202,11 +201,25 @@ impl Protocol for FleNode {
         Ok(())
     }
 
+    /// Leader quorum dominance, at the step a server decides LEADING. Only voters whose vote
+    /// still stands count — live, in the deciding round, still proposing this leader: a vote
+    /// cast earlier by a server that has since followed another leader is stale (FLE may
+    /// legitimately decide on it; Zab's epoch agreement then stops that leader), and its
+    /// durable state no longer says what it voted with. A standing voter has not changed its
+    /// history since it voted, because a LOOKING server writes nothing.
     fn check_cluster(&self, cluster: &ClusterView<'_, Self>) -> Result<(), LocalViolation> {
-        let Some((voters, mine)) = &self.decided_this_step else {
+        let Some(decision) = &self.decided_this_step else {
             return Ok(());
         };
-        for &voter in voters {
+        let mine = &decision.mine;
+        for &voter in &decision.voters {
+            let standing = voter == self.id
+                || cluster.live(voter).is_some_and(|node| {
+                    node.round == decision.round && node.proposal() == decision.vote
+                });
+            if !standing {
+                continue;
+            }
             let durable = cluster.durable(voter);
             let theirs = (durable.current_epoch, durable.last_zxid());
             if theirs > *mine {
@@ -296,6 +309,17 @@ impl FleNode {
     }
 }
 
+/// What a server that just decided LEADING was elected with.
+#[derive(Debug)]
+struct Decision {
+    vote: Vote,
+    round: u64,
+    /// The servers whose votes made the quorum (this one included).
+    voters: Vec<NodeId>,
+    /// This server's (current epoch, last zxid) when it decided.
+    mine: (u64, u64),
+}
+
 /// This server's own vote: itself, with its last zxid and current epoch.
 fn own_vote(ctx: &FleCtx<'_>) -> Vote {
     Vote {
@@ -346,3 +370,5 @@ fn load_initial_history(config: &FleConfig, ctx: &mut FleCtx<'_>) {
     }
 }
 
+#[cfg(test)]
+mod tests;
