@@ -256,3 +256,25 @@ fn startup_election_time() {
         );
     }
 }
+
+/// For each planted bug and bundled FLE scenario, what seeds 1..=30 end in: the invariant that
+/// fired, or the outcome kind. Run with
+/// `cargo test --release --test main fle::bug_sweep -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn bug_sweep() {
+    for bug in FleBug::ALL {
+        for path in fle_scenarios() {
+            let scenario = scenario::load(&path).unwrap_or_else(|error| panic!("{error}"));
+            let buggy = with_bug(scenario, bug);
+            let mut tally = std::collections::BTreeMap::<&str, u32>::new();
+            for seed in 1..=30 {
+                let report = run(&buggy, seed);
+                let verdict = violated(&report).unwrap_or(report.outcome.kind());
+                *tally.entry(verdict).or_default() += 1;
+            }
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            println!("{} {name}: {tally:?}", bug.name());
+        }
+    }
+}

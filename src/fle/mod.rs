@@ -202,7 +202,8 @@ impl Protocol for FleNode {
     }
 
     /// Leader quorum dominance, at the step a server decides LEADING. Only voters whose vote
-    /// still stands count — live, in the deciding round, still proposing this leader: a vote
+    /// still stands count — live and still proposing this leader, LOOKING or decided in the
+    /// same round: a vote
     /// cast earlier by a server that has since followed another leader is stale (FLE may
     /// legitimately decide on it; Zab's epoch agreement then stops that leader), and its
     /// durable state no longer says what it voted with. A standing voter has not changed its
@@ -215,7 +216,9 @@ impl Protocol for FleNode {
         for &voter in &decision.voters {
             let standing = voter == self.id
                 || cluster.live(voter).is_some_and(|node| {
-                    node.round == decision.round && node.proposal() == decision.vote
+                    node.proposal() == decision.vote
+                        && (node.round == decision.round
+                            || node.server_state() == ServerState::Looking)
                 });
             if !standing {
                 continue;
