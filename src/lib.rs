@@ -12,6 +12,7 @@
 //! - [`protocol`]: the sans-IO node contract ([`protocol::Protocol`], [`protocol::Ctx`]) and the
 //!   observations nodes report.
 //! - [`raft`]: Raft per Figure 2 of the paper, with PreVote and CheckQuorum.
+//! - [`fle`]: ZooKeeper-style FastLeaderElection with a small Zab-like atomic broadcast.
 //! - [`check`]: the generic safety invariants over observations, with their ghost state.
 //! - [`scenario`]: JSON scenario files, validated into typed scenarios with clear errors.
 //! - [`run`]: running a scenario for a protocol, and the summaries of a run.
@@ -27,6 +28,7 @@ pub mod check;
 pub mod cli;
 pub mod exit_code;
 pub mod experiment;
+pub mod fle;
 pub mod fuzz;
 pub mod net;
 pub mod protocol;

@@ -526,8 +526,12 @@ fn bad_fuzz_arguments_are_one_line_errors() {
             "error: invalid value '4/3' for '--shard <K/N>': invalid shard '4/3'",
         ),
         (
-            vec!["--protocol", "fle"],
-            "error: protocol fle is not available yet",
+            vec!["--bug", "no-such-bug"],
+            "error: scenarios/fuzz/raft-base.json: unknown bug \"no-such-bug\" for protocol raft; valid names: figure-8-commit,",
+        ),
+        (
+            vec!["--protocol", "fle", "--bug", "figure-8-commit"],
+            "error: scenarios/fuzz/fle-base.json: unknown bug \"figure-8-commit\" for protocol fle; valid names: zxid-before-epoch,",
         ),
         (
             vec!["--protocol", "paxos"],

@@ -6,6 +6,7 @@ mod cli;
 mod determinism;
 mod experiment;
 mod faults;
+mod fle;
 mod fuzz;
 mod paranoid;
 mod robustness;

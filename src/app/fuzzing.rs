@@ -42,7 +42,7 @@ fn replay_command_line(path: &Path) -> String {
 pub fn fuzz_command(args: &FuzzArgs) -> u8 {
     let protocol = match args.protocol {
         FuzzProtocol::Raft => ProtocolName::Raft,
-        FuzzProtocol::Fle => return bad_input("protocol fle is not available yet"),
+        FuzzProtocol::Fle => ProtocolName::Fle,
     };
     let (base_name, base) = match &args.scenario {
         Some(path) => (path.display().to_string(), load_file(path)),

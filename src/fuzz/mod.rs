@@ -32,6 +32,10 @@ pub fn default_base(protocol: ProtocolName) -> (&'static str, &'static str) {
             "scenarios/fuzz/raft-base.json",
             include_str!("../../scenarios/fuzz/raft-base.json"),
         ),
+        ProtocolName::Fle => (
+            "scenarios/fuzz/fle-base.json",
+            include_str!("../../scenarios/fuzz/fle-base.json"),
+        ),
     }
 }
 

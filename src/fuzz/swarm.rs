@@ -19,11 +19,13 @@
 //! seed's own settings, and a `restart` of every node id (a restart of a live node is
 //! skipped). That boundary is the last fault, which the liveness expectations count from.
 
+use crate::fle::FleConfig;
 use crate::scenario::file::{
-    ExpectFile, FaultFile, FaultKind, NetworkFile, ProtocolName, RaftFile, ScenarioFile,
+    ExpectFile, FaultFile, FaultKind, FleFile, NetworkFile, ProtocolName, RaftFile, ScenarioFile,
     SelectorFile, WorkloadFile,
 };
 use crate::sim::prng::{Prng, Stream};
+use crate::sim::time::US_PER_MS;
 
 /// The generator's own random stream: independent of every stream the engine draws from.
 const SWARM_STREAM: Stream = Stream::Custom(0x5357_4152);
@@ -91,6 +93,7 @@ pub fn generate(base: &ScenarioFile, seed: u64) -> ScenarioFile {
         max_steps: base.max_steps,
         max_in_flight: base.max_in_flight,
         raft: None,
+        fle: None,
         network: network.clone(),
         workload: base
             .workload
@@ -115,6 +118,9 @@ pub fn generate(base: &ScenarioFile, seed: u64) -> ScenarioFile {
         ProtocolName::Raft => {
             file.raft = Some(raft_within(&mut rng, base.raft.as_ref()));
         }
+        ProtocolName::Fle => {
+            file.fle = Some(fle_within(&mut rng, base.fle.as_ref()));
+        }
     }
     file.faults = fault_schedule(&mut rng, base, nodes, heal_ms, &network);
     file
@@ -124,6 +130,7 @@ pub fn generate(base: &ScenarioFile, seed: u64) -> ScenarioFile {
 pub fn protocol_label(protocol: ProtocolName) -> &'static str {
     match protocol {
         ProtocolName::Raft => "raft",
+        ProtocolName::Fle => "fle",
     }
 }
 
@@ -161,6 +168,38 @@ fn workload_within(rng: &mut Prng, base: &WorkloadFile) -> WorkloadFile {
         interval_ms_min: interval_min.max(1),
         interval_ms_max: interval_max.max(interval_min.max(1)),
         ..base.clone()
+    }
+}
+
+/// FLE's section: each timing drawn between half the base's (or the default's) and all of it,
+/// so seeds explore short finalize waits and tight sync limits; start-up histories and the
+/// bug are the base's.
+fn fle_within(rng: &mut Prng, base: Option<&FleFile>) -> FleFile {
+    let base = base.cloned().unwrap_or_default();
+    let defaults = FleConfig::default();
+    let mut upto = |value: Option<u64>, default_us: u64| {
+        let max = value.unwrap_or(default_us / US_PER_MS).max(1);
+        Some(rng.range_inclusive(max.div_ceil(2), max))
+    };
+    let finalize_wait_ms = upto(base.finalize_wait_ms, defaults.finalize_wait_us);
+    let notification_timeout_ms_initial = upto(
+        base.notification_timeout_ms_initial,
+        defaults.notification_timeout_us_initial,
+    );
+    let ping_interval_ms = upto(base.ping_interval_ms, defaults.ping_interval_us);
+    // The sync limit stays above two ping intervals, or a healthy follower looks dead.
+    let sync_timeout_ms = upto(base.sync_timeout_ms, defaults.sync_timeout_us)
+        .map(|sync| sync.max(2 * ping_interval_ms.unwrap_or(1) + 1));
+    FleFile {
+        finalize_wait_ms,
+        notification_timeout_ms_initial,
+        notification_timeout_ms_max: base.notification_timeout_ms_max,
+        ping_interval_ms,
+        sync_timeout_ms,
+        init_timeout_ms: base.init_timeout_ms,
+        initial_history_lengths: None,
+        // A bug the base (or `--bug`) names is part of every run drawn from it.
+        bug: base.bug.clone(),
     }
 }
 

@@ -6,6 +6,7 @@ mod verdict;
 pub use summary::{human_summary, json_summary};
 pub use verdict::{failure_signature, judge};
 
+use crate::fle::FleNode;
 use crate::raft::RaftNode;
 use crate::scenario::{ProtocolConfig, Scenario};
 use crate::sim::{Recording, Retention, RunReport, Simulator, TraceSink};
@@ -23,6 +24,9 @@ pub fn run_scenario_unjudged(scenario: &Scenario, seed: u64, sink: TraceSink) ->
     sim_config.seed = seed;
     match &scenario.protocol {
         ProtocolConfig::Raft(config) => Simulator::<RaftNode>::new(sim_config, *config, sink).run(),
+        ProtocolConfig::Fle(config) => {
+            Simulator::<FleNode>::new(sim_config, config.clone(), sink).run()
+        }
     }
 }
 
@@ -39,6 +43,9 @@ pub fn run_scenario_recorded(
     match &scenario.protocol {
         ProtocolConfig::Raft(config) => {
             Simulator::<RaftNode>::new(sim_config, *config, sink).run_recorded(retention)
+        }
+        ProtocolConfig::Fle(config) => {
+            Simulator::<FleNode>::new(sim_config, config.clone(), sink).run_recorded(retention)
         }
     }
 }

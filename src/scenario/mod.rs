@@ -9,6 +9,7 @@ mod validate;
 use std::fmt;
 use std::path::Path;
 
+use crate::fle::{FleBug, FleConfig};
 use crate::raft::{RaftBug, RaftConfig};
 use crate::sim::SimConfig;
 pub use file::ScenarioFile;
@@ -44,12 +45,14 @@ impl ExpectedEnd {
 #[derive(Clone, Debug)]
 pub enum ProtocolConfig {
     Raft(RaftConfig),
+    Fle(FleConfig),
 }
 
 impl ProtocolConfig {
     pub fn name(&self) -> &'static str {
         match self {
             ProtocolConfig::Raft(_) => "raft",
+            ProtocolConfig::Fle(_) => "fle",
         }
     }
 
@@ -58,6 +61,7 @@ impl ProtocolConfig {
     pub fn set_bug(&mut self, name: &str) -> Result<(), String> {
         match self {
             ProtocolConfig::Raft(config) => config.bug = Some(raft_bug(name)?),
+            ProtocolConfig::Fle(config) => config.bug = Some(fle_bug(name)?),
         }
         Ok(())
     }
@@ -66,6 +70,7 @@ impl ProtocolConfig {
     pub fn bug_name(&self) -> Option<&'static str> {
         match self {
             ProtocolConfig::Raft(config) => config.bug.map(RaftBug::name),
+            ProtocolConfig::Fle(config) => config.bug.map(FleBug::name),
         }
     }
 }
@@ -79,6 +84,10 @@ pub fn set_file_bug(file: &mut ScenarioFile, name: &str) -> Result<(), String> {
             let bug = raft_bug(name)?;
             file.raft.get_or_insert_with(Default::default).bug = Some(bug.name().to_string());
         }
+        file::ProtocolName::Fle => {
+            let bug = fle_bug(name)?;
+            file.fle.get_or_insert_with(Default::default).bug = Some(bug.name().to_string());
+        }
     }
     Ok(())
 }
@@ -88,6 +97,15 @@ fn raft_bug(name: &str) -> Result<RaftBug, String> {
         format!(
             "unknown bug {name:?} for protocol raft; valid names: {}",
             RaftBug::names()
+        )
+    })
+}
+
+fn fle_bug(name: &str) -> Result<FleBug, String> {
+    FleBug::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown bug {name:?} for protocol fle; valid names: {}",
+            FleBug::names()
         )
     })
 }

@@ -16,7 +16,10 @@ use super::trace::{Trace, TraceSink};
 use super::workload::{ClientTarget, Workload};
 use crate::check::{paranoid_verdict, Checker, ParanoidChecker, Violation};
 use crate::net::{LinkModel, Network, Route, Topology};
-use crate::protocol::{ClientReply, Command, Ctx, NodeId, Observation, Outbox, Protocol, TimerOp};
+use crate::protocol::{
+    ClientReply, ClusterView, Command, Ctx, NodeId, NodeStates, Observation, Outbox, Protocol,
+    TimerOp,
+};
 
 /// Everything about a run except the protocol's own configuration.
 #[derive(Clone, Debug)]
@@ -524,14 +527,19 @@ impl<P: Protocol> Simulator<P> {
 
     fn check_local(&mut self, node: NodeId) {
         let slot = &self.nodes[node.index()];
-        if let Some(state) = &slot.state {
-            if let Err(local) = state.check_local(&slot.durable) {
-                self.fail(Violation {
-                    invariant: local.invariant,
-                    nodes: vec![node],
-                    detail: local.detail,
-                });
-            }
+        let Some(state) = &slot.state else {
+            return;
+        };
+        let verdict = state.check_local(&slot.durable).and_then(|()| {
+            let table = NodeTable(&self.nodes);
+            state.check_cluster(&ClusterView::new(&table))
+        });
+        if let Err(local) = verdict {
+            self.fail(Violation {
+                invariant: local.invariant,
+                nodes: vec![node],
+                detail: local.detail,
+            });
         }
     }
 
@@ -969,6 +977,23 @@ impl<P: Protocol> Simulator<P> {
             stats: self.stats,
             trace_tail: self.trace.take_tail(),
         }
+    }
+}
+
+/// The node table as a [`ClusterView`] reads it.
+struct NodeTable<'a, P: Protocol>(&'a [NodeSlot<P>]);
+
+impl<P: Protocol> NodeStates<P> for NodeTable<'_, P> {
+    fn node_count(&self) -> u16 {
+        self.0.len() as u16
+    }
+
+    fn live(&self, node: NodeId) -> Option<&P> {
+        self.0[node.index()].state.as_ref()
+    }
+
+    fn durable(&self, node: NodeId) -> &P::Durable {
+        &self.0[node.index()].durable
     }
 }
 
