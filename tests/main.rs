@@ -4,6 +4,7 @@ mod cli;
 mod determinism;
 mod faults;
 mod fuzz;
+mod fuzz_report;
 mod robustness;
 mod scenarios;
 mod support;

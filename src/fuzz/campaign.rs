@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::coverage::Coverage;
 use super::ledger::{self, CampaignHeader, Ledger, LedgerEntry};
 use super::summary::{count_by_kind, CampaignSummary, FailureRecord};
 use super::swarm::{self, protocol_label};
@@ -215,6 +216,13 @@ pub fn run_campaign(
     entries.sort_by_key(|entry| entry.seed);
     let failing_seeds: Vec<FailureRecord> =
         entries.iter().filter_map(|e| e.failure.clone()).collect();
+    // Regenerated rather than carried from the workers: a resumed campaign's earlier seeds
+    // count too, and generation costs little beside a run.
+    let mut coverage = Coverage::new();
+    for entry in &entries {
+        let run = swarm::generate_run(&campaign.base, entry.seed);
+        coverage.add(&campaign.base, &run, entry.failure.is_some());
+    }
     let mut summary = CampaignSummary {
         protocol: header.protocol,
         base: header.base,
@@ -230,6 +238,7 @@ pub fn run_campaign(
         failures_by_kind: count_by_kind(&failing_seeds),
         failing_seeds,
         events: entries.iter().map(|e| e.events).sum(),
+        coverage,
         wall_time_ms: earlier_wall_ms + started.elapsed().as_millis() as u64,
         seeds_per_second: 0.0,
     };
