@@ -5,11 +5,12 @@ mod fuzzing;
 use std::io::Write;
 use std::time::Instant;
 
-use crate::cli::{Cli, Command, RunArgs};
+use crate::cli::{BenchArgs, Cli, Command, Experiment, ExperimentArgs, RunArgs};
 use crate::exit_code;
-use crate::run::{human_summary, json_summary, run_scenario};
+use crate::run::{human_summary, json_summary, run_scenario, run_scenario_recorded};
 use crate::scenario;
 use crate::sim::TraceSink;
+use crate::viz;
 
 /// Handles a command line that clap did not turn into a [`Cli`] and returns the exit code.
 ///
@@ -74,6 +75,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Replay(args) => fuzzing::replay_command(&args),
         Command::Shrink(args) => fuzzing::shrink_command(&args),
         Command::Merge(args) => fuzzing::merge_command(&args),
+        Command::Bench(args) => bench_command(&args),
+        Command::Experiment(Experiment::ElectionDowntime(args)) => election_downtime_command(&args),
     }
 }
 
@@ -93,8 +96,15 @@ fn run_command(args: &RunArgs) -> u8 {
         (true, true) => TraceSink::Writer(Box::new(std::io::LineWriter::new(std::io::stderr()))),
     };
     // Wall time is measured around the run, never inside it: it is reported, not simulated.
+    let diagrams = args.diagrams.outputs();
     let started = Instant::now();
-    let report = run_scenario(&scenario, seed, sink);
+    let (report, recording) = if diagrams.wanted() {
+        let (report, recording) =
+            run_scenario_recorded(&scenario, seed, sink, diagrams.retention());
+        (report, Some(recording))
+    } else {
+        (run_scenario(&scenario, seed, sink), None)
+    };
     let wall_us = started.elapsed().as_micros() as u64;
     let source = args.scenario.display().to_string();
     let text = if args.json {
@@ -105,10 +115,52 @@ fn run_command(args: &RunArgs) -> u8 {
     let mut stdout = std::io::stdout().lock();
     // A closed pipe is not an error worth a panic; the exit code still tells the verdict.
     let _ = writeln!(stdout, "{text}");
+    drop(stdout);
+    if let Some(recording) = &recording {
+        // The run's result is printed first: a diagram that cannot be written loses no verdict.
+        if let Err(error) = viz::write_diagrams(&diagrams, &source, recording, &report) {
+            print_error_line(&format!("error: {}", scenario::one_line(&error)));
+            return exit_code::BAD_INPUT;
+        }
+    }
     if report.outcome.is_pass() {
         exit_code::PASS
     } else {
         exit_code::FAILED
+    }
+}
+
+fn bench_command(args: &BenchArgs) -> u8 {
+    let report = crate::bench::run_bench(crate::bench::BenchOptions { quick: args.quick });
+    let text = if args.json {
+        crate::bench::render_json(&report).to_string()
+    } else {
+        crate::bench::render_markdown(&report)
+    };
+    if let Some(path) = &args.out {
+        if let Err(error) = std::fs::write(path, format!("{}\n", text.trim_end())) {
+            print_error_line(&format!(
+                "error: {}: cannot write the report: {error}",
+                scenario::one_line(&path.display().to_string())
+            ));
+            return exit_code::BAD_INPUT;
+        }
+    }
+    let _ = writeln!(std::io::stdout().lock(), "{}", text.trim_end());
+    exit_code::PASS
+}
+
+fn election_downtime_command(args: &ExperimentArgs) -> u8 {
+    use crate::experiment::{election_downtime, PaperRaft};
+    match election_downtime::run_and_write::<PaperRaft>(args.trials, args.seed, &args.out) {
+        Ok(markdown) => {
+            let _ = writeln!(std::io::stdout().lock(), "{}", markdown.trim_end());
+            exit_code::PASS
+        }
+        Err(error) => {
+            print_error_line(&format!("error: {}", scenario::one_line(&error)));
+            exit_code::BAD_INPUT
+        }
     }
 }
 

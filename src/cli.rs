@@ -29,6 +29,11 @@ pub enum Command {
     Shrink(ShrinkArgs),
     /// Combine the summaries of a campaign's shards into one.
     Merge(MergeArgs),
+    /// Measure engine throughput against a bare event loop; write reports/bench.md.
+    Bench(BenchArgs),
+    /// Run a named experiment and write its tables and plots.
+    #[command(subcommand)]
+    Experiment(Experiment),
 }
 
 #[derive(Debug, clap::Args)]
@@ -44,6 +49,33 @@ pub struct RunArgs {
     /// Print one JSON object instead of the human summary.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub diagrams: DiagramArgs,
+}
+
+/// Space-time diagram outputs, shared by every command that runs a scenario.
+#[derive(Debug, clap::Args)]
+pub struct DiagramArgs {
+    /// Write a space-time diagram of the run as SVG to this file.
+    #[arg(long, value_name = "PATH")]
+    pub svg: Option<PathBuf>,
+    /// Write the space-time diagram as a self-contained HTML page to this file.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+    /// Time window of the diagram in virtual milliseconds, START:END (default: the last
+    /// 500 ms before the violation, or before the end of the run).
+    #[arg(long, value_name = "START:END", value_parser = crate::viz::parse_window_ms)]
+    pub window_ms: Option<crate::viz::WindowMs>,
+}
+
+impl DiagramArgs {
+    pub fn outputs(&self) -> crate::viz::DiagramOutputs {
+        crate::viz::DiagramOutputs {
+            svg: self.svg.clone(),
+            html: self.html.clone(),
+            window: self.window_ms,
+        }
+    }
 }
 
 /// Protocols `fuzz` accepts on its command line.
@@ -124,4 +156,36 @@ pub struct MergeArgs {
     /// Also write a report of the merged campaign here (see `fuzz --report`).
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Short workloads and one repetition (for tests; not for figures).
+    #[arg(long)]
+    pub quick: bool,
+    /// Also write the report (markdown, or JSON with --json) to this file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print one JSON object instead of markdown.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Experiment {
+    /// Raft paper Figure 16: time without a leader after the leader crashes.
+    ElectionDowntime(ExperimentArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExperimentArgs {
+    /// Trials per timeout range.
+    #[arg(long, default_value_t = 1000)]
+    pub trials: u64,
+    /// Base seed: trial i of every range runs with seed + i.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Directory for the CSV, markdown and SVG files.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
 }

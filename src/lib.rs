@@ -16,12 +16,17 @@
 //! - [`scenario`]: JSON scenario files, validated into typed scenarios with clear errors.
 //! - [`run`]: running a scenario for a protocol, and the summaries of a run.
 //! - [`fuzz`]: seed campaigns (swarm-generated runs on all cores), replay, shrink, merge.
+//! - [`experiment`]: seeded experiments built on the engine (Raft Figure 16 downtime).
+//! - [`bench`]: `quorumsim bench`, engine throughput against a bare event loop.
+//! - [`viz`]: pictures of a recorded run: the space-time diagram as SVG or HTML.
 //! - [`cli`], [`app`], [`exit_code`]: the `quorumsim` command line.
 
 pub mod app;
+pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod exit_code;
+pub mod experiment;
 pub mod fuzz;
 pub mod net;
 pub mod protocol;
@@ -29,3 +34,4 @@ pub mod raft;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+pub mod viz;

@@ -1,7 +1,9 @@
 //! One integration-test binary (faster to build than one per file); each module is a topic.
 
+mod bench;
 mod cli;
 mod determinism;
+mod experiment;
 mod faults;
 mod fuzz;
 mod fuzz_report;
@@ -9,3 +11,4 @@ mod robustness;
 mod scenarios;
 mod support;
 mod user_protocol;
+mod viz;

@@ -8,13 +8,16 @@ pub mod outcome;
 pub mod panic;
 pub mod prng;
 pub mod queue;
+pub mod recording;
 mod simulator;
 pub mod time;
+mod timers;
 pub mod trace;
 pub mod workload;
 
 pub use fault::{Fault, FaultAction, LinkChange, Selector};
 pub use outcome::{Expectations, Outcome, RunReport, RunStats};
+pub use recording::{Recording, Retention};
 pub use simulator::{SimConfig, Simulator};
 pub use trace::TraceSink;
 pub use workload::{ClientTarget, Workload};

@@ -141,6 +141,9 @@ pub struct RunReport {
     pub committed: u64,
     /// When a leader was first established after the last fault, if it was.
     pub leader_established_us: Option<u64>,
+    /// When a leader was first acknowledged by a live quorum after the last fault, even if
+    /// it did not last (the end of the downtime a fault caused).
+    pub first_leader_established_us: Option<u64>,
     pub stats: RunStats,
     /// The last trace lines (as many as the trace sink kept).
     pub trace_tail: Vec<String>,

@@ -9,7 +9,9 @@ use super::hash::stable_hash;
 use super::outcome::{Expectations, Outcome, RunReport, RunStats};
 use super::prng::{Prng, Stream};
 use super::queue::EventQueue;
+use super::recording::{DropReason, NodeEventKind, Recorder, Recording, Retention};
 use super::time::format_ms;
+use super::timers::{NodeTimers, TimerEvent};
 use super::trace::{Trace, TraceSink};
 use super::workload::{ClientTarget, Workload};
 use crate::check::{Checker, Violation};
@@ -71,8 +73,7 @@ struct NodeSlot<P: Protocol> {
     incarnation: u32,
     /// Order in which the node last crashed, for the `crashed` selector.
     crash_order: u64,
-    /// Pending timers with the generation of their live event; a few per node, so a Vec.
-    timers: Vec<(P::Timer, u64)>,
+    timers: NodeTimers<P::Timer>,
     rng: Prng,
 }
 
@@ -109,8 +110,12 @@ pub struct Simulator<P: Protocol> {
     established: Option<(NodeId, u64, u64)>,
     /// Since when the leader standing at the deadline had been established.
     leader_established_us: Option<u64>,
+    /// When a leader was first established after the last fault.
+    first_leader_established_us: Option<u64>,
     expectation_failures: Vec<String>,
     outcome: Option<Outcome>,
+    /// Structured events for pictures; `None` (the default) costs one branch per hook.
+    recorder: Option<Box<Recorder>>,
 }
 
 impl<P: Protocol> Simulator<P> {
@@ -124,7 +129,7 @@ impl<P: Protocol> Simulator<P> {
                 durable: P::Durable::default(),
                 incarnation: 0,
                 crash_order: 0,
-                timers: Vec::new(),
+                timers: NodeTimers::default(),
                 rng: Prng::new(seed, Stream::Node(index)),
             })
             .collect();
@@ -160,13 +165,29 @@ impl<P: Protocol> Simulator<P> {
             liveness_checked: false,
             established: None,
             leader_established_us: None,
+            first_leader_established_us: None,
             expectation_failures: Vec::new(),
             outcome: None,
+            recorder: None,
         }
     }
 
     /// Runs to the end and reports. Consumes the simulator: a run happens once.
-    pub fn run(mut self) -> RunReport {
+    pub fn run(self) -> RunReport {
+        self.run_to_end().0
+    }
+
+    /// Runs to the end like [`Simulator::run`], and also records the messages, timers,
+    /// crashes, restarts, faults and observations that `retention` keeps, for pictures. The
+    /// trace hash is the same.
+    pub fn run_recorded(mut self, retention: Retention) -> (RunReport, Recording) {
+        let recorder = Recorder::new(P::NAME, self.config.node_count, retention);
+        self.recorder = Some(Box::new(recorder));
+        let (report, recording) = self.run_to_end();
+        (report, recording.expect("the recorder was switched on"))
+    }
+
+    fn run_to_end(mut self) -> (RunReport, Option<Recording>) {
         self.schedule_start();
         while self.outcome.is_none() {
             let Some((at_us, event)) = self.queue.pop() else {
@@ -190,7 +211,11 @@ impl<P: Protocol> Simulator<P> {
                 self.panicked(self.node_in_step, message);
             }
         }
-        self.finish()
+        let recording = self
+            .recorder
+            .take()
+            .map(|recorder| recorder.finish(self.now_us));
+        (self.finish(), recording)
     }
 
     fn schedule_start(&mut self) {
@@ -275,6 +300,9 @@ impl<P: Protocol> Simulator<P> {
         let slot = &self.nodes[to.index()];
         if !self.alive[to.index()] || slot.incarnation != incarnation {
             self.stats.messages_dropped_down += 1;
+            if let Some(recorder) = self.recorder.as_deref_mut() {
+                recorder.arrived(from, to, self.now_us, Err(DropReason::ReceiverCrashed));
+            }
             self.record(&(8u8, from, to), || {
                 format!("{from} -> {to} lost: {to} crashed")
             });
@@ -283,6 +311,9 @@ impl<P: Protocol> Simulator<P> {
         // A partition that began while the message was in flight cuts it too.
         if !self.network.topology.connected(from, to) {
             self.stats.messages_dropped_partition += 1;
+            if let Some(recorder) = self.recorder.as_deref_mut() {
+                recorder.arrived(from, to, self.now_us, Err(DropReason::LinkCutInFlight));
+            }
             self.record(&(9u8, from, to), || {
                 format!("{from} -> {to} lost in flight: link cut")
             });
@@ -292,6 +323,9 @@ impl<P: Protocol> Simulator<P> {
             return;
         }
         self.stats.messages_delivered += 1;
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.arrived(from, to, self.now_us, Ok(()));
+        }
         let msg_hash = stable_hash(&msg);
         self.record(&(2u8, from, to, msg_hash), || {
             format!("{to} <- {from} {msg:?}")
@@ -304,18 +338,31 @@ impl<P: Protocol> Simulator<P> {
         if slot.incarnation != incarnation || !self.alive[node.index()] {
             return;
         }
-        let Some(position) = slot
-            .timers
-            .iter()
-            .position(|&(pending, live)| pending == timer && live == generation)
-        else {
-            return; // cancelled or re-armed since: a stale event, not a step
-        };
-        slot.timers.swap_remove(position);
+        match slot.timers.on_event(timer, generation) {
+            TimerEvent::Fire => {}
+            TimerEvent::Requeue {
+                at_us,
+                seq,
+                generation,
+            } => {
+                let event = Event::Timer {
+                    node,
+                    incarnation,
+                    timer,
+                    generation,
+                };
+                self.queue.push_reserved(at_us, seq, event);
+                return; // re-armed since it was queued: not a step
+            }
+            TimerEvent::Stale => return, // cancelled or re-armed earlier: not a step
+        }
         if !self.begin_step() {
             return;
         }
         self.stats.timers_fired += 1;
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.timer(node, self.now_us, &timer);
+        }
         self.record(&(3u8, node, stable_hash(&timer)), || {
             format!("{node} timer {timer:?}")
         });
@@ -445,6 +492,9 @@ impl<P: Protocol> Simulator<P> {
     }
 
     fn on_observation(&mut self, node: NodeId, observation: Observation) {
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.observation(node, self.now_us, self.step, observation);
+        }
         self.record(&(6u8, node, observation), || {
             format!("{node} observe {observation:?}")
         });
@@ -502,26 +552,20 @@ impl<P: Protocol> Simulator<P> {
             TimerOp::Set { timer, delay_us } => {
                 let generation = self.timer_generation_next;
                 self.timer_generation_next += 1;
-                match slot
-                    .timers
-                    .iter_mut()
-                    .find(|(pending, _)| *pending == timer)
-                {
-                    Some(entry) => entry.1 = generation,
-                    None => slot.timers.push((timer, generation)),
-                }
-                let incarnation = slot.incarnation;
-                self.queue.push(
-                    self.now_us.saturating_add(delay_us),
-                    Event::Timer {
+                let at_us = self.now_us.saturating_add(delay_us);
+                let seq = self.queue.reserve_seq();
+                if slot.timers.set(timer, at_us, seq, generation) {
+                    let incarnation = slot.incarnation;
+                    let event = Event::Timer {
                         node,
                         incarnation,
                         timer,
                         generation,
-                    },
-                );
+                    };
+                    self.queue.push_reserved(at_us, seq, event);
+                }
             }
-            TimerOp::Cancel { timer } => slot.timers.retain(|(pending, _)| *pending != timer),
+            TimerOp::Cancel { timer } => slot.timers.cancel(timer),
         }
     }
 
@@ -538,6 +582,10 @@ impl<P: Protocol> Simulator<P> {
         self.stats.messages_sent += 1;
         if !self.alive[to.index()] {
             self.stats.messages_dropped_down += 1;
+            if let Some(recorder) = self.recorder.as_deref_mut() {
+                let fate = Err(DropReason::ReceiverDown);
+                recorder.sent(from, to, self.now_us, &msg, fate, None);
+            }
             self.record(&(10u8, from, to), || {
                 format!("{from} -> {to} dropped: {to} is down")
             });
@@ -550,6 +598,14 @@ impl<P: Protocol> Simulator<P> {
                 } else {
                     self.stats.messages_dropped_loss += 1;
                 }
+                if let Some(recorder) = self.recorder.as_deref_mut() {
+                    let why = if partitioned {
+                        DropReason::LinkCut
+                    } else {
+                        DropReason::RandomLoss
+                    };
+                    recorder.sent(from, to, self.now_us, &msg, Err(why), None);
+                }
                 self.record(&(11u8, from, to, partitioned), || {
                     let why = if partitioned { "link cut" } else { "lost" };
                     format!("{from} -> {to} dropped ({why}): {msg:?}")
@@ -559,6 +615,10 @@ impl<P: Protocol> Simulator<P> {
                 delay_us,
                 duplicate_delay_us,
             } => {
+                if let Some(recorder) = self.recorder.as_deref_mut() {
+                    let fate = Ok(delay_us);
+                    recorder.sent(from, to, self.now_us, &msg, fate, duplicate_delay_us);
+                }
                 self.record(&(12u8, from, to, delay_us), || {
                     format!("{from} -> {to} in {}: {msg:?}", format_ms(delay_us))
                 });
@@ -601,6 +661,7 @@ impl<P: Protocol> Simulator<P> {
     fn apply_fault(&mut self, index: usize) {
         let action = self.config.faults[index].action.clone();
         self.record(&(14u8, index as u64), || format!("fault {action}"));
+        let recorded_text = self.recorder.is_some().then(|| action.to_string());
         match action {
             FaultAction::Crash(selector) => match self.resolve(selector, &[]) {
                 Some(node) if self.alive[node.index()] => self.crash(node),
@@ -631,11 +692,29 @@ impl<P: Protocol> Simulator<P> {
             FaultAction::Heal => self.network.topology.heal(),
             FaultAction::SetLinks(change) => self.set_links(change),
         }
+        if let Some(text) = recorded_text {
+            self.record_fault(text);
+        }
         self.faults_applied += 1;
         if self.faults_applied == self.config.faults.len() {
             self.committed_at_last_fault = self.checker.committed_count();
         }
         self.leadership_changed = true;
+    }
+
+    /// Notes an applied fault and the links down after it, for a recording.
+    fn record_fault(&mut self, text: String) {
+        let topology = &self.network.topology;
+        let nodes = (0..self.config.node_count).map(NodeId);
+        let links_down: Vec<(NodeId, NodeId)> = nodes
+            .clone()
+            .flat_map(|from| nodes.clone().map(move |to| (from, to)))
+            .filter(|&(from, to)| !topology.connected(from, to))
+            .collect();
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.fault(self.now_us, self.step, text);
+            recorder.connectivity(self.now_us, links_down);
+        }
     }
 
     fn skip_fault(&mut self, action: &FaultAction, resolved: Option<NodeId>) {
@@ -656,12 +735,18 @@ impl<P: Protocol> Simulator<P> {
         self.alive[node.index()] = false;
         self.checker.on_crash(node);
         self.stats.crashes += 1;
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.node_event(node, self.now_us, NodeEventKind::Crashed);
+        }
         self.record(&(18u8, node), || format!("{node} crashed"));
     }
 
     fn restart(&mut self, node: NodeId) {
         self.alive[node.index()] = true;
         self.stats.restarts += 1;
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.node_event(node, self.now_us, NodeEventKind::Restarted);
+        }
         self.record(&(1u8, node, true), || format!("{node} restart"));
         self.run_handler(node, Input::Start { is_restart: true });
     }
@@ -796,6 +881,9 @@ impl<P: Protocol> Simulator<P> {
             return;
         }
         self.established = now.map(|(leader, term)| (leader, term, self.now_us));
+        if now.is_some() && self.first_leader_established_us.is_none() {
+            self.first_leader_established_us = Some(self.now_us);
+        }
         self.record(&(20u8, now), || match now {
             Some((leader, term)) => {
                 format!("leader {leader} of term {term} acknowledged by a live quorum")
@@ -863,6 +951,7 @@ impl<P: Protocol> Simulator<P> {
             leaders: self.checker.leaders().values().copied().collect(),
             committed: self.checker.committed_count(),
             leader_established_us: self.leader_established_us,
+            first_leader_established_us: self.first_leader_established_us,
             stats: self.stats,
             trace_tail: self.trace.take_tail(),
         }
