@@ -81,13 +81,20 @@ pub fn run(cli: Cli) -> u8 {
 }
 
 fn run_command(args: &RunArgs) -> u8 {
-    let scenario = match scenario::load(&args.scenario) {
+    let mut scenario = match scenario::load(&args.scenario) {
         Ok(scenario) => scenario,
         Err(error) => {
             print_error_line(&format!("error: {error}"));
             return exit_code::BAD_INPUT;
         }
     };
+    if let Some(bug) = &args.bug {
+        if let Err(reason) = scenario.protocol.set_bug(bug) {
+            print_error_line(&format!("error: --bug: {}", scenario::one_line(&reason)));
+            return exit_code::BAD_INPUT;
+        }
+    }
+    scenario.sim.paranoid |= args.paranoid;
     let seed = args.seed.unwrap_or(scenario.sim.seed);
     let sink = match (args.trace, args.json) {
         (false, _) => TraceSink::Off,

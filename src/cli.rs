@@ -49,6 +49,14 @@ pub struct RunArgs {
     /// Print one JSON object instead of the human summary.
     #[arg(long)]
     pub json: bool,
+    /// Run a deliberately broken variant of the protocol (for example `figure-8-commit`),
+    /// replacing any the scenario names. Never the default.
+    #[arg(long, value_name = "NAME")]
+    pub bug: Option<String>,
+    /// Also run a second, naive checker that re-checks every invariant from scratch after
+    /// each step; a disagreement between the two checkers is itself a violation.
+    #[arg(long)]
+    pub paranoid: bool,
     #[command(flatten)]
     pub diagrams: DiagramArgs,
 }

@@ -307,6 +307,8 @@ fn greeter_run(broken: bool) -> (RunReport, Recording) {
             action: FaultAction::Crash(Selector::Node(NodeId(2))),
         }],
         expect: Expectations::default(),
+
+        paranoid: false,
     };
     Simulator::<Greeter>::new(config, broken, TraceSink::Off).run_recorded(Retention::All)
 }

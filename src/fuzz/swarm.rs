@@ -200,6 +200,8 @@ fn raft_within(rng: &mut Prng, base: Option<&RaftFile>) -> RaftFile {
         pre_vote: flag(base.pre_vote),
         check_quorum: flag(base.check_quorum),
         max_entries_per_append: base.max_entries_per_append,
+        // A bug the base (or `--bug`) names is part of every run drawn from it.
+        bug: base.bug.clone(),
     }
 }
 

@@ -51,6 +51,9 @@ pub struct RaftFile {
     pub pre_vote: Option<bool>,
     pub check_quorum: Option<bool>,
     pub max_entries_per_append: Option<u64>,
+    /// A deliberately broken variant by name (see `RaftBug`); absent for correct Raft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bug: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

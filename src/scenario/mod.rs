@@ -9,7 +9,7 @@ mod validate;
 use std::fmt;
 use std::path::Path;
 
-use crate::raft::RaftConfig;
+use crate::raft::{RaftBug, RaftConfig};
 use crate::sim::SimConfig;
 pub use file::ScenarioFile;
 
@@ -50,6 +50,29 @@ impl ProtocolConfig {
     pub fn name(&self) -> &'static str {
         match self {
             ProtocolConfig::Raft(_) => "raft",
+        }
+    }
+
+    /// Switches on the deliberately broken variant called `name`, replacing any the scenario
+    /// named. The error is one line naming the valid bugs of this protocol.
+    pub fn set_bug(&mut self, name: &str) -> Result<(), String> {
+        match self {
+            ProtocolConfig::Raft(config) => {
+                config.bug = Some(RaftBug::from_name(name).ok_or_else(|| {
+                    format!(
+                        "unknown bug {name:?} for protocol raft; valid names: {}",
+                        RaftBug::names()
+                    )
+                })?);
+                Ok(())
+            }
+        }
+    }
+
+    /// The name of the deliberately broken variant this configuration runs, if any.
+    pub fn bug_name(&self) -> Option<&'static str> {
+        match self {
+            ProtocolConfig::Raft(config) => config.bug.map(RaftBug::name),
         }
     }
 }

@@ -8,7 +8,7 @@ use super::file::{
 use super::{ExpectedEnd, ProtocolConfig, Scenario};
 use crate::net::LinkModel;
 use crate::protocol::NodeId;
-use crate::raft::RaftConfig;
+use crate::raft::{RaftBug, RaftConfig};
 use crate::sim::prng::Ratio;
 use crate::sim::time::{ms, US_PER_MS};
 use crate::sim::{
@@ -85,6 +85,7 @@ pub fn validate(raw: &ScenarioFile) -> Checked<Scenario> {
         description: raw.description.clone(),
         protocol,
         sim: SimConfig {
+            paranoid: false,
             node_count,
             seed: raw.seed,
             duration_us: ms(raw.duration_ms),
@@ -157,6 +158,18 @@ fn raft_config(raw: Option<&RaftFile>) -> Checked<RaftConfig> {
     if max_entries == 0 {
         return invalid("raft.max_entries_per_append", "must be positive");
     }
+    let bug = match raw.bug.as_deref() {
+        None => None,
+        Some(name) => Some(RaftBug::from_name(name).ok_or_else(|| {
+            (
+                "raft.bug".to_string(),
+                format!(
+                    "unknown Raft bug {name:?}; valid names: {}",
+                    RaftBug::names()
+                ),
+            )
+        })?),
+    };
     Ok(RaftConfig {
         election_timeout_us_min: ms(timeout_ms_min),
         election_timeout_us_max: ms(timeout_ms_max),
@@ -164,6 +177,7 @@ fn raft_config(raw: Option<&RaftFile>) -> Checked<RaftConfig> {
         pre_vote: raw.pre_vote.unwrap_or(defaults.pre_vote),
         check_quorum: raw.check_quorum.unwrap_or(defaults.check_quorum),
         max_entries_per_append: max_entries,
+        bug,
     })
 }
 

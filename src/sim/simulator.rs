@@ -14,7 +14,7 @@ use super::time::format_ms;
 use super::timers::{NodeTimers, TimerEvent};
 use super::trace::{Trace, TraceSink};
 use super::workload::{ClientTarget, Workload};
-use crate::check::{Checker, Violation};
+use crate::check::{paranoid_verdict, Checker, ParanoidChecker, Violation};
 use crate::net::{LinkModel, Network, Route, Topology};
 use crate::protocol::{ClientReply, Command, Ctx, NodeId, Observation, Outbox, Protocol, TimerOp};
 
@@ -34,6 +34,9 @@ pub struct SimConfig {
     /// The fault schedule, in any order; it is sorted by time (stably) at the start.
     pub faults: Vec<Fault>,
     pub expect: Expectations,
+    /// Also run the naive from-scratch checker after every observation and report any
+    /// disagreement with the incremental one (slow; for checking the checker).
+    pub paranoid: bool,
 }
 
 enum Event<M, T> {
@@ -90,6 +93,7 @@ pub struct Simulator<P: Protocol> {
     fault_rng: Prng,
     workload_rng: Prng,
     checker: Checker,
+    paranoid: Option<ParanoidChecker>,
     trace: Trace,
     outbox: Outbox<P>,
     stats: RunStats,
@@ -142,6 +146,9 @@ impl<P: Protocol> Simulator<P> {
             last_fault_us: config.faults.last().map_or(0, |fault| fault.at_us),
             alive: vec![false; usize::from(config.node_count)],
             checker: Checker::new(config.node_count),
+            paranoid: config
+                .paranoid
+                .then(|| ParanoidChecker::new(config.node_count)),
             nodes,
             network,
             fault_rng: Prng::new(seed, Stream::Faults),
@@ -506,7 +513,11 @@ impl<P: Protocol> Simulator<P> {
         ) {
             self.leadership_changed = true;
         }
-        if let Err(violation) = self.checker.observe(node, &observation, self.now_us) {
+        let mut verdict = self.checker.observe(node, &observation, self.now_us);
+        if let Some(paranoid) = &mut self.paranoid {
+            verdict = paranoid_verdict(verdict, paranoid.observe(node, &observation));
+        }
+        if let Err(violation) = verdict {
             self.fail(violation);
         }
     }
@@ -734,6 +745,9 @@ impl<P: Protocol> Simulator<P> {
         self.crash_order_next += 1;
         self.alive[node.index()] = false;
         self.checker.on_crash(node);
+        if let Some(paranoid) = &mut self.paranoid {
+            paranoid.on_crash(node);
+        }
         self.stats.crashes += 1;
         if let Some(recorder) = self.recorder.as_deref_mut() {
             recorder.node_event(node, self.now_us, NodeEventKind::Crashed);
