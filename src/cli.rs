@@ -134,6 +134,10 @@ pub struct FuzzArgs {
     /// Print the JSON summary instead of the human one.
     #[arg(long)]
     pub json: bool,
+    /// Also write a report here: report.md and SVG charts (failures by invariant,
+    /// fault-mix coverage).
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -165,6 +169,9 @@ pub struct MergeArgs {
     /// Also write the merged summary here.
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,
+    /// Also write a report of the merged campaign here (see `fuzz --report`).
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -137,20 +137,20 @@ impl Protocol for Amnesiac {
 }
 
 /// Runs a generated (Raft-shaped) scenario with the amnesiac protocol, safety only.
-fn amnesiac(scenario: &Scenario, seed: u64) -> RunReport {
+pub(crate) fn amnesiac(scenario: &Scenario, seed: u64) -> RunReport {
     let mut config = scenario.sim.clone();
     config.seed = seed;
     config.expect = Expectations::default();
     Simulator::<Amnesiac>::new(config, (), TraceSink::Off).run()
 }
 
-fn raft_base() -> ScenarioFile {
+pub(crate) fn raft_base() -> ScenarioFile {
     let (name, text) = fuzz::default_base(scenario::file::ProtocolName::Raft);
     scenario::parse_file(name, text).expect("the bundled base parses")
 }
 
 /// A fresh, empty folder under the target directory.
-fn fresh_dir(name: &str) -> PathBuf {
+pub(crate) fn fresh_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("fuzz")
         .join(name);
@@ -159,7 +159,7 @@ fn fresh_dir(name: &str) -> PathBuf {
     dir
 }
 
-fn campaign(name: &str, seeds: u64, jobs: usize, shard: Shard) -> Campaign {
+pub(crate) fn campaign(name: &str, seeds: u64, jobs: usize, shard: Shard) -> Campaign {
     Campaign {
         base: raft_base(),
         seed_start: 1000,
@@ -172,7 +172,7 @@ fn campaign(name: &str, seeds: u64, jobs: usize, shard: Shard) -> Campaign {
     }
 }
 
-fn run_amnesiac(campaign: &Campaign) -> CampaignSummary {
+pub(crate) fn run_amnesiac(campaign: &Campaign) -> CampaignSummary {
     fuzz::run_campaign(campaign, &amnesiac, &|_| true).expect("the campaign runs")
 }
 
@@ -458,14 +458,14 @@ fn progress_after_the_last_fault_is_an_expectation() {
     assert!(run(&healed, 2).outcome.is_pass());
 }
 
-fn quorumsim(args: &[&str]) -> Output {
+pub(crate) fn quorumsim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_quorumsim"))
         .args(args)
         .output()
         .expect("the quorumsim binary runs")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

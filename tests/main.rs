@@ -8,6 +8,7 @@ mod experiment;
 mod faults;
 mod fle;
 mod fuzz;
+mod fuzz_report;
 mod paranoid;
 mod robustness;
 mod scenarios;

@@ -1,5 +1,6 @@
 //! Handlers of `fuzz`, `replay`, `shrink` and `merge`.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -10,7 +11,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::print_error_line;
 use crate::cli::{FuzzArgs, FuzzProtocol, MergeArgs, ReplayArgs, ShrinkArgs};
 use crate::exit_code;
-use crate::fuzz::{self, replay, shrink, Campaign, CampaignSummary, Choices, Progress, Shard};
+use crate::fuzz::{
+    self, replay, report, shrink, Campaign, CampaignSummary, Choices, Progress, Shard,
+};
 use crate::scenario::file::ProtocolName;
 use crate::scenario::{self, Scenario, ScenarioFile};
 
@@ -129,6 +132,24 @@ pub fn fuzz_command(args: &FuzzArgs) -> u8 {
             print_out(line);
         }
         print_out(&human_summary(&summary, &args.out));
+    }
+    if let Some(dir) = &args.report {
+        if let Err(error) =
+            report::write_report(dir, &summary, &|failure| args.out.join(&failure.file))
+        {
+            // The campaign itself is on disk; its report can be written again from it.
+            let summary_path = args.out.join(fuzz::ledger::SUMMARY_FILE);
+            return bad_input(&format!(
+                "{error}; the campaign is in {}; to write the report elsewhere: \
+                 quorumsim merge {} --report OTHER_DIR",
+                args.out.display(),
+                summary_path.display()
+            ));
+        }
+        print_error_line(&format!(
+            "report: {}",
+            dir.join(report::REPORT_FILE).display()
+        ));
     }
     verdict(&summary)
 }
@@ -348,6 +369,14 @@ pub fn merge_command(args: &MergeArgs) -> u8 {
             }
         }
     }
+    // Each failure's file lies beside the summary of the shard that found it.
+    let mut failure_dirs: BTreeMap<u64, PathBuf> = BTreeMap::new();
+    for (path, part) in args.summaries.iter().zip(&parts) {
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        for failure in &part.failing_seeds {
+            failure_dirs.insert(failure.seed, dir.clone());
+        }
+    }
     let merged = match fuzz::merge(&parts) {
         Ok(merged) => merged,
         Err(error) => return bad_input(&error),
@@ -359,5 +388,20 @@ pub fn merge_command(args: &MergeArgs) -> u8 {
         }
     }
     print_out(&text);
+    if let Some(dir) = &args.report {
+        let locate = |failure: &fuzz::FailureRecord| {
+            failure_dirs
+                .get(&failure.seed)
+                .map_or_else(PathBuf::new, Clone::clone)
+                .join(&failure.file)
+        };
+        if let Err(error) = report::write_report(dir, &merged, &locate) {
+            return bad_input(&error);
+        }
+        print_error_line(&format!(
+            "report: {}",
+            dir.join(report::REPORT_FILE).display()
+        ));
+    }
     verdict(&merged)
 }

@@ -4,8 +4,11 @@
 //! shrink to minimal scenarios ([`shrink`]).
 
 pub mod campaign;
+mod charts;
+pub mod coverage;
 pub mod ledger;
 pub mod replay;
+pub mod report;
 pub mod shrink;
 pub mod summary;
 pub mod swarm;

@@ -38,7 +38,7 @@ const PROGRESS_MS: u64 = 1_000;
 const FIRST_FAULT_MS: u64 = 200;
 
 /// The fault kinds the swarm knows, in the order their switches are drawn.
-const KINDS: [FaultKind; 5] = [
+pub const KINDS: [FaultKind; 5] = [
     FaultKind::Crash,
     FaultKind::Partition,
     FaultKind::Isolate,
@@ -73,6 +73,19 @@ pub fn check_base(base: &ScenarioFile) -> Result<(), (String, String)> {
 /// The scenario of `seed`, drawn within the bounds of `base` (see the module docs). The
 /// result is an ordinary scenario file with every fault explicit.
 pub fn generate(base: &ScenarioFile, seed: u64) -> ScenarioFile {
+    generate_run(base, seed).file
+}
+
+/// One seed's scenario and the fault kinds it turned on (a kind can be on and still never
+/// strike, so the file alone does not say).
+pub struct GeneratedRun {
+    pub file: ScenarioFile,
+    /// In [`KINDS`] order.
+    pub fault_kinds: Vec<FaultKind>,
+}
+
+/// [`generate`], keeping the fault kinds the seed turned on.
+pub fn generate_run(base: &ScenarioFile, seed: u64) -> GeneratedRun {
     let mut rng = Prng::new(seed, SWARM_STREAM);
     let nodes = rng.range_inclusive(base.nodes.min(3), base.nodes);
     // Saturating: a base [`check_base`] refuses still generates, with no safety phase.
@@ -122,8 +135,9 @@ pub fn generate(base: &ScenarioFile, seed: u64) -> ScenarioFile {
             file.fle = Some(fle_within(&mut rng, base.fle.as_ref()));
         }
     }
-    file.faults = fault_schedule(&mut rng, base, nodes, heal_ms, &network);
-    file
+    let fault_kinds = enabled_kinds(&mut rng, base);
+    file.faults = fault_schedule(&mut rng, &fault_kinds, nodes, heal_ms, &network);
+    GeneratedRun { file, fault_kinds }
 }
 
 /// The protocol's name as files and commands spell it.
@@ -290,12 +304,11 @@ fn shuffled_ids(rng: &mut Prng, nodes: u64) -> Vec<SelectorFile> {
 
 fn fault_schedule(
     rng: &mut Prng,
-    base: &ScenarioFile,
+    kinds: &[FaultKind],
     nodes: u64,
     heal_ms: u64,
     network: &NetworkFile,
 ) -> Vec<FaultFile> {
-    let kinds = enabled_kinds(rng, base);
     let mut faults = Vec::new();
     if !kinds.is_empty() && heal_ms > FIRST_FAULT_MS {
         // The rate: between one fault per two seconds and three per second of safety phase.
