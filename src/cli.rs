@@ -150,6 +150,8 @@ pub struct ReplayArgs {
     /// Trace lines to print before the end.
     #[arg(long, default_value_t = 30)]
     pub tail: usize,
+    #[command(flatten)]
+    pub diagrams: DiagramArgs,
 }
 
 #[derive(Debug, clap::Args)]

@@ -617,3 +617,43 @@ fn shrink_writes_a_scenario_that_run_passes_and_refuses_a_passing_one() {
     );
     assert_eq!(stderr.lines().count(), 1);
 }
+
+#[test]
+fn replay_draws_the_replayed_run_as_svg_and_html() {
+    let dir = fresh_dir("cli-replay-diagrams");
+    let input = repo_path("scenarios/regressions/raft-split-vote-livelock.json");
+    let (svg, html) = (dir.join("run.svg"), dir.join("run.html"));
+    let output = quorumsim(&[
+        "replay",
+        input.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let svg_text = std::fs::read_to_string(&svg).expect("the SVG is written");
+    let document = roxmltree::Document::parse(&svg_text).expect("the SVG is well-formed XML");
+    assert!(document.root_element().has_tag_name("svg"));
+    // One lane per node of the replayed file (two), each named.
+    let lanes: Vec<&str> = document
+        .descendants()
+        .filter(|node| node.attribute("class") == Some("lane"))
+        .filter_map(|lane| lane.descendants().find(|n| n.has_tag_name("text")))
+        .filter_map(|label| label.text())
+        .collect();
+    assert_eq!(lanes, ["n0", "n1"]);
+    let page = std::fs::read_to_string(&html).expect("the HTML is written");
+    assert!(page.contains("<svg"), "the page holds the diagram inline");
+
+    // An unwritable diagram path is one line and exit 2, after the replay's verdict.
+    let output = quorumsim(&[
+        "replay",
+        input.to_str().unwrap(),
+        "--svg",
+        dir.join("no/such/dir/run.svg").to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stdout).contains("reproduced"));
+    assert_eq!(text(&output.stderr).lines().count(), 1);
+}

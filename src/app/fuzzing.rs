@@ -14,8 +14,10 @@ use crate::exit_code;
 use crate::fuzz::{
     self, replay, report, shrink, Campaign, CampaignSummary, Choices, Progress, Shard,
 };
+use crate::run::run_scenario_recorded;
 use crate::scenario::file::ProtocolName;
 use crate::scenario::{self, Scenario, ScenarioFile};
+use crate::sim::TraceSink;
 
 fn bad_input(line: &str) -> u8 {
     print_error_line(&format!("error: {}", scenario::one_line(line)));
@@ -312,6 +314,21 @@ pub fn replay_command(args: &ReplayArgs) -> u8 {
         }
     };
     print_out(&lines.join("\n"));
+    let diagrams = args.diagrams.outputs();
+    if diagrams.wanted() {
+        // A second, recorded run of the same file: same seed, same trace hash, so the picture
+        // is of the run just replayed. Written after the verdict, so a bad path loses nothing.
+        let (report, recording) = run_scenario_recorded(
+            &loaded,
+            loaded.sim.seed,
+            TraceSink::Off,
+            diagrams.retention(),
+        );
+        let source = args.scenario.display().to_string();
+        if let Err(error) = crate::viz::write_diagrams(&diagrams, &source, &recording, &report) {
+            return bad_input(&error);
+        }
+    }
     code
 }
 
