@@ -232,3 +232,39 @@ fn an_unwritable_report_folder_is_one_line_and_keeps_the_failures() {
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     assert!(read(&elsewhere.join(REPORT_FILE)).contains("| limit | 4 |"));
 }
+
+#[test]
+fn the_first_failures_are_drawn_beside_the_report() {
+    let dir = fresh_dir("report-diagrams");
+    let (out, report_dir) = (dir.join("out"), dir.join("report"));
+    let output = quorumsim(&[
+        "fuzz",
+        "--protocol",
+        "raft",
+        "--bug",
+        "vote-without-up-to-date",
+        "--seeds",
+        "40",
+        "--jobs",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "--report",
+        report_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let summary: CampaignSummary =
+        serde_json::from_str(&read(&out.join("summary.json"))).expect("a summary");
+    assert!(
+        !summary.failing_seeds.is_empty(),
+        "the bug fails some of 40 seeds"
+    );
+    let markdown = read(&report_dir.join(REPORT_FILE));
+    for failure in summary.failing_seeds.iter().take(5) {
+        let name = report::diagram_file(failure.seed);
+        assert!(markdown.contains(&format!("]({name})")), "{name} is linked");
+        // The diagram is of the failing run: it names the invariant that broke.
+        let texts = svg_texts(&report_dir.join(&name)).join(" ");
+        assert!(texts.contains(&failure.signature), "{name}: {texts}");
+    }
+}

@@ -2,11 +2,15 @@
 //! SVG charts, made from a [`CampaignSummary`] alone, so a merge of shards reports the same
 //! way a whole campaign does.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::charts::{bar_chart_svg, Bar, BarChart};
 use super::coverage::SeedTally;
 use super::summary::{CampaignSummary, FailureRecord};
+use crate::run::run_scenario_recorded;
+use crate::sim::TraceSink;
+use crate::viz::{write_diagrams, DiagramOutputs};
 
 pub const REPORT_FILE: &str = "report.md";
 pub const FAILURES_CHART_FILE: &str = "failures-by-invariant.svg";
@@ -16,7 +20,8 @@ pub const COVERAGE_CHART_FILE: &str = "fault-mix-coverage.svg";
 const REPLAYS_SHOWN: usize = 5;
 
 /// Writes the report into `dir` (created if missing); returns the files written. `locate`
-/// gives the path of a failure's scenario file as the reader should type it.
+/// gives the path of a failure's scenario file as the reader should type it. The first few
+/// failures are replayed from their files and drawn as space-time diagrams beside the page.
 pub fn write_report(
     dir: &Path,
     summary: &CampaignSummary,
@@ -26,18 +31,58 @@ pub fn write_report(
         format!("{}: cannot write the report: {error}", path.display())
     };
     std::fs::create_dir_all(dir).map_err(|error| cannot(dir, error))?;
+    let mut written = Vec::new();
+    let mut drawn = BTreeSet::new();
+    for failure in summary.failing_seeds.iter().take(REPLAYS_SHOWN) {
+        if let Some(path) = draw_failure(dir, failure, locate)? {
+            drawn.insert(failure.seed);
+            written.push(path);
+        }
+    }
     let files = [
-        (REPORT_FILE, render_markdown(summary, locate)),
+        (REPORT_FILE, render_report(summary, locate, &drawn)),
         (FAILURES_CHART_FILE, failures_chart(summary)?),
         (COVERAGE_CHART_FILE, coverage_chart(summary)?),
     ];
-    let mut written = Vec::new();
     for (name, text) in files {
         let path = dir.join(name);
         std::fs::write(&path, text).map_err(|error| cannot(&path, error))?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// The file name of a failure's space-time diagram inside the report folder.
+pub fn diagram_file(seed: u64) -> String {
+    format!("spacetime-seed-{seed}.svg")
+}
+
+/// Replays `failure` from its scenario file with a recording and draws the window before
+/// its end into the report folder. `None` when the file cannot be read any more (moved or
+/// deleted since the campaign): the report then lists the failure without a picture.
+fn draw_failure(
+    dir: &Path,
+    failure: &FailureRecord,
+    locate: &dyn Fn(&FailureRecord) -> PathBuf,
+) -> Result<Option<PathBuf>, String> {
+    let Ok(scenario) = crate::scenario::load(&locate(failure)) else {
+        return Ok(None);
+    };
+    let path = dir.join(diagram_file(failure.seed));
+    let outputs = DiagramOutputs {
+        svg: Some(path.clone()),
+        html: None,
+        window: None,
+    };
+    let (report, recording) = run_scenario_recorded(
+        &scenario,
+        scenario.sim.seed,
+        TraceSink::Off,
+        outputs.retention(),
+    );
+    let source = locate(failure).display().to_string();
+    write_diagrams(&outputs, &source, &recording, &report)?;
+    Ok(Some(path))
 }
 
 fn percent(part: u64, whole: u64) -> String {
@@ -73,6 +118,15 @@ fn tally_rows<'a>(rows: impl Iterator<Item = (String, &'a SeedTally)>) -> Vec<St
 pub fn render_markdown(
     summary: &CampaignSummary,
     locate: &dyn Fn(&FailureRecord) -> PathBuf,
+) -> String {
+    render_report(summary, locate, &BTreeSet::new())
+}
+
+/// The markdown page; the failures whose seeds are in `drawn` link their space-time diagram.
+fn render_report(
+    summary: &CampaignSummary,
+    locate: &dyn Fn(&FailureRecord) -> PathBuf,
+    drawn: &BTreeSet<u64>,
 ) -> String {
     let seed_end = summary.seed_start.saturating_add(summary.seed_count);
     let shards = if summary.shard_count == 1 {
@@ -159,6 +213,12 @@ pub fn render_markdown(
                 failure.outcome,
                 locate(failure).display()
             ));
+            if drawn.contains(&failure.seed) {
+                lines.push(format!(
+                    "  [space-time diagram of its end]({})",
+                    diagram_file(failure.seed)
+                ));
+            }
         }
     }
     lines.push(String::new());
