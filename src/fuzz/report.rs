@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::charts::{bar_chart_svg, Bar, BarChart};
 use super::coverage::SeedTally;
 use super::summary::{CampaignSummary, FailureRecord};
-use crate::run::run_scenario_recorded;
+use crate::run::{failure_signature, run_scenario_recorded};
 use crate::sim::TraceSink;
 use crate::viz::{write_diagrams, DiagramOutputs};
 
@@ -59,7 +59,9 @@ pub fn diagram_file(seed: u64) -> String {
 
 /// Replays `failure` from its scenario file with a recording and draws the window before
 /// its end into the report folder. `None` when the file cannot be read any more (moved or
-/// deleted since the campaign): the report then lists the failure without a picture.
+/// deleted since the campaign) or its replay does not end in the recorded failure (a campaign
+/// run with an executor other than the built-in protocols'): the report then lists the
+/// failure without a picture rather than draw some other run.
 fn draw_failure(
     dir: &Path,
     failure: &FailureRecord,
@@ -80,6 +82,9 @@ fn draw_failure(
         TraceSink::Off,
         outputs.retention(),
     );
+    if failure_signature(&report.outcome) != failure.signature {
+        return Ok(None);
+    }
     let source = locate(failure).display().to_string();
     write_diagrams(&outputs, &source, &recording, &report)?;
     Ok(Some(path))
