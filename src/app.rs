@@ -157,18 +157,40 @@ fn bench_command(args: &BenchArgs) -> u8 {
     exit_code::PASS
 }
 
+/// One protocol's experiment: writes its files, returns its markdown.
+type ExperimentRun = fn(&ExperimentArgs) -> Result<String, String>;
+
 fn election_downtime_command(args: &ExperimentArgs) -> u8 {
-    use crate::experiment::{election_downtime, PaperRaft};
-    match election_downtime::run_and_write::<PaperRaft>(args.trials, args.seed, &args.out) {
-        Ok(markdown) => {
-            let _ = writeln!(std::io::stdout().lock(), "{}", markdown.trim_end());
-            exit_code::PASS
+    use crate::cli::ExperimentProtocol;
+    use crate::experiment::{election_downtime, election_downtime_fle, PaperRaft};
+    let (raft, fle) = match args.protocol {
+        ExperimentProtocol::Raft => (true, false),
+        ExperimentProtocol::Fle => (false, true),
+        ExperimentProtocol::Both => (true, true),
+    };
+    let runs: [(bool, ExperimentRun); 2] = [
+        (raft, |args| {
+            election_downtime::run_and_write::<PaperRaft>(args.trials, args.seed, &args.out)
+        }),
+        (fle, |args| {
+            election_downtime_fle::run_and_write(args.trials, args.seed, &args.out)
+        }),
+    ];
+    for (wanted, run) in runs {
+        if !wanted {
+            continue;
         }
-        Err(error) => {
-            print_error_line(&format!("error: {}", scenario::one_line(&error)));
-            exit_code::BAD_INPUT
+        match run(args) {
+            Ok(markdown) => {
+                let _ = writeln!(std::io::stdout().lock(), "{}", markdown.trim_end());
+            }
+            Err(error) => {
+                print_error_line(&format!("error: {}", scenario::one_line(&error)));
+                return exit_code::BAD_INPUT;
+            }
         }
     }
+    exit_code::PASS
 }
 
 #[cfg(test)]

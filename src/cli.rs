@@ -191,13 +191,25 @@ pub struct BenchArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Experiment {
-    /// Raft paper Figure 16: time without a leader after the leader crashes.
+    /// Raft paper Figure 16: time without a leader after the leader crashes (Raft, FLE or
+    /// both).
     ElectionDowntime(ExperimentArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExperimentProtocol {
+    Raft,
+    Fle,
+    Both,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ExperimentArgs {
-    /// Trials per timeout range.
+    /// Which protocol's experiment: raft (files election-downtime.*), fle (files
+    /// election-downtime-fle.*) or both.
+    #[arg(long, value_enum, default_value_t = ExperimentProtocol::Both)]
+    pub protocol: ExperimentProtocol,
+    /// Trials per timeout range (Raft) or timing setting (FLE).
     #[arg(long, default_value_t = 1000)]
     pub trials: u64,
     /// Base seed: trial i of every range runs with seed + i.

@@ -4,7 +4,9 @@
 use std::process::Command;
 
 use quorumsim::experiment::election_downtime::{paper_ranges, render_csv, run_trials, summarize};
+use quorumsim::experiment::election_downtime_fle::{self as fle, FleSetting};
 use quorumsim::experiment::{PaperRaft, TimeoutRange};
+use quorumsim::protocol::NodeId;
 use quorumsim::sim::time::ms;
 
 fn range(min_ms: u64, max_ms: u64) -> TimeoutRange {
@@ -79,7 +81,7 @@ fn the_csv_is_identical_for_the_same_seed_and_differs_for_another() {
 }
 
 #[test]
-fn the_command_writes_csv_markdown_and_two_svg_plots() {
+fn the_command_writes_both_protocols_by_default() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("election-downtime");
     let _ = std::fs::remove_dir_all(&dir);
     let output = Command::new(env!("CARGO_BIN_EXE_quorumsim"))
@@ -97,18 +99,110 @@ fn the_command_writes_csv_markdown_and_two_svg_plots() {
         .expect("the quorumsim binary runs");
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let markdown = std::fs::read_to_string(dir.join("election-downtime.md")).expect("md");
+    let fle_markdown = std::fs::read_to_string(dir.join("election-downtime-fle.md")).expect("md");
     assert_eq!(
-        String::from_utf8_lossy(&output.stdout).trim_end(),
-        markdown.trim_end()
+        String::from_utf8_lossy(&output.stdout),
+        format!("{}\n{}\n", markdown.trim_end(), fle_markdown.trim_end())
     );
     assert!(markdown.contains("| 150-155 | 2 |") && markdown.contains("| 12-24 | 2 |"));
+    assert!(fle_markdown.contains("| sync 100 / ping 10 / finalize 50 | 2 | 0 | 0 |"));
     let csv = std::fs::read_to_string(dir.join("election-downtime.csv")).expect("csv");
     assert_eq!(csv.lines().count(), 1 + 10 * 2);
-    for name in ["election-downtime-top.svg", "election-downtime-bottom.svg"] {
+    let fle_csv = std::fs::read_to_string(dir.join("election-downtime-fle.csv")).expect("csv");
+    assert_eq!(fle_csv.lines().count(), 1 + fle::settings().len() * 2);
+    for name in [
+        "election-downtime-top.svg",
+        "election-downtime-bottom.svg",
+        "election-downtime-fle.svg",
+    ] {
         let svg = std::fs::read_to_string(dir.join(name)).expect("svg");
         assert!(
             svg.starts_with("<svg") && svg.contains("time without leader"),
             "{name}"
         );
     }
+}
+
+#[test]
+fn one_protocol_writes_only_its_own_files() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("election-downtime-fle");
+    let _ = std::fs::remove_dir_all(&dir);
+    let output = Command::new(env!("CARGO_BIN_EXE_quorumsim"))
+        .args(["experiment", "election-downtime", "--protocol", "fle"])
+        .args(["--trials", "1", "--seed", "2", "--out"])
+        .arg(&dir)
+        .output()
+        .expect("the quorumsim binary runs");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(dir.join("election-downtime-fle.csv").exists());
+    assert!(!dir.join("election-downtime.csv").exists());
+    let output = Command::new(env!("CARGO_BIN_EXE_quorumsim"))
+        .args(["experiment", "election-downtime", "--protocol", "paxos"])
+        .output()
+        .expect("the quorumsim binary runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+}
+
+#[test]
+fn fle_trials_establish_a_log_complete_survivor_no_sooner_than_detection_allows() {
+    let settings = [
+        FleSetting::zookeeper_shaped(100, 50),
+        FleSetting::zookeeper_shaped(200, 200),
+    ];
+    let trials = fle::run_trials(&settings, 12, 7);
+    assert_eq!(trials.len(), 24);
+    for trial in &trials {
+        assert_eq!(trial.invalid, None, "{trial:?}");
+        let new_leader = trial.new_leader.expect("a new leader was established");
+        assert_ne!(new_leader, trial.crashed_leader, "{trial:?}");
+        // The laggards hold a lower last zxid: FLE's vote order keeps them out.
+        assert!(!trial.laggards.contains(&new_leader), "{trial:?}");
+        let downtime_us = trial.downtime_us.expect("a live quorum acknowledged it");
+        let s = trial.setting;
+        // Followers heard the synchronized ping at most one ping interval before the crash,
+        // give up on the leader only after the sync timeout, and the new leader decides only
+        // after finalizeWait.
+        assert!(
+            downtime_us >= s.sync_timeout_us - s.ping_interval_us + s.finalize_wait_us,
+            "{trial:?}"
+        );
+        let elected_us = trial.elected_us.expect("established");
+        assert!(elected_us > trial.crash_us && elected_us <= trial.crash_us + downtime_us);
+    }
+    // Without the laggards the highest surviving id would always win; the set-up must have
+    // made some laggard the highest surviving id, and kept it out.
+    assert!(trials.iter().any(|t| {
+        let highest_survivor = (0..5)
+            .map(NodeId)
+            .filter(|&n| n != t.crashed_leader)
+            .max()
+            .expect("four survivors");
+        t.laggards.contains(&highest_survivor)
+    }));
+    for &setting in &settings {
+        let summary = fle::summarize(&trials, setting);
+        assert_eq!(
+            (summary.trials, summary.invalid, summary.gave_up),
+            (12, 0, 0)
+        );
+        assert!(summary.min_us <= summary.median_us && summary.median_us <= summary.p99_us);
+    }
+    // A longer finalizeWait and sync timeout cost time: the medians are ordered.
+    let median = |s| fle::summarize(&trials, s).median_us.expect("values");
+    assert!(median(settings[0]) + 200_000 <= median(settings[1]));
+}
+
+#[test]
+fn the_fle_csv_is_identical_for_the_same_seed_and_differs_for_another() {
+    let settings = [FleSetting::zookeeper_shaped(100, 50)];
+    let first = fle::render_csv(&fle::run_trials(&settings, 5, 3));
+    assert_eq!(first, fle::render_csv(&fle::run_trials(&settings, 5, 3)));
+    assert_ne!(first, fle::render_csv(&fle::run_trials(&settings, 5, 4)));
+    let mut lines = first.lines();
+    assert_eq!(
+        lines.next(),
+        Some("sync_timeout_ms,ping_interval_ms,finalize_wait_ms,trial,seed,crashed_leader,laggards,crash_ms,new_leader,elected_after_ms,downtime_ms,invalid")
+    );
+    assert_eq!(lines.clone().count(), 5);
+    assert!(lines.all(|line| line.split(',').count() == 12));
 }

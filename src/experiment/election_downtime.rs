@@ -338,7 +338,7 @@ pub fn render_csv(trials: &[Trial]) -> String {
 }
 
 /// Milliseconds with three decimals, integer arithmetic only.
-fn ms_text(us: u64) -> String {
+pub(super) fn ms_text(us: u64) -> String {
     format!("{}.{:03}", us / 1_000, us % 1_000)
 }
 

@@ -2,11 +2,17 @@
 //!
 //! - [`election_downtime`]: Raft paper §9.3, Figure 16 — time from a leader crash until the
 //!   survivors hear a new leader, for a range of election timeout settings.
+//! - [`election_downtime_fle`]: the same experiment for FastLeaderElection, over its
+//!   failure-detection and election waits (it has no randomized timeout to vary).
 //!
-//! Experiments are generic over an [`ElectionProtocol`], so a protocol other than Raft plugs
-//! in by implementing that trait.
+//! The Raft experiment is generic over an [`ElectionProtocol`], a protocol whose setting is a
+//! randomized timeout range. FLE's settings are not a range (a sync timeout, a ping interval
+//! and `finalizeWait`), so its experiment has its own setting type
+//! ([`election_downtime_fle::FleSetting`]) and shares the cluster, network, give-up horizon,
+//! definition of downtime and plot with the Raft one.
 
 pub mod election_downtime;
+pub mod election_downtime_fle;
 mod plot;
 
 use crate::protocol::Protocol;
