@@ -102,8 +102,12 @@ impl FleNode {
             }
             return;
         }
-        // ZooKeeper's poll(notTimeout): any notification restarts the wait.
-        self.arm_notification_timeout(ctx);
+        // Unlike ZooKeeper's poll(notTimeout), an arriving notification does not restart the
+        // wait. ZooKeeper can afford that because its channels are TCP connections that re-send
+        // the last notification on reconnect; on this lossy network a server whose own vote
+        // was lost would otherwise stay silent for as long as a peer's periodic re-sends keep
+        // arriving just before its timer, and the election never completes (found by the
+        // fuzzer: scenarios/fle/silenced-by-peer-notifications.json).
         match state {
             ServerState::Looking => {
                 self.on_looking_vote(ctx, from, vote, round, ghost.sender_history)

@@ -133,6 +133,9 @@ pub fn generate_run(base: &ScenarioFile, seed: u64) -> GeneratedRun {
         }
         ProtocolName::Fle => {
             file.fle = Some(fle_within(&mut rng, base.fle.as_ref()));
+            if let Some(workload) = file.workload.as_mut() {
+                fle_workload_within(&mut rng, workload, heal_ms);
+            }
         }
     }
     let fault_kinds = enabled_kinds(&mut rng, base);
@@ -214,6 +217,19 @@ fn fle_within(rng: &mut Prng, base: Option<&FleFile>) -> FleFile {
         initial_history_lengths: None,
         // A bug the base (or `--bug`) names is part of every run drawn from it.
         bug: base.bug.clone(),
+    }
+}
+
+/// FLE's workload: half the seeds keep it; the other half hold it back until the heal, so
+/// the whole safety phase is idle. Idle epochs are where FLE's vote order is tested hardest:
+/// elections then move the epoch while every last zxid stays equal, so only the epoch tells
+/// an up-to-date server from a stale one (the ZOOKEEPER-1419 case), which continuous load
+/// almost never produces.
+fn fle_workload_within(rng: &mut Prng, workload: &mut WorkloadFile, heal_ms: u64) {
+    let idle = rng.below(2) == 0;
+    // A workload that stops before the heal stays as it is: held back, it would never start.
+    if idle && workload.stop_ms.is_none_or(|stop_ms| stop_ms > heal_ms) {
+        workload.start_ms = workload.start_ms.max(heal_ms);
     }
 }
 
