@@ -61,17 +61,19 @@ impl FleNode {
         self.recv_set.clear();
         self.recv_histories.clear();
         self.out_of_election.clear();
-        self.out_of_election_histories.clear();
     }
 
-    /// Counts `vote` as `from`'s in this round; `sender_history` is the ghost.
-    fn hold_vote(&mut self, from: NodeId, vote: Vote, sender_history: (u64, u64)) {
+    /// Counts `vote` as `from`'s in this round. The ghost `sender_history` is the sender's
+    /// history if it was LOOKING (its vote then ranks the leader above itself), `None` for a
+    /// decided sender (its vote says whom it follows, which may be behind it: a late joiner
+    /// follows the established leader and has its surplus truncated).
+    fn hold_vote(&mut self, from: NodeId, vote: Vote, sender_history: Option<(u64, u64)>) {
         self.recv_set.insert(from, vote);
         self.recv_histories.insert(from, sender_history);
     }
 
     fn hold_own_proposal(&mut self, ctx: &FleCtx<'_>) {
-        self.hold_vote(ctx.id(), self.proposal, history(ctx));
+        self.hold_vote(ctx.id(), self.proposal, Some(history(ctx)));
     }
 
     fn arm_notification_timeout(&self, ctx: &mut FleCtx<'_>) {
@@ -113,7 +115,7 @@ impl FleNode {
                 self.on_looking_vote(ctx, from, vote, round, ghost.sender_history)
             }
             ServerState::Following | ServerState::Leading => {
-                self.on_decided_vote(ctx, from, vote, round, state, ghost.sender_history)
+                self.on_decided_vote(ctx, from, vote, round, state)
             }
         }
     }
@@ -149,7 +151,7 @@ impl FleNode {
             self.cancel_finalize(ctx);
             self.send_notifications(ctx);
         }
-        self.hold_vote(from, vote, sender_history);
+        self.hold_vote(from, vote, Some(sender_history));
         self.check_proposal_quorum(ctx);
     }
 
@@ -161,12 +163,10 @@ impl FleNode {
         vote: Vote,
         round: u64,
         state: ServerState,
-        sender_history: (u64, u64),
     ) {
         self.out_of_election.insert(from, (vote, round, state));
-        self.out_of_election_histories.insert(from, sender_history);
         if round == self.round || self.ignores_rounds() {
-            self.hold_vote(from, vote, sender_history);
+            self.hold_vote(from, vote, None);
             let voters = self.voters_for(&vote);
             if voters.len() >= ctx.quorum() && self.check_leader(ctx, vote.leader, round) {
                 self.decide(ctx, vote, round, voters, None);
@@ -322,17 +322,17 @@ impl FleNode {
         self.round = round;
         self.decided = Some((vote, round));
         self.decided_quorum_at_us = quorum_at_us;
-        // Each voter's history when it sent the vote that counted: from the round's vote set
-        // if that is where the vote stands, else from the out-of-election votes.
+        // Each LOOKING voter's history when it sent the vote that counted; none for a vote
+        // that counted from a decided server (out of election).
         let voters = voters
             .into_iter()
             .map(|voter| {
-                let histories = if self.recv_set.get(&voter) == Some(&vote) {
-                    &self.recv_histories
+                let cast = if self.recv_set.get(&voter) == Some(&vote) {
+                    self.recv_histories.get(&voter).copied().flatten()
                 } else {
-                    &self.out_of_election_histories
+                    None
                 };
-                (voter, histories.get(&voter).copied().unwrap_or_default())
+                (voter, cast)
             })
             .collect();
         self.clear_votes();

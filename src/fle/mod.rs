@@ -81,12 +81,10 @@ pub struct FleNode {
     /// LOOKING: the votes of the current round, by sender (this server's own included).
     recv_set: BTreeMap<NodeId, Vote>,
     /// Ghost, for the dominance check only: per entry of `recv_set`, the sender's (current
-    /// epoch, last zxid) when it sent that vote.
-    recv_histories: BTreeMap<NodeId, (u64, u64)>,
+    /// epoch, last zxid) when it sent that vote, if it sent it LOOKING.
+    recv_histories: BTreeMap<NodeId, Option<(u64, u64)>>,
     /// LOOKING: votes of FOLLOWING/LEADING servers, with their round and state.
     out_of_election: BTreeMap<NodeId, (Vote, u64, ServerState)>,
-    /// Ghost: per entry of `out_of_election`, the sender's history when it sent that vote.
-    out_of_election_histories: BTreeMap<NodeId, (u64, u64)>,
     notification_timeout_us: u64,
     finalize_pending: bool,
     /// Ghost: when the pending finalize wait started (the proposal's quorum formed).
@@ -131,7 +129,6 @@ impl Protocol for FleNode {
             recv_set: BTreeMap::new(),
             recv_histories: BTreeMap::new(),
             out_of_election: BTreeMap::new(),
-            out_of_election_histories: BTreeMap::new(),
             notification_timeout_us: config.notification_timeout_us_initial,
             finalize_pending: false,
             quorum_at_us: 0,
@@ -236,9 +233,12 @@ impl Protocol for FleNode {
     /// Leader quorum dominance, at the step a server decides LEADING, in two readings of
     /// "every member of the quorum that elected it":
     /// - as each voter held its history when it sent the vote that counted (the notification's
-    ///   ghost). Correct FLE never breaks it: a voter proposes a leader only if the leader's
-    ///   vote beats the voter's own in the total order, and a LOOKING leader writes nothing, so
-    ///   its history when it decides is the one its vote carries.
+    ///   ghost), for votes sent LOOKING. Correct FLE never breaks it: a LOOKING voter proposes
+    ///   a leader only if the leader's vote beats the voter's own in the total order, and a
+    ///   LOOKING leader writes nothing, so its history when it decides is the one its vote
+    ///   carries. A decided server's notification only says whom it follows, which may be
+    ///   behind it (a late joiner follows the established leader, whose sync truncates the
+    ///   joiner's uncommitted surplus), so it is not a ranking and is not checked this way.
     /// - as each voter holds it now, for voters whose vote still stands: live and still
     ///   proposing this leader, LOOKING or decided in the same round. A vote cast earlier by a
     ///   server that has since followed another leader is stale (FLE may legitimately decide
@@ -258,7 +258,7 @@ impl Protocol for FleNode {
             ),
         };
         for &(voter, cast) in &decision.voters {
-            if cast > *mine {
+            if let Some(cast) = cast.filter(|cast| cast > mine) {
                 return Err(broken(voter, cast, "voted holding"));
             }
             let standing = voter == self.id
@@ -358,8 +358,8 @@ struct Decision {
     vote: Vote,
     round: u64,
     /// The servers whose votes made the quorum (this one included), each with its (current
-    /// epoch, last zxid) when it sent the vote that counted (ghost).
-    voters: Vec<(NodeId, (u64, u64))>,
+    /// epoch, last zxid) when it sent the vote that counted, if it sent it LOOKING (ghost).
+    voters: Vec<(NodeId, Option<(u64, u64)>)>,
     /// This server's (current epoch, last zxid) when it decided.
     mine: (u64, u64),
 }

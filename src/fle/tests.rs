@@ -471,3 +471,21 @@ fn a_better_vote_in_flight_at_the_quorum_must_not_arrive_after_the_decision() {
     let h = late_better_vote(FleConfig::default(), 0, 202_000);
     assert_eq!(h.node.check_local(&h.durable), Ok(()));
 }
+
+#[test]
+fn a_follower_ahead_of_its_leader_is_no_dominance_breach() {
+    // n0 says it follows n1 while holding more than n1 (a late joiner whose surplus the sync
+    // will truncate): legal, and not a ranking, so the voted-holding reading skips it.
+    let mut leader = Harness::new(1, 2, FleConfig::default());
+    let voter = Harness::new(0, 2, FleConfig::default());
+    let ghost = NotificationGhost {
+        sender_history: (3, 7),
+        sent_at_us: 0,
+    };
+    leader.notify_with(0, vote(1, 0, 0), 1, ServerState::Following, ghost);
+    assert_eq!(leader.node.server_state(), ServerState::Leading);
+    let quiet = leader
+        .node
+        .check_cluster(&ClusterView::new(&Pair(&leader, &voter)));
+    assert_eq!(quiet, Ok(()));
+}
