@@ -497,6 +497,27 @@ mod tests {
     }
 
     #[test]
+    fn half_the_fle_seeds_keep_the_safety_phase_idle() {
+        let text = include_str!("../../scenarios/fuzz/fle-base.json");
+        let base = scenario::parse_file("fle-base.json", text).expect("the bundled base parses");
+        let heal_ms = base.duration_ms - liveness_window_ms(&base);
+        let mut idle = 0;
+        for seed in 0..100 {
+            let file = generate(&base, seed);
+            let text = serde_json::to_string(&file).unwrap();
+            scenario::parse("generated.json", &text)
+                .unwrap_or_else(|error| panic!("seed {seed}: {error}"));
+            let start_ms = file.workload.expect("the base has a workload").start_ms;
+            if start_ms >= heal_ms {
+                idle += 1;
+            } else {
+                assert_eq!(start_ms, base.workload.as_ref().unwrap().start_ms);
+            }
+        }
+        assert!((30..=70).contains(&idle), "{idle} of 100 idle");
+    }
+
+    #[test]
     fn the_base_faults_choose_the_kinds() {
         let mut base = base();
         base.faults = vec![fault(100, FaultKind::Cut)];
