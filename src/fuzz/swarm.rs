@@ -10,6 +10,7 @@
 //!   range each seed draws its own pair from; `heartbeat_interval_ms` is the largest heartbeat.
 //! - `drop_probability` and `duplicate_probability` are the largest base rates.
 //! - `raft.pre_vote`/`raft.check_quorum` set are kept; left out, each seed draws them.
+//! - FLE: half the seeds hold the workload back until the heal, so the safety phase is idle.
 //! - the fault kinds the base's own `faults` use are the kinds a seed may enable (none: all);
 //!   the base's fault times are not used.
 //! - `expect.leader_within_ms` (default 2000) bounds the leader after the heal;
