@@ -7,6 +7,7 @@ mod determinism;
 mod experiment;
 mod faults;
 mod fle;
+mod fle_bug_detection;
 mod fuzz;
 mod fuzz_report;
 mod paranoid;

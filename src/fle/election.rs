@@ -3,6 +3,7 @@
 
 use super::broadcast::Role;
 use super::config::FleBug;
+use super::message::NotificationGhost;
 use super::vote::{ServerState, Vote};
 use super::{own_vote, Decision, FleCtx, FleMsg, FleNode, FleTimer};
 use crate::protocol::NodeId;
@@ -18,9 +19,8 @@ impl FleNode {
         self.decided = None;
         self.round += 1;
         self.proposal = own_vote(ctx);
-        self.recv_set.clear();
-        self.out_of_election.clear();
-        self.recv_set.insert(ctx.id(), self.proposal);
+        self.clear_votes();
+        self.hold_own_proposal(ctx);
         self.notification_timeout_us = self.config.notification_timeout_us_initial;
         self.finalize_pending = false;
         ctx.cancel_timer(FleTimer::Finalize);
@@ -30,23 +30,50 @@ impl FleNode {
         self.check_proposal_quorum(ctx);
     }
 
-    fn notification(&self) -> FleMsg {
+    fn notification(&self, ctx: &FleCtx<'_>) -> FleMsg {
+        let ghost = NotificationGhost {
+            sender_history: history(ctx),
+            sent_at_us: ctx.now_us(),
+        };
         match self.decided {
             Some((vote, round)) => FleMsg::Notification {
                 vote,
                 round,
                 state: self.server_state(),
+                ghost,
             },
             None => FleMsg::Notification {
                 vote: self.proposal,
                 round: self.round,
                 state: ServerState::Looking,
+                ghost,
             },
         }
     }
 
     fn send_notifications(&self, ctx: &mut FleCtx<'_>) {
-        ctx.broadcast(self.notification());
+        let notification = self.notification(ctx);
+        ctx.broadcast(notification);
+    }
+
+    /// Forgets every vote of the round (and their ghosts).
+    fn clear_votes(&mut self) {
+        self.recv_set.clear();
+        self.recv_histories.clear();
+        self.out_of_election.clear();
+    }
+
+    /// Counts `vote` as `from`'s in this round. The ghost `sender_history` is the sender's
+    /// history if it was LOOKING (its vote then ranks the leader above itself), `None` for a
+    /// decided sender (its vote says whom it follows, which may be behind it: a late joiner
+    /// follows the established leader and has its surplus truncated).
+    fn hold_vote(&mut self, from: NodeId, vote: Vote, sender_history: Option<(u64, u64)>) {
+        self.recv_set.insert(from, vote);
+        self.recv_histories.insert(from, sender_history);
+    }
+
+    fn hold_own_proposal(&mut self, ctx: &FleCtx<'_>) {
+        self.hold_vote(ctx.id(), self.proposal, Some(history(ctx)));
     }
 
     fn arm_notification_timeout(&self, ctx: &mut FleCtx<'_>) {
@@ -65,19 +92,28 @@ impl FleNode {
         vote: Vote,
         round: u64,
         state: ServerState,
+        ghost: NotificationGhost,
     ) {
         if !matches!(self.role, Role::Looking) {
             // A decided server answers LOOKING servers with the vote it decided on, so a late
             // joiner learns who leads.
             if state == ServerState::Looking {
-                ctx.send(from, self.notification());
+                self.check_finalize_promise(ctx, from, vote, round, ghost);
+                let notification = self.notification(ctx);
+                ctx.send(from, notification);
             }
             return;
         }
-        // ZooKeeper's poll(notTimeout): any notification restarts the wait.
-        self.arm_notification_timeout(ctx);
+        // Unlike ZooKeeper's poll(notTimeout), an arriving notification does not restart the
+        // wait. ZooKeeper can afford that because its channels are TCP connections that re-send
+        // the last notification on reconnect; on this lossy network a server whose own vote
+        // was lost would otherwise stay silent for as long as a peer's periodic re-sends keep
+        // arriving just before its timer, and the election never completes (found by the
+        // fuzzer: scenarios/fle/silenced-by-peer-notifications.json).
         match state {
-            ServerState::Looking => self.on_looking_vote(ctx, from, vote, round),
+            ServerState::Looking => {
+                self.on_looking_vote(ctx, from, vote, round, ghost.sender_history)
+            }
             ServerState::Following | ServerState::Leading => {
                 self.on_decided_vote(ctx, from, vote, round, state)
             }
@@ -85,28 +121,37 @@ impl FleNode {
     }
 
     /// The LOOKING branch of `lookForLeader`.
-    fn on_looking_vote(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, vote: Vote, round: u64) {
+    fn on_looking_vote(
+        &mut self,
+        ctx: &mut FleCtx<'_>,
+        from: NodeId,
+        vote: Vote,
+        round: u64,
+        sender_history: (u64, u64),
+    ) {
         let bug = self.config.bug;
         let same_round = round == self.round || self.ignores_rounds();
         if !same_round && round > self.round {
             self.round = round;
             self.recv_set.clear();
+            self.recv_histories.clear();
             let own = own_vote(ctx);
             self.proposal = if vote.beats(&own, bug) { vote } else { own };
-            self.recv_set.insert(ctx.id(), self.proposal);
+            self.hold_own_proposal(ctx);
             self.cancel_finalize(ctx);
             self.send_notifications(ctx);
         } else if !same_round {
             // A stale round: dropped, but its LOOKING sender is told the current one.
-            ctx.send(from, self.notification());
+            let notification = self.notification(ctx);
+            ctx.send(from, notification);
             return;
         } else if vote.beats(&self.proposal, bug) {
             self.proposal = vote;
-            self.recv_set.insert(ctx.id(), self.proposal);
+            self.hold_own_proposal(ctx);
             self.cancel_finalize(ctx);
             self.send_notifications(ctx);
         }
-        self.recv_set.insert(from, vote);
+        self.hold_vote(from, vote, Some(sender_history));
         self.check_proposal_quorum(ctx);
     }
 
@@ -121,16 +166,16 @@ impl FleNode {
     ) {
         self.out_of_election.insert(from, (vote, round, state));
         if round == self.round || self.ignores_rounds() {
-            self.recv_set.insert(from, vote);
+            self.hold_vote(from, vote, None);
             let voters = self.voters_for(&vote);
             if voters.len() >= ctx.quorum() && self.check_leader(ctx, vote.leader, round) {
-                self.decide(ctx, vote, round, voters);
+                self.decide(ctx, vote, round, voters, None);
                 return;
             }
         }
         let voters = self.out_of_election_voters_for(&vote);
         if voters.len() >= ctx.quorum() && self.check_leader(ctx, vote.leader, round) {
-            self.decide(ctx, vote, round, voters);
+            self.decide(ctx, vote, round, voters, None);
         }
     }
 
@@ -179,11 +224,12 @@ impl FleNode {
         }
         if self.config.bug == Some(FleBug::NoFinalizeWait) {
             let (proposal, round) = (self.proposal, self.round);
-            self.decide(ctx, proposal, round, voters);
+            self.decide(ctx, proposal, round, voters, Some(ctx.now_us()));
             return;
         }
         if !self.finalize_pending {
             self.finalize_pending = true;
+            self.quorum_at_us = ctx.now_us();
             let wait_us = self.config.finalize_wait_us;
             ctx.set_timer(FleTimer::Finalize, wait_us..=wait_us);
         }
@@ -206,7 +252,7 @@ impl FleNode {
         let voters = self.voters_for(&self.proposal);
         if voters.len() >= ctx.quorum() {
             let (proposal, round) = (self.proposal, self.round);
-            self.decide(ctx, proposal, round, voters);
+            self.decide(ctx, proposal, round, voters, Some(self.quorum_at_us));
         }
     }
 
@@ -222,8 +268,51 @@ impl FleNode {
         self.arm_notification_timeout(ctx);
     }
 
+    /// Checks what `finalizeWait` promises (see [`super::names::FINALIZE_CATCHES_BETTER_VOTE`]),
+    /// on a LOOKING notification reaching this decided server. Why correct FLE keeps it: the
+    /// decision came `finalizeWait` after the quorum formed at `quorum_at_us` (a better vote
+    /// meanwhile would have cancelled it). A notification sent before `quorum_at_us` that took
+    /// at most `finalizeWait` arrived before the decision, in this round or a lower one, and
+    /// a LOOKING server's proposal only ever grows to the best vote it has heard. So one that
+    /// arrives now never beats the decided vote. Ghost-only: nothing here changes behaviour.
+    fn check_finalize_promise(
+        &mut self,
+        ctx: &FleCtx<'_>,
+        from: NodeId,
+        vote: Vote,
+        round: u64,
+        ghost: NotificationGhost,
+    ) {
+        let (Some((decided, decided_round)), Some(quorum_at_us)) =
+            (self.decided, self.decided_quorum_at_us)
+        else {
+            return;
+        };
+        let travel_us = ctx.now_us().saturating_sub(ghost.sent_at_us);
+        if self.finalize_promise_broken.is_none()
+            && round == decided_round
+            && ghost.sent_at_us < quorum_at_us
+            && travel_us <= self.config.finalize_wait_us
+            && vote.order(&decided) == std::cmp::Ordering::Greater
+        {
+            self.finalize_promise_broken = Some(format!(
+                "{} decided on {decided:?} in round {round} (quorum at {} us); {from}'s better \
+                 vote {vote:?}, sent at {} us, arrived {travel_us} us later, after the decision",
+                self.id, quorum_at_us, ghost.sent_at_us
+            ));
+        }
+    }
+
     /// Leaves the election: LEADING if `vote` names this server, FOLLOWING otherwise.
-    fn decide(&mut self, ctx: &mut FleCtx<'_>, vote: Vote, round: u64, voters: Vec<NodeId>) {
+    /// `quorum_at_us` is when the proposal's quorum formed, for a decision on it (ghost).
+    fn decide(
+        &mut self,
+        ctx: &mut FleCtx<'_>,
+        vote: Vote,
+        round: u64,
+        voters: Vec<NodeId>,
+        quorum_at_us: Option<u64>,
+    ) {
         assert!(
             matches!(self.role, Role::Looking),
             "only LOOKING servers decide"
@@ -232,8 +321,21 @@ impl FleNode {
         self.cancel_finalize(ctx);
         self.round = round;
         self.decided = Some((vote, round));
-        self.recv_set.clear();
-        self.out_of_election.clear();
+        self.decided_quorum_at_us = quorum_at_us;
+        // Each LOOKING voter's history when it sent the vote that counted; none for a vote
+        // that counted from a decided server (out of election).
+        let voters = voters
+            .into_iter()
+            .map(|voter| {
+                let cast = if self.recv_set.get(&voter) == Some(&vote) {
+                    self.recv_histories.get(&voter).copied().flatten()
+                } else {
+                    None
+                };
+                (voter, cast)
+            })
+            .collect();
+        self.clear_votes();
         if vote.leader == ctx.id() {
             let mine = (ctx.durable.current_epoch, ctx.durable.last_zxid());
             self.decided_this_step = Some(Decision {
@@ -247,4 +349,10 @@ impl FleNode {
             self.become_following(ctx, vote.leader);
         }
     }
+}
+
+/// A server's (current epoch, last zxid): what the vote order compares, and what the ghost
+/// of its notifications carries.
+fn history(ctx: &FleCtx<'_>) -> (u64, u64) {
+    (ctx.durable.current_epoch, ctx.durable.last_zxid())
 }

@@ -1,5 +1,7 @@
 //! FLE notifications and the Zab-like broadcast's messages.
 
+use std::hash::{Hash, Hasher};
+
 use super::vote::{ServerState, Vote};
 use crate::protocol::Command;
 
@@ -10,6 +12,23 @@ pub struct Txn {
     pub command: Command,
 }
 
+/// What the checkers need to know about a notification that a real server could not: the
+/// sender's own history and the time it sent it. **Ghost state**: carried for the invariants
+/// only; no protocol rule may read it (a real ZooKeeper notification has no such fields).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NotificationGhost {
+    /// The sender's (current epoch, last zxid) when it sent the vote.
+    pub sender_history: (u64, u64),
+    /// The virtual time it was sent, in microseconds.
+    pub sent_at_us: u64,
+}
+
+/// Hashes to nothing: trace hashes identify what the protocol did, and the ghost is no part
+/// of it (so adding it left every recorded FLE trace hash as it was).
+impl Hash for NotificationGhost {
+    fn hash<H: Hasher>(&self, _state: &mut H) {}
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum FleMsg {
     /// FLE: the sender's vote in election round `round`, and its state.
@@ -17,6 +36,8 @@ pub enum FleMsg {
         vote: Vote,
         round: u64,
         state: ServerState,
+        /// Checker-only facts about the sending; the protocol never reads them.
+        ghost: NotificationGhost,
     },
     /// Zab discovery, follower -> leader (CEPOCH): the follower's accepted epoch.
     FollowerInfo { accepted_epoch: u64 },

@@ -31,7 +31,7 @@ mod vote;
 pub use broadcast::Role;
 pub use config::{FleBug, FleConfig};
 pub use durable::FleDurable;
-pub use message::{FleMsg, Txn};
+pub use message::{FleMsg, NotificationGhost, Txn};
 pub use vote::{make_zxid, zxid_epoch, ServerState, Vote};
 
 use std::collections::BTreeMap;
@@ -43,9 +43,15 @@ use crate::sim::hash::stable_hash;
 
 /// Names of the FLE-specific invariants, as they appear in reports.
 pub mod names {
-    /// When a server decides LEADING, its (current epoch, last zxid) is at least the durable
-    /// (current epoch, last zxid) of every member of the quorum whose votes elected it.
+    /// When a server decides LEADING, its (current epoch, last zxid) is at least that of every
+    /// member of the quorum whose votes elected it: as each member held it when it sent the
+    /// vote that counted, and as it holds it now if that vote still stands.
     pub const LEADER_QUORUM_DOMINANCE: &str = "leader-quorum-dominance";
+    /// What `finalizeWait` promises: once a server decides on a quorum for its proposal, no
+    /// notification of that round from a LOOKING server that was sent before the quorum formed
+    /// and took at most `finalizeWait` to arrive carries a better vote. (Such a notification
+    /// arrives inside the wait, and a better vote in the wait cancels the decision.)
+    pub const FINALIZE_CATCHES_BETTER_VOTE: &str = "finalize-catches-better-vote";
     /// The zxids a server commits strictly increase.
     pub const COMMITTED_ZXID_INCREASING: &str = "committed-zxid-increasing";
     /// A server's commit index never passes the end of its history.
@@ -74,10 +80,18 @@ pub struct FleNode {
     proposal: Vote,
     /// LOOKING: the votes of the current round, by sender (this server's own included).
     recv_set: BTreeMap<NodeId, Vote>,
+    /// Ghost, for the dominance check only: per entry of `recv_set`, the sender's (current
+    /// epoch, last zxid) when it sent that vote, if it sent it LOOKING.
+    recv_histories: BTreeMap<NodeId, Option<(u64, u64)>>,
     /// LOOKING: votes of FOLLOWING/LEADING servers, with their round and state.
     out_of_election: BTreeMap<NodeId, (Vote, u64, ServerState)>,
     notification_timeout_us: u64,
     finalize_pending: bool,
+    /// Ghost: when the pending finalize wait started (the proposal's quorum formed).
+    quorum_at_us: u64,
+    /// Ghost: when the quorum behind the decided vote formed, if the decision came from the
+    /// proposal's own quorum (not from out-of-election votes).
+    decided_quorum_at_us: Option<u64>,
     /// FOLLOWING/LEADING: the vote decided on and its round, told to LOOKING servers.
     decided: Option<(Vote, u64)>,
     commit_index: u64,
@@ -89,6 +103,8 @@ pub struct FleNode {
     decided_this_step: Option<Decision>,
     /// The first commit whose zxid did not increase, described.
     zxid_order_broken: Option<String>,
+    /// The first better vote that arrived too late for a decision that should have seen it.
+    finalize_promise_broken: Option<String>,
 }
 
 type FleCtx<'a> = Ctx<'a, FleNode>;
@@ -111,9 +127,12 @@ impl Protocol for FleNode {
             round: 0,
             proposal: own_vote(ctx),
             recv_set: BTreeMap::new(),
+            recv_histories: BTreeMap::new(),
             out_of_election: BTreeMap::new(),
             notification_timeout_us: config.notification_timeout_us_initial,
             finalize_pending: false,
+            quorum_at_us: 0,
+            decided_quorum_at_us: None,
             decided: None,
             commit_index: 0,
             last_committed_zxid: 0,
@@ -126,6 +145,7 @@ impl Protocol for FleNode {
             },
             decided_this_step: None,
             zxid_order_broken: None,
+            finalize_promise_broken: None,
         };
         node.start_looking(ctx);
         node
@@ -134,9 +154,12 @@ impl Protocol for FleNode {
     fn on_message(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, msg: FleMsg) {
         self.decided_this_step = None;
         match msg {
-            FleMsg::Notification { vote, round, state } => {
-                self.on_notification(ctx, from, vote, round, state)
-            }
+            FleMsg::Notification {
+                vote,
+                round,
+                state,
+                ghost,
+            } => self.on_notification(ctx, from, vote, round, state, ghost),
             FleMsg::FollowerInfo { accepted_epoch } => {
                 self.on_follower_info(ctx, from, accepted_epoch)
             }
@@ -188,6 +211,12 @@ impl Protocol for FleNode {
                 detail: detail.clone(),
             });
         }
+        if let Some(detail) = &self.finalize_promise_broken {
+            return Err(LocalViolation {
+                invariant: names::FINALIZE_CATCHES_BETTER_VOTE,
+                detail: detail.clone(),
+            });
+        }
         if self.commit_index > durable.last_index() {
             return Err(LocalViolation {
                 invariant: names::COMMIT_WITHIN_HISTORY,
@@ -201,19 +230,37 @@ impl Protocol for FleNode {
         Ok(())
     }
 
-    /// Leader quorum dominance, at the step a server decides LEADING. Only voters whose vote
-    /// still stands count — live and still proposing this leader, LOOKING or decided in the
-    /// same round: a vote
-    /// cast earlier by a server that has since followed another leader is stale (FLE may
-    /// legitimately decide on it; Zab's epoch agreement then stops that leader), and its
-    /// durable state no longer says what it voted with. A standing voter has not changed its
-    /// history since it voted, because a LOOKING server writes nothing.
+    /// Leader quorum dominance, at the step a server decides LEADING, in two readings of
+    /// "every member of the quorum that elected it":
+    /// - as each voter held its history when it sent the vote that counted (the notification's
+    ///   ghost), for votes sent LOOKING. Correct FLE never breaks it: a LOOKING voter proposes
+    ///   a leader only if the leader's vote beats the voter's own in the total order, and a
+    ///   LOOKING leader writes nothing, so its history when it decides is the one its vote
+    ///   carries. A decided server's notification only says whom it follows, which may be
+    ///   behind it (a late joiner follows the established leader, whose sync truncates the
+    ///   joiner's uncommitted surplus), so it is not a ranking and is not checked this way.
+    /// - as each voter holds it now, for voters whose vote still stands: live and still
+    ///   proposing this leader, LOOKING or decided in the same round. A vote cast earlier by a
+    ///   server that has since followed another leader is stale (FLE may legitimately decide
+    ///   on it; Zab's epoch agreement then stops that leader). A standing voter that is
+    ///   LOOKING has written nothing since it voted.
     fn check_cluster(&self, cluster: &ClusterView<'_, Self>) -> Result<(), LocalViolation> {
         let Some(decision) = &self.decided_this_step else {
             return Ok(());
         };
         let mine = &decision.mine;
-        for &voter in &decision.voters {
+        let broken = |voter: NodeId, theirs: (u64, u64), when: &str| LocalViolation {
+            invariant: names::LEADER_QUORUM_DOMINANCE,
+            detail: format!(
+                "{} decided LEADING with (epoch {}, zxid {:#x}) but {voter}, which elected it, \
+                 {when} (epoch {}, zxid {:#x})",
+                self.id, mine.0, mine.1, theirs.0, theirs.1
+            ),
+        };
+        for &(voter, cast) in &decision.voters {
+            if let Some(cast) = cast.filter(|cast| cast > mine) {
+                return Err(broken(voter, cast, "voted holding"));
+            }
             let standing = voter == self.id
                 || cluster.live(voter).is_some_and(|node| {
                     node.proposal() == decision.vote
@@ -226,14 +273,7 @@ impl Protocol for FleNode {
             let durable = cluster.durable(voter);
             let theirs = (durable.current_epoch, durable.last_zxid());
             if theirs > *mine {
-                return Err(LocalViolation {
-                    invariant: names::LEADER_QUORUM_DOMINANCE,
-                    detail: format!(
-                        "{} decided LEADING with (epoch {}, zxid {:#x}) but {voter}, which \
-                         elected it, holds (epoch {}, zxid {:#x})",
-                        self.id, mine.0, mine.1, theirs.0, theirs.1
-                    ),
-                });
+                return Err(broken(voter, theirs, "still backing it, holds"));
             }
         }
         Ok(())
@@ -317,8 +357,9 @@ impl FleNode {
 struct Decision {
     vote: Vote,
     round: u64,
-    /// The servers whose votes made the quorum (this one included).
-    voters: Vec<NodeId>,
+    /// The servers whose votes made the quorum (this one included), each with its (current
+    /// epoch, last zxid) when it sent the vote that counted, if it sent it LOOKING (ghost).
+    voters: Vec<(NodeId, Option<(u64, u64)>)>,
     /// This server's (current epoch, last zxid) when it decided.
     mine: (u64, u64),
 }

@@ -59,7 +59,30 @@ impl Harness {
     }
 
     fn notify(&mut self, from: u16, vote: Vote, round: u64, state: ServerState) {
-        self.deliver(from, FleMsg::Notification { vote, round, state });
+        let ghost = NotificationGhost {
+            sender_history: (vote.peer_epoch, vote.zxid),
+            sent_at_us: self.now_us,
+        };
+        self.notify_with(from, vote, round, state, ghost);
+    }
+
+    fn notify_with(
+        &mut self,
+        from: u16,
+        vote: Vote,
+        round: u64,
+        state: ServerState,
+        ghost: NotificationGhost,
+    ) {
+        self.deliver(
+            from,
+            FleMsg::Notification {
+                vote,
+                round,
+                state,
+                ghost,
+            },
+        );
     }
 
     fn fire(&mut self, timer: FleTimer) {
@@ -261,7 +284,11 @@ fn a_decided_server_answers_looking_ones_with_its_decision() {
             FleMsg::Notification {
                 vote: vote(2, 0, 0),
                 round: 1,
-                state: ServerState::Leading
+                state: ServerState::Leading,
+                ghost: NotificationGhost {
+                    sender_history: (0, 0),
+                    sent_at_us: h.now_us,
+                },
             }
         )]
     );
@@ -379,4 +406,86 @@ fn committed_zxids_must_increase() {
     h.with(|node, ctx| node.commit_to(ctx, 2));
     let fired = h.node.check_local(&h.durable).expect_err("zxid went down");
     assert_eq!(fired.invariant, names::COMMITTED_ZXID_INCREASING);
+}
+
+#[test]
+fn leader_quorum_dominance_fires_when_a_voter_voted_from_ahead() {
+    // A crafted notification: n0's vote for n1 says n0 held epoch 3 when it sent it, although
+    // n0 holds nothing now (the second reading alone would not see it).
+    let mut leader = Harness::new(1, 2, FleConfig::default());
+    let voter = Harness::new(0, 2, FleConfig::default());
+    let ghost = NotificationGhost {
+        sender_history: (3, 0),
+        sent_at_us: 0,
+    };
+    leader.notify_with(0, vote(1, 0, 0), 1, ServerState::Looking, ghost);
+    leader.fire(FleTimer::Finalize);
+    assert_eq!(leader.node.server_state(), ServerState::Leading);
+    let fired = leader
+        .node
+        .check_cluster(&ClusterView::new(&Pair(&leader, &voter)))
+        .expect_err("n0 voted from a later epoch");
+    assert_eq!(fired.invariant, names::LEADER_QUORUM_DOMINANCE);
+    assert!(fired.detail.contains("voted holding"), "{}", fired.detail);
+}
+
+/// n0 of three hears n1's vote at 1 ms (a quorum for n1 with its own), decides when its
+/// config lets it, and then n2's better vote, sent at `sent_at_us`, arrives at `arrives_at_us`.
+fn late_better_vote(config: FleConfig, sent_at_us: u64, arrives_at_us: u64) -> Harness {
+    let wait_us = config.finalize_wait_us;
+    let mut h = Harness::new(0, 3, config);
+    h.now_us = 1_000;
+    h.notify(1, vote(1, 0, 0), 1, ServerState::Looking);
+    if h.node.server_state() == ServerState::Looking {
+        h.now_us += wait_us;
+        h.fire(FleTimer::Finalize);
+    }
+    assert_eq!(h.node.server_state(), ServerState::Following);
+    h.now_us = arrives_at_us;
+    let ghost = NotificationGhost {
+        sender_history: (0, 0),
+        sent_at_us,
+    };
+    h.notify_with(2, vote(2, 0, 0), 1, ServerState::Looking, ghost);
+    h
+}
+
+#[test]
+fn a_better_vote_in_flight_at_the_quorum_must_not_arrive_after_the_decision() {
+    let skipping = FleConfig {
+        bug: Some(FleBug::NoFinalizeWait),
+        ..FleConfig::default()
+    };
+    // Without the wait, n2's vote sent at the start and 10 ms on the way comes too late.
+    let h = late_better_vote(skipping.clone(), 0, 10_000);
+    let fired = h.node.check_local(&h.durable).expect_err("vote skipped");
+    assert_eq!(fired.invariant, names::FINALIZE_CATCHES_BETTER_VOTE);
+    // Quiet: a vote sent after the quorum formed, or one slower than finalizeWait, is not
+    // promised; nor is a worse vote.
+    let h = late_better_vote(skipping.clone(), 2_000, 10_000);
+    assert_eq!(h.node.check_local(&h.durable), Ok(()));
+    let h = late_better_vote(skipping, 0, 200_001);
+    assert_eq!(h.node.check_local(&h.durable), Ok(()));
+    // With the wait, every vote that could break the promise arrived in time; what arrives
+    // after the decision is too slow to count.
+    let h = late_better_vote(FleConfig::default(), 0, 202_000);
+    assert_eq!(h.node.check_local(&h.durable), Ok(()));
+}
+
+#[test]
+fn a_follower_ahead_of_its_leader_is_no_dominance_breach() {
+    // n0 says it follows n1 while holding more than n1 (a late joiner whose surplus the sync
+    // will truncate): legal, and not a ranking, so the voted-holding reading skips it.
+    let mut leader = Harness::new(1, 2, FleConfig::default());
+    let voter = Harness::new(0, 2, FleConfig::default());
+    let ghost = NotificationGhost {
+        sender_history: (3, 7),
+        sent_at_us: 0,
+    };
+    leader.notify_with(0, vote(1, 0, 0), 1, ServerState::Following, ghost);
+    assert_eq!(leader.node.server_state(), ServerState::Leading);
+    let quiet = leader
+        .node
+        .check_cluster(&ClusterView::new(&Pair(&leader, &voter)));
+    assert_eq!(quiet, Ok(()));
 }

@@ -10,6 +10,7 @@
 //!   range each seed draws its own pair from; `heartbeat_interval_ms` is the largest heartbeat.
 //! - `drop_probability` and `duplicate_probability` are the largest base rates.
 //! - `raft.pre_vote`/`raft.check_quorum` set are kept; left out, each seed draws them.
+//! - FLE: half the seeds hold the workload back until the heal, so the safety phase is idle.
 //! - the fault kinds the base's own `faults` use are the kinds a seed may enable (none: all);
 //!   the base's fault times are not used.
 //! - `expect.leader_within_ms` (default 2000) bounds the leader after the heal;
@@ -133,6 +134,9 @@ pub fn generate_run(base: &ScenarioFile, seed: u64) -> GeneratedRun {
         }
         ProtocolName::Fle => {
             file.fle = Some(fle_within(&mut rng, base.fle.as_ref()));
+            if let Some(workload) = file.workload.as_mut() {
+                fle_workload_within(&mut rng, workload, heal_ms);
+            }
         }
     }
     let fault_kinds = enabled_kinds(&mut rng, base);
@@ -214,6 +218,19 @@ fn fle_within(rng: &mut Prng, base: Option<&FleFile>) -> FleFile {
         initial_history_lengths: None,
         // A bug the base (or `--bug`) names is part of every run drawn from it.
         bug: base.bug.clone(),
+    }
+}
+
+/// FLE's workload: half the seeds keep it; the other half hold it back until the heal, so
+/// the whole safety phase is idle. Idle epochs are where FLE's vote order is tested hardest:
+/// elections then move the epoch while every last zxid stays equal, so only the epoch tells
+/// an up-to-date server from a stale one (the ZOOKEEPER-1419 case), which continuous load
+/// almost never produces.
+fn fle_workload_within(rng: &mut Prng, workload: &mut WorkloadFile, heal_ms: u64) {
+    let idle = rng.below(2) == 0;
+    // A workload that stops before the heal stays as it is: held back, it would never start.
+    if idle && workload.stop_ms.is_none_or(|stop_ms| stop_ms > heal_ms) {
+        workload.start_ms = workload.start_ms.max(heal_ms);
     }
 }
 
@@ -478,6 +495,27 @@ mod tests {
         for kind in KINDS.iter().chain(&[FaultKind::Restart, FaultKind::Heal]) {
             assert!(seen.contains(kind), "{kind:?} never generated");
         }
+    }
+
+    #[test]
+    fn half_the_fle_seeds_keep_the_safety_phase_idle() {
+        let text = include_str!("../../scenarios/fuzz/fle-base.json");
+        let base = scenario::parse_file("fle-base.json", text).expect("the bundled base parses");
+        let heal_ms = base.duration_ms - liveness_window_ms(&base);
+        let mut idle = 0;
+        for seed in 0..100 {
+            let file = generate(&base, seed);
+            let text = serde_json::to_string(&file).unwrap();
+            scenario::parse("generated.json", &text)
+                .unwrap_or_else(|error| panic!("seed {seed}: {error}"));
+            let start_ms = file.workload.expect("the base has a workload").start_ms;
+            if start_ms >= heal_ms {
+                idle += 1;
+            } else {
+                assert_eq!(start_ms, base.workload.as_ref().unwrap().start_ms);
+            }
+        }
+        assert!((30..=70).contains(&idle), "{idle} of 100 idle");
     }
 
     #[test]

@@ -1,0 +1,104 @@
+//! The fuzzer finds every planted FLE bug, each through the invariant that names what it
+//! breaks, within a fixed seed budget of the bundled base; the correct protocol stays clean
+//! over the same seeds. Each budget is a window of seeds of the bundled base (a different
+//! base or swarm moves the windows: re-measure with `quorumsim fuzz --bug NAME`).
+
+use quorumsim::fle::{names, FleBug};
+use quorumsim::fuzz::{self, Campaign, CampaignSummary, Choices, Shard};
+use quorumsim::scenario::file::ProtocolName;
+use quorumsim::scenario::{self, ScenarioFile};
+
+use crate::fuzz::fresh_dir;
+
+fn fle_base(bug: Option<FleBug>) -> ScenarioFile {
+    let (name, text) = fuzz::default_base(ProtocolName::Fle);
+    let base = scenario::parse_file(name, text).expect("the bundled base parses");
+    let choices = Choices {
+        protocol: ProtocolName::Fle,
+        bug: bug.map(|bug| bug.name().to_string()),
+    };
+    fuzz::apply_choices(base, &choices).expect("the choices apply")
+}
+
+fn fuzz_fle(bug: Option<FleBug>, seed_start: u64, seed_count: u64) -> CampaignSummary {
+    let label = bug.map_or("correct", FleBug::name);
+    let campaign = Campaign {
+        base: fle_base(bug),
+        seed_start,
+        seed_count,
+        shard: Shard { index: 1, count: 1 },
+        jobs: 2,
+        time_budget: None,
+        out_dir: fresh_dir(&format!("fle-detect-{label}-{seed_start}")),
+        resume: false,
+    };
+    fuzz::run_campaign(&campaign, &fuzz::builtin_executor, &|_| true).expect("the campaign runs")
+}
+
+/// Fuzzes `bug` over `seed_count` seeds from `seed_start`: at least one failure, every one
+/// of them `invariant`; the correct protocol passes the same seeds.
+fn assert_detected(bug: FleBug, seed_start: u64, seed_count: u64, invariant: &str) {
+    let buggy = fuzz_fle(Some(bug), seed_start, seed_count);
+    assert!(
+        buggy.failures >= 1,
+        "{}: no failure in seeds {seed_start}..{}",
+        bug.name(),
+        seed_start + seed_count
+    );
+    assert_eq!(
+        buggy.failures_by_kind.keys().collect::<Vec<_>>(),
+        vec![invariant],
+        "{}: {:?}",
+        bug.name(),
+        buggy.failures_by_kind
+    );
+    let correct = fuzz_fle(None, seed_start, seed_count);
+    assert_eq!(correct.seeds_run, seed_count);
+    assert_eq!(
+        correct.failures, 0,
+        "correct FLE failed: {:?}",
+        correct.failing_seeds
+    );
+}
+
+#[test]
+fn the_1419_vote_order_elects_a_leader_behind_its_voters() {
+    // Idle safety phases leave servers with equal zxids and different epochs; the id then
+    // beats the epoch and a voter from a newer epoch elects a stale leader.
+    assert_detected(
+        FleBug::ZxidBeforeEpoch,
+        170,
+        60,
+        names::LEADER_QUORUM_DOMINANCE,
+    );
+}
+
+#[test]
+fn ignoring_the_round_lets_stale_votes_elect_a_leader_behind_its_voters() {
+    assert_detected(FleBug::IgnoreRound, 0, 60, names::LEADER_QUORUM_DOMINANCE);
+}
+
+#[test]
+fn without_check_leader_a_late_joiner_leads_on_stale_votes() {
+    assert_detected(
+        FleBug::NoCheckLeader,
+        180,
+        100,
+        names::LEADER_QUORUM_DOMINANCE,
+    );
+}
+
+#[test]
+fn without_the_finalize_wait_a_better_vote_on_its_way_is_skipped() {
+    assert_detected(
+        FleBug::NoFinalizeWait,
+        0,
+        20,
+        names::FINALIZE_CATCHES_BETTER_VOTE,
+    );
+}
+
+#[test]
+fn a_forgotten_accepted_epoch_elects_two_leaders_in_one_epoch() {
+    assert_detected(FleBug::AcceptedEpochNotPersisted, 80, 40, "election-safety");
+}
