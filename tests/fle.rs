@@ -143,7 +143,7 @@ fn the_trace_hash_is_pinned_for_one_run() {
     assert_eq!(format!("{:016x}", report.trace_hash), PINNED_HASH_SEED_42);
 }
 
-const PINNED_HASH_SEED_42: &str = "5e6586800079629f";
+const PINNED_HASH_SEED_42: &str = "2592dc82909c08f9";
 
 /// Seeds 1..=30 of `scenario` with `bug`: the invariants that fired.
 fn sweep(scenario: &Scenario, bug: FleBug) -> Vec<Option<&'static str>> {
