@@ -70,6 +70,13 @@ impl Leadership {
         self.claims[node.index()] = Claim::Following { term, leader };
     }
 
+    /// Ends a follower's claim on `leader` in `term`; a newer claim stands.
+    pub fn on_stopped_following(&mut self, node: NodeId, term: u64, leader: NodeId) {
+        if self.claims[node.index()] == (Claim::Following { term, leader }) {
+            self.claims[node.index()] = Claim::None;
+        }
+    }
+
     pub fn on_voted(
         &mut self,
         node: NodeId,

@@ -128,6 +128,10 @@ impl Checker {
                 self.leadership.on_following(node, term, leader);
                 Ok(())
             }
+            Observation::StoppedFollowing { term, leader } => {
+                self.leadership.on_stopped_following(node, term, leader);
+                Ok(())
+            }
             Observation::Voted { term, candidate } => {
                 self.leadership.on_voted(node, term, candidate)
             }

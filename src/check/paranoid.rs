@@ -134,6 +134,8 @@ impl ParanoidChecker {
                 }
             }
             Observation::Following { .. } => self.leading[at] = None,
+            // Follower claims are not part of what this checker re-derives.
+            Observation::StoppedFollowing { .. } => {}
             Observation::Voted { term, candidate } => self.votes.push((node, term, candidate)),
             Observation::LogAppended {
                 index,

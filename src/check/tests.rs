@@ -408,3 +408,28 @@ fn a_node_may_apply_only_what_it_committed() {
         names::STATE_MACHINE_SAFETY
     );
 }
+
+#[test]
+fn stopping_to_follow_ends_only_that_follow_claim() {
+    let mut checker = leader_n0_followed_by_n1();
+    // A claim on another term or leader is not the one that ended.
+    let other = Observation::StoppedFollowing {
+        term: 2,
+        leader: N0,
+    };
+    checker.observe(N1, &other, 2).unwrap();
+    assert_eq!(
+        checker.established_leader(&[true, true, true], all_linked),
+        Some((N0, 1))
+    );
+    let ended = Observation::StoppedFollowing {
+        term: 1,
+        leader: N0,
+    };
+    checker.observe(N1, &ended, 3).unwrap();
+    assert_eq!(checker.claim(N1), Claim::None);
+    assert_eq!(
+        checker.established_leader(&[true, true, true], all_linked),
+        None
+    );
+}

@@ -35,8 +35,12 @@ impl Role {
 #[derive(Debug)]
 pub struct Following {
     pub leader: NodeId,
+    /// This registration's number; the leader echoes it in every message of the session.
+    pub session: u64,
     /// The epoch the leader announced and this server accepted.
     pub epoch: Option<u64>,
+    /// Accepting `epoch` raised the accepted epoch: the ack counts toward the leader's quorum.
+    fresh: bool,
     /// Synchronised with the leader's history in `epoch`.
     pub synced: bool,
     last_heard_us: u64,
@@ -59,6 +63,8 @@ pub struct Leading {
 
 #[derive(Debug)]
 struct Peer {
+    /// The follower's registration this leader serves; older ones are ignored.
+    session: u64,
     phase: PeerPhase,
     last_heard_us: u64,
 }
@@ -93,23 +99,45 @@ impl FleNode {
     }
 
     pub(super) fn become_following(&mut self, ctx: &mut FleCtx<'_>, leader: NodeId) {
+        ctx.durable.registrations += 1;
+        let session = ctx.durable.registrations;
         self.role = Role::Following(Following {
             leader,
+            session,
             epoch: None,
+            fresh: false,
             synced: false,
             last_heard_us: ctx.now_us(),
         });
         let accepted_epoch = self.accepted_epoch(ctx);
-        ctx.send(leader, FleMsg::FollowerInfo { accepted_epoch });
+        ctx.send(
+            leader,
+            FleMsg::FollowerInfo {
+                accepted_epoch,
+                session,
+            },
+        );
         self.arm_ping(ctx);
     }
 
-    /// Back to LOOKING in a new round; an established leader reports that it stepped down.
+    /// Back to LOOKING in a new round; an established leader reports that it stepped down,
+    /// a synchronised follower that it stopped following.
     fn look_again(&mut self, ctx: &mut FleCtx<'_>) {
-        if let Role::Leading(leading) = &self.role {
-            if let (true, Some(epoch)) = (leading.established, leading.epoch) {
-                ctx.observe(Observation::SteppedDown { term: epoch });
+        match &self.role {
+            Role::Leading(leading) => {
+                if let (true, Some(epoch)) = (leading.established, leading.epoch) {
+                    ctx.observe(Observation::SteppedDown { term: epoch });
+                }
             }
+            Role::Following(following) => {
+                if let (true, Some(epoch)) = (following.synced, following.epoch) {
+                    ctx.observe(Observation::StoppedFollowing {
+                        term: epoch,
+                        leader: following.leader,
+                    });
+                }
+            }
+            Role::Looking => {}
         }
         self.role = Role::Looking;
         self.start_looking(ctx);
@@ -129,21 +157,115 @@ impl FleNode {
         }
     }
 
-    pub(super) fn on_follower_info(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, accepted: u64) {
+    /// Every Zab message (all but notifications), to its handler.
+    pub(super) fn on_zab_message(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, msg: FleMsg) {
+        match msg {
+            FleMsg::Notification { .. } => unreachable!("notifications go to the election"),
+            FleMsg::FollowerInfo {
+                accepted_epoch,
+                session,
+            } => self.on_follower_info(ctx, from, accepted_epoch, session),
+            FleMsg::NewEpoch { epoch, session } => self.on_new_epoch(ctx, from, epoch, session),
+            FleMsg::AckEpoch {
+                epoch,
+                current_epoch,
+                last_zxid,
+                fresh,
+                session,
+            } => {
+                let ack = EpochAck {
+                    epoch,
+                    current_epoch,
+                    last_zxid,
+                    fresh,
+                    session,
+                };
+                self.on_ack_epoch(ctx, from, ack)
+            }
+            FleMsg::Sync {
+                epoch,
+                from_index,
+                entries,
+                session,
+            } => self.on_sync(ctx, from, (epoch, session), from_index, &entries),
+            FleMsg::AckSync {
+                epoch,
+                last_index,
+                session,
+            } => self.on_ack_sync(ctx, from, (epoch, session), last_index),
+            FleMsg::Propose {
+                epoch,
+                from_index,
+                entries,
+                commit_index,
+                session,
+            } => self.on_propose(
+                ctx,
+                from,
+                (epoch, session),
+                from_index,
+                &entries,
+                commit_index,
+            ),
+            FleMsg::Ping {
+                epoch,
+                commit_index,
+                last_index,
+                session,
+            } => self.on_leader_ping(ctx, from, (epoch, session), commit_index, last_index),
+            FleMsg::Ack {
+                epoch,
+                last_index,
+                session,
+            } => self.on_ack(ctx, from, (epoch, session), last_index),
+        }
+    }
+
+    /// The peer `from` in `session` of the epoch this server leads, if it is one.
+    fn peer_in(&mut self, from: NodeId, (epoch, session): (u64, u64)) -> Option<&mut Peer> {
+        let leading = self.leading_mut()?;
+        if leading.epoch != Some(epoch) {
+            return None;
+        }
+        leading
+            .peers
+            .get_mut(&from)
+            .filter(|peer| peer.session == session)
+    }
+
+    fn on_follower_info(
+        &mut self,
+        ctx: &mut FleCtx<'_>,
+        from: NodeId,
+        accepted: u64,
+        session: u64,
+    ) {
         let now_us = ctx.now_us();
         let Some(leading) = self.leading_mut() else {
             return;
         };
-        // A (re)connecting follower starts over, whatever it was before.
+        if let Some(peer) = leading.peers.get_mut(&from) {
+            if session < peer.session {
+                return; // an older registration's, delayed
+            }
+            if session == peer.session {
+                // A duplicate: the session goes on where it is (the tick re-sends what the
+                // follower lacks).
+                peer.last_heard_us = now_us;
+                return;
+            }
+        }
+        // A new registration starts over, whatever the follower was before.
         leading.peers.insert(
             from,
             Peer {
+                session,
                 phase: PeerPhase::Connected,
                 last_heard_us: now_us,
             },
         );
         match leading.epoch {
-            Some(epoch) => ctx.send(from, FleMsg::NewEpoch { epoch }),
+            Some(epoch) => ctx.send(from, FleMsg::NewEpoch { epoch, session }),
             None => {
                 leading.accepted_epochs.insert(from, accepted);
                 self.maybe_choose_epoch(ctx);
@@ -163,49 +285,47 @@ impl FleNode {
         let epoch = leading.accepted_epochs.values().max().copied().unwrap_or(0) + 1;
         leading.epoch = Some(epoch);
         leading.epoch_acks.insert(ctx.id());
-        let connected: Vec<NodeId> = leading
+        let connected: Vec<(NodeId, u64)> = leading
             .peers
             .iter()
             .filter(|(_, peer)| peer.phase == PeerPhase::Connected)
-            .map(|(&node, _)| node)
+            .map(|(&node, peer)| (node, peer.session))
             .collect();
         self.set_accepted_epoch(ctx, epoch);
-        for node in connected {
-            ctx.send(node, FleMsg::NewEpoch { epoch });
+        for (node, session) in connected {
+            ctx.send(node, FleMsg::NewEpoch { epoch, session });
         }
         self.maybe_finish_epoch(ctx);
     }
 
-    pub(super) fn on_ack_epoch(
-        &mut self,
-        ctx: &mut FleCtx<'_>,
-        from: NodeId,
-        epoch: u64,
-        current_epoch: u64,
-        last_zxid: u64,
-    ) {
+    /// Zab's waitForEpochAck: only a fresh accept counts toward the quorum, since a server
+    /// that had accepted the epoch already may have promised it to another leader that chose
+    /// the same epoch; every ack is checked for a follower ahead of its leader, and every
+    /// acking follower is synchronised.
+    fn on_ack_epoch(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, ack: EpochAck) {
         let now_us = ctx.now_us();
         let own = (ctx.durable.current_epoch, ctx.durable.last_zxid());
-        let Some(leading) = self.leading_mut() else {
-            return;
-        };
-        if leading.epoch != Some(epoch) {
-            return;
-        }
-        let Some(peer) = leading.peers.get_mut(&from) else {
+        let Some(peer) = self.peer_in(from, (ack.epoch, ack.session)) else {
             return;
         };
         peer.last_heard_us = now_us;
         if peer.phase != PeerPhase::Connected {
             return; // a duplicate
         }
-        if (current_epoch, last_zxid) > own {
+        if (ack.current_epoch, ack.last_zxid) > own {
             // The follower is ahead of its leader: this election must not stand.
             self.look_again(ctx);
             return;
         }
-        peer.phase = PeerPhase::EpochAcked { last_zxid };
-        leading.epoch_acks.insert(from);
+        peer.phase = PeerPhase::EpochAcked {
+            last_zxid: ack.last_zxid,
+        };
+        let Some(leading) = self.leading_mut() else {
+            return;
+        };
+        if ack.fresh {
+            leading.epoch_acks.insert(from);
+        }
         if leading.epoch_acked {
             self.sync_peer(ctx, from);
         } else {
@@ -252,6 +372,7 @@ impl FleNode {
         let Some(peer) = leading.peers.get_mut(&node) else {
             return;
         };
+        let session = peer.session;
         let last_zxid = match peer.phase {
             PeerPhase::EpochAcked { last_zxid } | PeerPhase::Syncing { last_zxid } => last_zxid,
             _ => return,
@@ -265,25 +386,20 @@ impl FleNode {
                 epoch,
                 from_index,
                 entries,
+                session,
             },
         );
     }
 
-    pub(super) fn on_ack_sync(
+    fn on_ack_sync(
         &mut self,
         ctx: &mut FleCtx<'_>,
         from: NodeId,
-        epoch: u64,
+        epoch_session: (u64, u64),
         last_index: u64,
     ) {
         let now_us = ctx.now_us();
-        let Some(leading) = self.leading_mut() else {
-            return;
-        };
-        if leading.epoch != Some(epoch) {
-            return;
-        }
-        let Some(peer) = leading.peers.get_mut(&from) else {
+        let Some(peer) = self.peer_in(from, epoch_session) else {
             return;
         };
         peer.last_heard_us = now_us;
@@ -292,6 +408,9 @@ impl FleNode {
         }
         peer.phase = PeerPhase::Synced {
             acked_index: last_index,
+        };
+        let Some(leading) = self.leading_mut() else {
+            return;
         };
         let established = leading.established;
         self.maybe_establish(ctx);
@@ -319,6 +438,7 @@ impl FleNode {
         leading.established = true;
         let epoch = leading.epoch.expect("established leaders have an epoch");
         let peers: Vec<NodeId> = leading.peers.keys().copied().collect();
+        self.update_election_vote(epoch);
         ctx.observe(Observation::BecameLeader { term: epoch });
         self.advance_commit(ctx);
         for node in peers {
@@ -326,20 +446,15 @@ impl FleNode {
         }
     }
 
-    pub(super) fn on_ack(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, epoch: u64, last: u64) {
+    fn on_ack(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, epoch_session: (u64, u64), last: u64) {
         let now_us = ctx.now_us();
-        let Some(leading) = self.leading_mut() else {
-            return;
-        };
-        if leading.epoch != Some(epoch) {
-            return;
-        }
-        let Some(peer) = leading.peers.get_mut(&from) else {
+        let Some(peer) = self.peer_in(from, epoch_session) else {
             return;
         };
         peer.last_heard_us = now_us;
         if let PeerPhase::Synced { acked_index } = &mut peer.phase {
-            // Acks may arrive out of order; progress never goes back.
+            // Acks of one session may arrive out of order, but the follower's history only
+            // grows within a session: progress never goes back.
             *acked_index = (*acked_index).max(last);
             self.advance_commit(ctx);
         }
@@ -379,7 +494,8 @@ impl FleNode {
         let Some(epoch) = leading.epoch else {
             return;
         };
-        let Some(PeerPhase::Synced { acked_index }) = leading.peers.get(&node).map(|p| p.phase)
+        let Some((PeerPhase::Synced { acked_index }, session)) =
+            leading.peers.get(&node).map(|p| (p.phase, p.session))
         else {
             return;
         };
@@ -395,6 +511,7 @@ impl FleNode {
                     from_index: acked_index,
                     entries,
                     commit_index,
+                    session,
                 },
             );
         } else {
@@ -404,6 +521,7 @@ impl FleNode {
                     epoch,
                     commit_index,
                     last_index,
+                    session,
                 },
             );
         }
@@ -455,6 +573,7 @@ impl FleNode {
                                 from_index: index - 1,
                                 entries: vec![txn],
                                 commit_index,
+                                session: peer.session,
                             },
                         );
                     }
@@ -481,8 +600,11 @@ impl FleNode {
         let Role::Leading(leading) = &self.role else {
             return;
         };
-        let peers: Vec<(NodeId, PeerPhase)> =
-            leading.peers.iter().map(|(&n, p)| (n, p.phase)).collect();
+        let peers: Vec<(NodeId, PeerPhase, u64)> = leading
+            .peers
+            .iter()
+            .map(|(&n, p)| (n, p.phase, p.session))
+            .collect();
         let (epoch, epoch_acked) = (leading.epoch, leading.epoch_acked);
         let lost = if leading.established {
             let heard = leading
@@ -501,9 +623,11 @@ impl FleNode {
             self.look_again(ctx);
             return;
         }
-        for (node, phase) in peers {
+        for (node, phase, session) in peers {
             match (phase, epoch) {
-                (PeerPhase::Connected, Some(epoch)) => ctx.send(node, FleMsg::NewEpoch { epoch }),
+                (PeerPhase::Connected, Some(epoch)) => {
+                    ctx.send(node, FleMsg::NewEpoch { epoch, session })
+                }
                 (PeerPhase::EpochAcked { .. } | PeerPhase::Syncing { .. }, _) if epoch_acked => {
                     self.sync_peer(ctx, node)
                 }
@@ -516,85 +640,141 @@ impl FleNode {
 
     // ----- follower side -----
 
-    /// The follower state, if this server follows `from`; notes that it heard from it.
-    fn following_from(&mut self, ctx: &FleCtx<'_>, from: NodeId) -> Option<&mut Following> {
+    /// The follower state, if this server follows `from` in `session`. Hearing is noted by
+    /// the caller once the message passed every check.
+    fn following_in(&mut self, from: NodeId, session: u64) -> Option<&mut Following> {
         match &mut self.role {
-            Role::Following(following) if following.leader == from => {
-                following.last_heard_us = ctx.now_us();
+            Role::Following(following)
+                if following.leader == from && following.session == session =>
+            {
                 Some(following)
             }
             _ => None,
         }
     }
 
-    pub(super) fn on_new_epoch(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, epoch: u64) {
-        if self.following_from(ctx, from).is_none() {
-            return;
+    /// The follower state, if this server follows `from` in `epoch` and `session`; notes
+    /// that it heard from the leader.
+    fn following_from(
+        &mut self,
+        ctx: &FleCtx<'_>,
+        from: NodeId,
+        (epoch, session): (u64, u64),
+    ) -> Option<&mut Following> {
+        let following = self.following_in(from, session)?;
+        if following.epoch != Some(epoch) {
+            return None;
         }
+        following.last_heard_us = ctx.now_us();
+        Some(following)
+    }
+
+    /// Zab's registerWithLeader: a later epoch is accepted and acked as fresh, the epoch
+    /// already accepted is acked but not fresh, an earlier one cannot be led.
+    fn on_new_epoch(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, epoch: u64, session: u64) {
+        let now_us = ctx.now_us();
         let accepted = self.accepted_epoch(ctx);
+        let Some(following) = self.following_in(from, session) else {
+            return;
+        };
+        match following.epoch {
+            Some(known) if known != epoch => return, // not this session's leader
+            Some(_) => {
+                // A duplicate: the same answer again.
+                following.last_heard_us = now_us;
+                let fresh = following.fresh;
+                self.send_ack_epoch(ctx, from, (epoch, session), fresh);
+                return;
+            }
+            None => following.last_heard_us = now_us,
+        }
         if epoch < accepted {
             // Promised a later epoch already: this leader cannot lead it.
             self.look_again(ctx);
             return;
         }
-        if epoch > accepted {
+        let fresh = epoch > accepted;
+        if fresh {
             self.set_accepted_epoch(ctx, epoch);
         }
         if let Role::Following(following) = &mut self.role {
             following.epoch = Some(epoch);
+            following.fresh = fresh;
         }
-        self.send_ack_epoch(ctx, from, epoch);
+        self.send_ack_epoch(ctx, from, (epoch, session), fresh);
     }
 
-    fn send_ack_epoch(&self, ctx: &mut FleCtx<'_>, leader: NodeId, epoch: u64) {
+    fn send_ack_epoch(
+        &self,
+        ctx: &mut FleCtx<'_>,
+        leader: NodeId,
+        (epoch, session): (u64, u64),
+        fresh: bool,
+    ) {
         let msg = FleMsg::AckEpoch {
             epoch,
             current_epoch: ctx.durable.current_epoch,
             last_zxid: ctx.durable.last_zxid(),
+            fresh,
+            session,
         };
         ctx.send(leader, msg);
     }
 
-    pub(super) fn on_sync(
+    fn on_sync(
         &mut self,
         ctx: &mut FleCtx<'_>,
         from: NodeId,
-        epoch: u64,
+        (epoch, session): (u64, u64),
         from_index: u64,
         entries: &[Txn],
     ) {
-        let Some(following) = self.following_from(ctx, from) else {
+        let Some(following) = self.following_from(ctx, from, (epoch, session)) else {
             return;
         };
-        if following.epoch != Some(epoch) {
-            return;
-        }
         if !following.synced {
             following.synced = true;
             replace_history_from(ctx, from_index, entries);
             ctx.durable.current_epoch = epoch;
+            self.update_election_vote(epoch);
             ctx.observe(Observation::Following {
                 term: epoch,
                 leader: from,
             });
         }
         let last_index = ctx.durable.last_index();
-        ctx.send(from, FleMsg::AckSync { epoch, last_index });
+        ctx.send(
+            from,
+            FleMsg::AckSync {
+                epoch,
+                last_index,
+                session,
+            },
+        );
     }
 
-    pub(super) fn on_propose(
+    /// ZOOKEEPER-1732's updateElectionVote: once synchronised in `epoch`, the vote this
+    /// server reports to LOOKING servers names that epoch, so every member of the ensemble
+    /// reports the same (leader, peer epoch) and a late joiner finds a quorum backing it.
+    pub(super) fn update_election_vote(&mut self, epoch: u64) {
+        if let Some((vote, _)) = &mut self.decided {
+            vote.peer_epoch = epoch;
+        }
+    }
+
+    fn on_propose(
         &mut self,
         ctx: &mut FleCtx<'_>,
         from: NodeId,
-        epoch: u64,
+        (epoch, session): (u64, u64),
         from_index: u64,
         entries: &[Txn],
         commit_index: u64,
     ) {
-        let Some(following) = self.following_from(ctx, from) else {
+        let Some(following) = self.following_from(ctx, from, (epoch, session)) else {
             return;
         };
-        if !following.synced || following.epoch != Some(epoch) {
+        if !following.synced {
             return;
         }
         let last_index = ctx.durable.last_index();
@@ -612,22 +792,29 @@ impl FleNode {
             }
         }
         let last_index = ctx.durable.last_index();
-        ctx.send(from, FleMsg::Ack { epoch, last_index });
+        ctx.send(
+            from,
+            FleMsg::Ack {
+                epoch,
+                last_index,
+                session,
+            },
+        );
         self.commit_to(ctx, commit_index);
     }
 
-    pub(super) fn on_leader_ping(
+    fn on_leader_ping(
         &mut self,
         ctx: &mut FleCtx<'_>,
         from: NodeId,
-        epoch: u64,
+        (epoch, session): (u64, u64),
         commit_index: u64,
         last_index: u64,
     ) {
-        let Some(following) = self.following_from(ctx, from) else {
+        let Some(following) = self.following_from(ctx, from, (epoch, session)) else {
             return;
         };
-        if !following.synced || following.epoch != Some(epoch) {
+        if !following.synced {
             return;
         }
         // The leader re-sends what is missing when it sees the ack.
@@ -638,6 +825,7 @@ impl FleNode {
                 FleMsg::Ack {
                     epoch,
                     last_index: held,
+                    session,
                 },
             );
         }
@@ -659,20 +847,44 @@ impl FleNode {
             self.look_again(ctx);
             return;
         }
-        let leader = following.leader;
+        let (leader, session, fresh) = (following.leader, following.session, following.fresh);
         match (following.epoch, following.synced) {
             (None, _) => {
                 let accepted_epoch = self.accepted_epoch(ctx);
-                ctx.send(leader, FleMsg::FollowerInfo { accepted_epoch });
+                ctx.send(
+                    leader,
+                    FleMsg::FollowerInfo {
+                        accepted_epoch,
+                        session,
+                    },
+                );
             }
-            (Some(epoch), false) => self.send_ack_epoch(ctx, leader, epoch),
+            (Some(epoch), false) => {
+                self.send_ack_epoch(ctx, leader, (epoch, session), fresh);
+            }
             (Some(epoch), true) => {
                 let last_index = ctx.durable.last_index();
-                ctx.send(leader, FleMsg::Ack { epoch, last_index });
+                ctx.send(
+                    leader,
+                    FleMsg::Ack {
+                        epoch,
+                        last_index,
+                        session,
+                    },
+                );
             }
         }
         self.arm_ping(ctx);
     }
+}
+
+/// An AckEpoch's fields.
+struct EpochAck {
+    epoch: u64,
+    current_epoch: u64,
+    last_zxid: u64,
+    fresh: bool,
+    session: u64,
 }
 
 /// Makes the history `entries` from `from_index + 1` on, keeping the first `from_index`

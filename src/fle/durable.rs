@@ -10,6 +10,9 @@ pub struct FleDurable {
     pub current_epoch: u64,
     /// Transactions in zxid order; index i (1-based) is `history[i - 1]`.
     pub history: Vec<Txn>,
+    /// How many times this server registered with a leader: each registration's session
+    /// number, unique across restarts so that no message of an old session passes for new.
+    pub registrations: u64,
 }
 
 impl FleDurable {

@@ -39,15 +39,21 @@ pub enum FleMsg {
         /// Checker-only facts about the sending; the protocol never reads them.
         ghost: NotificationGhost,
     },
-    /// Zab discovery, follower -> leader (CEPOCH): the follower's accepted epoch.
-    FollowerInfo { accepted_epoch: u64 },
+    /// Zab discovery, follower -> leader (CEPOCH): the follower's accepted epoch. `session`
+    /// names this registration; every later Zab message between the two carries it, and a
+    /// message of another session is ignored (ZooKeeper gets this from its TCP connection).
+    FollowerInfo { accepted_epoch: u64, session: u64 },
     /// Leader -> follower (NEWEPOCH): the epoch the leader will lead.
-    NewEpoch { epoch: u64 },
+    NewEpoch { epoch: u64, session: u64 },
     /// Follower -> leader (ACKEPOCH): it accepted `epoch`; its current epoch and last zxid.
+    /// `fresh` says this accept raised the follower's accepted epoch; an ack of an epoch it
+    /// had accepted already (ZooKeeper's currentEpoch -1) does not count toward the quorum.
     AckEpoch {
         epoch: u64,
         current_epoch: u64,
         last_zxid: u64,
+        fresh: bool,
+        session: u64,
     },
     /// Leader -> follower (NEWLEADER with its DIFF/TRUNC/SNAP): keep the first `from_index`
     /// entries, replace the rest with `entries`, and take `epoch` as the current epoch.
@@ -55,9 +61,14 @@ pub enum FleMsg {
         epoch: u64,
         from_index: u64,
         entries: Vec<Txn>,
+        session: u64,
     },
     /// Follower -> leader (ACK of NEWLEADER): synchronised, holding `last_index` entries.
-    AckSync { epoch: u64, last_index: u64 },
+    AckSync {
+        epoch: u64,
+        last_index: u64,
+        session: u64,
+    },
     /// Leader -> follower (PROPOSAL, COMMIT folded in): entries from `from_index + 1` on, and
     /// the leader's commit index.
     Propose {
@@ -65,13 +76,19 @@ pub enum FleMsg {
         from_index: u64,
         entries: Vec<Txn>,
         commit_index: u64,
+        session: u64,
     },
     /// Leader -> follower: still here; the commit index and history length.
     Ping {
         epoch: u64,
         commit_index: u64,
         last_index: u64,
+        session: u64,
     },
     /// Follower -> leader (ACK and PING): holds `last_index` entries of this epoch's history.
-    Ack { epoch: u64, last_index: u64 },
+    Ack {
+        epoch: u64,
+        last_index: u64,
+        session: u64,
+    },
 }

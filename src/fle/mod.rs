@@ -160,33 +160,7 @@ impl Protocol for FleNode {
                 state,
                 ghost,
             } => self.on_notification(ctx, from, vote, round, state, ghost),
-            FleMsg::FollowerInfo { accepted_epoch } => {
-                self.on_follower_info(ctx, from, accepted_epoch)
-            }
-            FleMsg::NewEpoch { epoch } => self.on_new_epoch(ctx, from, epoch),
-            FleMsg::AckEpoch {
-                epoch,
-                current_epoch,
-                last_zxid,
-            } => self.on_ack_epoch(ctx, from, epoch, current_epoch, last_zxid),
-            FleMsg::Sync {
-                epoch,
-                from_index,
-                entries,
-            } => self.on_sync(ctx, from, epoch, from_index, &entries),
-            FleMsg::AckSync { epoch, last_index } => self.on_ack_sync(ctx, from, epoch, last_index),
-            FleMsg::Propose {
-                epoch,
-                from_index,
-                entries,
-                commit_index,
-            } => self.on_propose(ctx, from, epoch, from_index, &entries, commit_index),
-            FleMsg::Ping {
-                epoch,
-                commit_index,
-                last_index,
-            } => self.on_leader_ping(ctx, from, epoch, commit_index, last_index),
-            FleMsg::Ack { epoch, last_index } => self.on_ack(ctx, from, epoch, last_index),
+            zab => self.on_zab_message(ctx, from, zab),
         }
     }
 

@@ -28,4 +28,7 @@ pub enum Observation {
     /// This node applied `index` to its state machine; `state_digest` is the store's digest
     /// afterwards. Reported once per index per incarnation, in index order.
     Applied { index: u64, state_digest: u64 },
+    /// This node no longer follows `leader` in `term` (it went back to electing). A protocol
+    /// whose followers learn of a new term only by voting in it need not report this.
+    StoppedFollowing { term: u64, leader: NodeId },
 }

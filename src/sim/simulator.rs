@@ -513,6 +513,7 @@ impl<P: Protocol> Simulator<P> {
             Observation::BecameLeader { .. }
                 | Observation::SteppedDown { .. }
                 | Observation::Following { .. }
+                | Observation::StoppedFollowing { .. }
         ) {
             self.leadership_changed = true;
         }
