@@ -137,6 +137,14 @@ pub fn generate_run(base: &ScenarioFile, seed: u64) -> GeneratedRun {
     }
     let fault_kinds = enabled_kinds(&mut rng, base);
     file.faults = fault_schedule(&mut rng, &fault_kinds, nodes, heal_ms, &network);
+    // Drawn last, so it leaves every other draw of the seed as it was.
+    let guarded = file
+        .raft
+        .as_ref()
+        .is_some_and(|raft| raft.check_quorum == Some(true) && raft.pre_vote == Some(true));
+    if guarded && rng.below(2) == 0 {
+        file.faults.push(residual_cut_into_leader(heal_ms, nodes));
+    }
     GeneratedRun { file, fault_kinds }
 }
 
@@ -238,7 +246,14 @@ fn raft_within(rng: &mut Prng, base: Option<&RaftFile>) -> RaftFile {
         heartbeat_interval_ms: Some(heartbeat),
         pre_vote: flag(base.pre_vote),
         check_quorum: flag(base.check_quorum),
-        max_entries_per_append: base.max_entries_per_append,
+        // Left out, a third of the seeds ship one entry per AppendEntries and a third a few:
+        // a leader catching a follower up then holds old-term entries on a majority for many
+        // round trips before its own no-op follows (the Figure 8 window).
+        max_entries_per_append: base.max_entries_per_append.or_else(|| match rng.below(3) {
+            0 => Some(1),
+            1 => Some(rng.range_inclusive(2, 8)),
+            _ => None,
+        }),
         // A bug the base (or `--bug`) names is part of every run drawn from it.
         bug: base.bug.clone(),
     }
@@ -320,16 +335,18 @@ fn fault_schedule(
             // Each fault is undone a while later if the safety phase lasts that long.
             let undo_ms = at_ms + rng.range_inclusive(50, 3_000);
             match kind {
-                FaultKind::Crash => {
-                    let mut crash = fault(at_ms, FaultKind::Crash);
-                    crash.node = Some(victim(rng, nodes));
-                    faults.push(crash);
-                    if undo_ms < heal_ms {
-                        let mut restart = fault(undo_ms, FaultKind::Restart);
-                        restart.node = Some(SelectorFile::Crashed);
-                        faults.push(restart);
+                FaultKind::Crash => match rng.below(3) {
+                    0 => leader_churn(rng, at_ms, heal_ms, &mut faults),
+                    1 => voter_restart(rng, at_ms, heal_ms, &mut faults),
+                    _ => {
+                        let mut crash = fault(at_ms, FaultKind::Crash);
+                        crash.node = Some(victim(rng, nodes));
+                        faults.push(crash);
+                        if undo_ms < heal_ms {
+                            faults.push(restart_crashed(undo_ms));
+                        }
                     }
-                }
+                },
                 FaultKind::Partition => {
                     let mut partition = fault(at_ms, FaultKind::Partition);
                     partition.groups = Some(partition_shape(rng, nodes));
@@ -391,6 +408,91 @@ fn fault_schedule(
     // Stable: equal times keep the order they were drawn in, as the engine would.
     faults.sort_by_key(|fault| fault.at_ms);
     faults
+}
+
+/// The residual fault of the liveness phase: right after the heal, every link into the
+/// leader is cut for good while it can still send. The others stay a majority connected both
+/// ways, so a leader that steps down when it hears no quorum (CheckQuorum) is replaced; one
+/// that never does keeps its followers loyal with heartbeats and nothing commits. Only with
+/// CheckQuorum and PreVote both on: without CheckQuorum correct Raft stalls the same way, by
+/// design; without PreVote the cut node, often holding the longest log, wins votes it never
+/// hears and bumps the term on every timeout, which stalls correct Raft too (seen on 8 of
+/// 10,000 seeds). No live leader at the heal resolves to no cut, and the phase is clean.
+fn residual_cut_into_leader(heal_ms: u64, nodes: u64) -> FaultFile {
+    let mut cut = fault(heal_ms, FaultKind::Cut);
+    cut.from = Some((0..nodes).map(SelectorFile::Id).collect());
+    cut.to = Some(vec![SelectorFile::Leader]);
+    cut
+}
+
+fn restart_crashed(at_ms: u64) -> FaultFile {
+    let mut restart = fault(at_ms, FaultKind::Restart);
+    restart.node = Some(SelectorFile::Crashed);
+    restart
+}
+
+fn crash_leader(at_ms: u64) -> FaultFile {
+    let mut crash = fault(at_ms, FaultKind::Crash);
+    crash.node = Some(SelectorFile::Leader);
+    crash
+}
+
+/// Leader churn, the Figure 8 shape: the leader is partitioned with one follower (under the
+/// workload it appends entries only that pair stores), crashes, the partition heals and the
+/// leader restarts soon after; then the next one or two leaders crash soon after their
+/// election and restart too, so old leaders come back and are re-elected while the logs
+/// disagree. Steps past the end of the safety phase are left out.
+fn leader_churn(rng: &mut Prng, at_ms: u64, heal_ms: u64, faults: &mut Vec<FaultFile>) {
+    let mut at_ms = at_ms;
+    let mut pair = fault(at_ms, FaultKind::Partition);
+    pair.groups = Some(vec![
+        vec![SelectorFile::Leader, SelectorFile::Follower],
+        vec![SelectorFile::Rest],
+    ]);
+    faults.push(pair);
+    at_ms += rng.range_inclusive(50, 800);
+    for step in 0..rng.range_inclusive(2, 3) {
+        if at_ms >= heal_ms {
+            break;
+        }
+        faults.push(crash_leader(at_ms));
+        if step == 0 {
+            faults.push(fault(at_ms, FaultKind::Heal));
+        }
+        let restart_ms = at_ms + rng.range_inclusive(10, 400);
+        if restart_ms < heal_ms {
+            faults.push(restart_crashed(restart_ms));
+        }
+        // The next crash lands around the next election and its first replication.
+        at_ms += rng.range_inclusive(150, 900);
+    }
+}
+
+/// A voter restarting mid-election: the leader crashes, and around the election that follows
+/// (an election timeout later) a follower or a random node crashes and restarts within a few
+/// milliseconds, between granting a vote and the next request of the same term; a round or
+/// two more follow. "Restart crashed" takes the node down longest, so each round first
+/// brings back the one before (the leader, then the last voter), then takes its voter down.
+fn voter_restart(rng: &mut Prng, at_ms: u64, heal_ms: u64, faults: &mut Vec<FaultFile>) {
+    faults.push(crash_leader(at_ms));
+    let mut voter_ms = at_ms;
+    for _ in 0..rng.range_inclusive(1, 3) {
+        voter_ms += rng.range_inclusive(100, 400);
+        let back_ms = voter_ms + rng.range_inclusive(1, 60);
+        if back_ms >= heal_ms {
+            break;
+        }
+        faults.push(restart_crashed(voter_ms));
+        let mut crash = fault(voter_ms, FaultKind::Crash);
+        crash.node = Some(if rng.below(2) == 0 {
+            SelectorFile::Follower
+        } else {
+            SelectorFile::Random
+        });
+        faults.push(crash);
+        faults.push(restart_crashed(back_ms));
+        voter_ms = back_ms;
+    }
 }
 
 /// Two or three groups of ids, or the leader alone against the rest.
