@@ -451,7 +451,7 @@ fn leader_churn(rng: &mut Prng, at_ms: u64, heal_ms: u64, faults: &mut Vec<Fault
     ]);
     faults.push(pair);
     at_ms += rng.range_inclusive(50, 800);
-    for step in 0..rng.range_inclusive(2, 3) {
+    for step in 0..rng.range_inclusive(2, 5) {
         if at_ms >= heal_ms {
             break;
         }
@@ -463,7 +463,24 @@ fn leader_churn(rng: &mut Prng, at_ms: u64, heal_ms: u64, faults: &mut Vec<Fault
         if restart_ms < heal_ms {
             faults.push(restart_crashed(restart_ms));
         }
-        // The next crash lands around the next election and its first replication.
+        // Half the time a train of leader isolations follows, every few milliseconds for a
+        // while, then a heal: the next leader is cut off within a round trip of its election,
+        // so its first entries (in flight, and cut with it) stay on it alone. (A crash would
+        // not do: what a node sent before it crashed is still delivered.)
+        if rng.below(2) == 0 {
+            let period_ms = rng.range_inclusive(2, 20);
+            let train_end_ms = at_ms + rng.range_inclusive(200, 1_000);
+            let mut isolate_ms = at_ms + period_ms;
+            while isolate_ms < train_end_ms.min(heal_ms) {
+                let mut isolate = fault(isolate_ms, FaultKind::Isolate);
+                isolate.node = Some(SelectorFile::Leader);
+                faults.push(isolate);
+                isolate_ms += period_ms;
+            }
+            faults.push(fault(train_end_ms.min(heal_ms), FaultKind::Heal));
+            at_ms = train_end_ms;
+        }
+        // The next crash lands while the next leader catches followers up.
         at_ms += rng.range_inclusive(150, 900);
     }
 }
