@@ -25,7 +25,8 @@ use crate::support::{bundled_scenarios, parse, repo_path, run};
 struct Amnesiac {
     term: u64,
     voted_for: Option<NodeId>,
-    votes: usize,
+    /// Who granted this term's vote, once each: a duplicated grant must not count twice.
+    votes: Vec<NodeId>,
     leading: bool,
 }
 
@@ -67,7 +68,7 @@ impl Protocol for Amnesiac {
         Amnesiac {
             term: 0,
             voted_for: None,
-            votes: 0,
+            votes: Vec::new(),
             leading: false,
         }
     }
@@ -87,8 +88,10 @@ impl Protocol for Amnesiac {
             }
             AmnesiacMsg::Grant { term } => {
                 if term == self.term && !self.leading && self.voted_for == Some(ctx.id()) {
-                    self.votes += 1;
-                    if self.votes >= ctx.quorum() {
+                    if !self.votes.contains(&from) {
+                        self.votes.push(from);
+                    }
+                    if self.votes.len() >= ctx.quorum() {
                         self.leading = true;
                         ctx.observe(Observation::BecameLeader { term });
                         ctx.broadcast(AmnesiacMsg::Beat { term });
@@ -116,7 +119,7 @@ impl Protocol for Amnesiac {
                 let next = self.term + 1;
                 self.adopt(ctx, next);
                 self.voted_for = Some(ctx.id());
-                self.votes = 1;
+                self.votes = vec![ctx.id()];
                 ctx.observe(Observation::Voted {
                     term: next,
                     candidate: ctx.id(),

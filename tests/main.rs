@@ -1,6 +1,7 @@
 //! One integration-test binary (faster to build than one per file); each module is a topic.
 
 mod bench;
+mod bug_detection;
 mod bugs;
 mod cli;
 mod determinism;

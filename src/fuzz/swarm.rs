@@ -16,9 +16,31 @@
 //! - `expect.leader_within_ms` (default 2000) bounds the leader after the heal;
 //!   `expect.commits_after_last_fault_min` (default 1 with a workload) bounds progress.
 //!
+//! Fault patterns, drawn per fault from the kinds the seed turned on (each pattern is plain
+//! faults with selectors, so a written failure replays as is):
+//! - crash: a third of the time a plain crash (`leader`, `follower` or an id) restarted up to
+//!   3 s later; a third **leader churn**, the Raft paper's Figure 8 shape: the leader is
+//!   partitioned with one follower (under the workload only that pair stores its new
+//!   entries), crashes, the partition heals and it restarts soon; half the time a train of
+//!   `isolate leader` every 2-20 ms then cuts each next leader off within a round trip of its
+//!   election (its first entries stay on it alone), then a heal; the next leaders crash and
+//!   restart in turn, 2-5 steps in all. A third **voter restart**: the leader crashes and,
+//!   around the election that follows, a `follower` or `random` node crashes and restarts
+//!   within 1-60 ms, one to three times, between granting a vote and the next request of
+//!   the same term.
+//! - partition, isolate, one-way cut, loss/duplication bursts: each undone a while later.
+//! - Raft seeds whose base leaves `max_entries_per_append` out draw it: a third ship one entry
+//!   per AppendEntries, a third 2-8, a third the default (catch-up then holds old-term
+//!   entries on a majority for many round trips, the window Figure 8 needs).
+//!
 //! At the phase boundary every fault is undone at once: `heal`, the network back to the
 //! seed's own settings, and a `restart` of every node id (a restart of a live node is
 //! skipped). That boundary is the last fault, which the liveness expectations count from.
+//! One **residual fault** may stay: on Raft seeds of 5+ nodes with CheckQuorum and PreVote
+//! both on, half of them cut every link into the leader right after the heal (`cut` from every id to
+//! `leader`), for good. The others stay a majority connected both ways, so correct Raft
+//! replaces that leader; one that never steps down keeps its followers loyal and the
+//! liveness expectations fail. FLE seeds never get it (the gate is Raft's CheckQuorum).
 
 use crate::fle::FleConfig;
 use crate::scenario::file::{
@@ -141,6 +163,18 @@ pub fn generate_run(base: &ScenarioFile, seed: u64) -> GeneratedRun {
     }
     let fault_kinds = enabled_kinds(&mut rng, base);
     file.faults = fault_schedule(&mut rng, &fault_kinds, nodes, heal_ms, &network);
+    // Drawn last, so it leaves every other draw of the seed as it was.
+    // The others must keep a vote to spare: with none (3 or 4 nodes) every election after
+    // the cut needs each of them, and split votes and loss can outlast the bound.
+    let spare_vote = nodes - 1 > nodes / 2 + 1;
+    let guarded = spare_vote
+        && file
+            .raft
+            .as_ref()
+            .is_some_and(|raft| raft.check_quorum == Some(true) && raft.pre_vote == Some(true));
+    if guarded && rng.below(2) == 0 {
+        file.faults.push(residual_cut_into_leader(heal_ms, nodes));
+    }
     GeneratedRun { file, fault_kinds }
 }
 
@@ -255,7 +289,14 @@ fn raft_within(rng: &mut Prng, base: Option<&RaftFile>) -> RaftFile {
         heartbeat_interval_ms: Some(heartbeat),
         pre_vote: flag(base.pre_vote),
         check_quorum: flag(base.check_quorum),
-        max_entries_per_append: base.max_entries_per_append,
+        // Left out, a third of the seeds ship one entry per AppendEntries and a third a few:
+        // a leader catching a follower up then holds old-term entries on a majority for many
+        // round trips before its own no-op follows (the Figure 8 window).
+        max_entries_per_append: base.max_entries_per_append.or_else(|| match rng.below(3) {
+            0 => Some(1),
+            1 => Some(rng.range_inclusive(2, 8)),
+            _ => None,
+        }),
         // A bug the base (or `--bug`) names is part of every run drawn from it.
         bug: base.bug.clone(),
     }
@@ -337,16 +378,18 @@ fn fault_schedule(
             // Each fault is undone a while later if the safety phase lasts that long.
             let undo_ms = at_ms + rng.range_inclusive(50, 3_000);
             match kind {
-                FaultKind::Crash => {
-                    let mut crash = fault(at_ms, FaultKind::Crash);
-                    crash.node = Some(victim(rng, nodes));
-                    faults.push(crash);
-                    if undo_ms < heal_ms {
-                        let mut restart = fault(undo_ms, FaultKind::Restart);
-                        restart.node = Some(SelectorFile::Crashed);
-                        faults.push(restart);
+                FaultKind::Crash => match rng.below(3) {
+                    0 => leader_churn(rng, at_ms, heal_ms, &mut faults),
+                    1 => voter_restart(rng, at_ms, heal_ms, &mut faults),
+                    _ => {
+                        let mut crash = fault(at_ms, FaultKind::Crash);
+                        crash.node = Some(victim(rng, nodes));
+                        faults.push(crash);
+                        if undo_ms < heal_ms {
+                            faults.push(restart_crashed(undo_ms));
+                        }
                     }
-                }
+                },
                 FaultKind::Partition => {
                     let mut partition = fault(at_ms, FaultKind::Partition);
                     partition.groups = Some(partition_shape(rng, nodes));
@@ -408,6 +451,110 @@ fn fault_schedule(
     // Stable: equal times keep the order they were drawn in, as the engine would.
     faults.sort_by_key(|fault| fault.at_ms);
     faults
+}
+
+/// The residual fault of the liveness phase: right after the heal, every link into the
+/// leader is cut for good while it can still send. The others stay a majority connected both
+/// ways, so a leader that steps down when it hears no quorum (CheckQuorum) is replaced; one
+/// that never does keeps its followers loyal with heartbeats and nothing commits. Only with
+/// CheckQuorum and PreVote both on: without CheckQuorum correct Raft stalls the same way, by
+/// design; without PreVote the cut node, often holding the longest log, wins votes it never
+/// hears and bumps the term on every timeout, which stalls correct Raft too (seen on 8 of
+/// 10,000 seeds). Only with 5 or more nodes, so the others keep a vote to spare (a 4-node
+/// seed stalled on split votes among the 3 left). No live leader at the heal resolves to no
+/// cut, and the phase is clean.
+fn residual_cut_into_leader(heal_ms: u64, nodes: u64) -> FaultFile {
+    let mut cut = fault(heal_ms, FaultKind::Cut);
+    cut.from = Some((0..nodes).map(SelectorFile::Id).collect());
+    cut.to = Some(vec![SelectorFile::Leader]);
+    cut
+}
+
+fn restart_crashed(at_ms: u64) -> FaultFile {
+    let mut restart = fault(at_ms, FaultKind::Restart);
+    restart.node = Some(SelectorFile::Crashed);
+    restart
+}
+
+fn crash_leader(at_ms: u64) -> FaultFile {
+    let mut crash = fault(at_ms, FaultKind::Crash);
+    crash.node = Some(SelectorFile::Leader);
+    crash
+}
+
+/// Leader churn, the Figure 8 shape: the leader is partitioned with one follower (under the
+/// workload it appends entries only that pair stores), crashes, the partition heals and the
+/// leader restarts soon after; then the next one or two leaders crash soon after their
+/// election and restart too, so old leaders come back and are re-elected while the logs
+/// disagree. Steps past the end of the safety phase are left out.
+fn leader_churn(rng: &mut Prng, at_ms: u64, heal_ms: u64, faults: &mut Vec<FaultFile>) {
+    let mut at_ms = at_ms;
+    let mut pair = fault(at_ms, FaultKind::Partition);
+    pair.groups = Some(vec![
+        vec![SelectorFile::Leader, SelectorFile::Follower],
+        vec![SelectorFile::Rest],
+    ]);
+    faults.push(pair);
+    at_ms += rng.range_inclusive(50, 800);
+    for step in 0..rng.range_inclusive(2, 5) {
+        if at_ms >= heal_ms {
+            break;
+        }
+        faults.push(crash_leader(at_ms));
+        if step == 0 {
+            faults.push(fault(at_ms, FaultKind::Heal));
+        }
+        let restart_ms = at_ms + rng.range_inclusive(10, 400);
+        if restart_ms < heal_ms {
+            faults.push(restart_crashed(restart_ms));
+        }
+        // Half the time a train of leader isolations follows, every few milliseconds for a
+        // while, then a heal: the next leader is cut off within a round trip of its election,
+        // so its first entries (in flight, and cut with it) stay on it alone. (A crash would
+        // not do: what a node sent before it crashed is still delivered.)
+        if rng.below(2) == 0 {
+            let period_ms = rng.range_inclusive(2, 20);
+            let train_end_ms = at_ms + rng.range_inclusive(200, 1_000);
+            let mut isolate_ms = at_ms + period_ms;
+            while isolate_ms < train_end_ms.min(heal_ms) {
+                let mut isolate = fault(isolate_ms, FaultKind::Isolate);
+                isolate.node = Some(SelectorFile::Leader);
+                faults.push(isolate);
+                isolate_ms += period_ms;
+            }
+            faults.push(fault(train_end_ms.min(heal_ms), FaultKind::Heal));
+            at_ms = train_end_ms;
+        }
+        // The next crash lands while the next leader catches followers up.
+        at_ms += rng.range_inclusive(150, 900);
+    }
+}
+
+/// A voter restarting mid-election: the leader crashes, and around the election that follows
+/// (an election timeout later) a follower or a random node crashes and restarts within a few
+/// milliseconds, between granting a vote and the next request of the same term; a round or
+/// two more follow. "Restart crashed" takes the node down longest, so each round first
+/// brings back the one before (the leader, then the last voter), then takes its voter down.
+fn voter_restart(rng: &mut Prng, at_ms: u64, heal_ms: u64, faults: &mut Vec<FaultFile>) {
+    faults.push(crash_leader(at_ms));
+    let mut voter_ms = at_ms;
+    for _ in 0..rng.range_inclusive(1, 3) {
+        voter_ms += rng.range_inclusive(100, 400);
+        let back_ms = voter_ms + rng.range_inclusive(1, 60);
+        if back_ms >= heal_ms {
+            break;
+        }
+        faults.push(restart_crashed(voter_ms));
+        let mut crash = fault(voter_ms, FaultKind::Crash);
+        crash.node = Some(if rng.below(2) == 0 {
+            SelectorFile::Follower
+        } else {
+            SelectorFile::Random
+        });
+        faults.push(crash);
+        faults.push(restart_crashed(back_ms));
+        voter_ms = back_ms;
+    }
 }
 
 /// Two or three groups of ids, or the leader alone against the rest.
@@ -516,6 +663,55 @@ mod tests {
             }
         }
         assert!((30..=70).contains(&idle), "{idle} of 100 idle");
+    }
+
+    #[test]
+    fn the_residual_cut_comes_only_with_check_quorum_and_pre_vote() {
+        let base = base();
+        let mut residual = 0;
+        for seed in 0..200 {
+            let file = generate(&base, seed);
+            let raft = file.raft.as_ref().expect("a Raft section");
+            let heal_ms = base.duration_ms - liveness_window_ms(&base);
+            let last = file.faults.last().expect("the heal");
+            let cut_into_leader = last.action == FaultKind::Cut
+                && last.to == Some(vec![SelectorFile::Leader])
+                && last.at_ms == heal_ms;
+            if cut_into_leader {
+                residual += 1;
+                assert_eq!(raft.check_quorum, Some(true), "seed {seed}");
+                assert_eq!(raft.pre_vote, Some(true), "seed {seed}");
+                assert!(file.nodes >= 5, "seed {seed}");
+            }
+        }
+        assert!(residual > 5, "{residual} residual cuts");
+    }
+
+    #[test]
+    fn leader_churn_and_voter_restarts_are_drawn() {
+        let base = base();
+        let (mut isolate_leader, mut pair, mut one_entry) = (0, 0, 0);
+        for seed in 0..200 {
+            let file = generate(&base, seed);
+            if file
+                .raft
+                .as_ref()
+                .and_then(|raft| raft.max_entries_per_append)
+                == Some(1)
+            {
+                one_entry += 1;
+            }
+            for fault in &file.faults {
+                if fault.action == FaultKind::Isolate && fault.node == Some(SelectorFile::Leader) {
+                    isolate_leader += 1;
+                }
+                let leader_pair = vec![SelectorFile::Leader, SelectorFile::Follower];
+                if fault.groups.as_ref().is_some_and(|g| g[0] == leader_pair) {
+                    pair += 1;
+                }
+            }
+        }
+        assert!(isolate_leader > 0 && pair > 0 && one_entry > 0);
     }
 
     #[test]
