@@ -444,17 +444,24 @@ impl<P: Protocol> Simulator<P> {
     }
 
     fn apply_outbox(&mut self, node: NodeId) {
-        let mut outbox = std::mem::take(&mut self.outbox);
-        for observation in outbox.observations.drain(..) {
+        // Observations and timer changes are `Copy`: read in place, so the outbox is not
+        // taken and rebuilt every step (profiling put that at 3% of a run). Only the messages
+        // are moved out.
+        for position in 0..self.outbox.observations.len() {
+            let observation = self.outbox.observations[position];
             self.on_observation(node, observation);
         }
-        for op in outbox.timers.drain(..) {
+        self.outbox.observations.clear();
+        for position in 0..self.outbox.timers.len() {
+            let op = self.outbox.timers[position];
             self.apply_timer_op(node, op);
         }
-        for (to, msg) in outbox.sends.drain(..) {
+        self.outbox.timers.clear();
+        let mut sends = std::mem::take(&mut self.outbox.sends);
+        for (to, msg) in sends.drain(..) {
             self.send(node, to, msg);
         }
-        self.outbox = outbox;
+        self.outbox.sends = sends;
     }
 
     fn on_observation(&mut self, node: NodeId, observation: Observation) {
