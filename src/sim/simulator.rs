@@ -5,7 +5,6 @@ use std::hash::Hash;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::fault::{Fault, FaultAction, LinkChange, Selector};
-use super::hash::stable_hash;
 use super::outcome::{Expectations, Outcome, RunReport, RunStats};
 use super::prng::{Prng, Stream};
 use super::queue::EventQueue;
@@ -295,10 +294,7 @@ impl<P: Protocol> Simulator<P> {
             return;
         }
         self.stats.messages_delivered += 1;
-        let msg_hash = stable_hash(&msg);
-        self.record(&(2u8, from, to, msg_hash), || {
-            format!("{to} <- {from} {msg:?}")
-        });
+        self.record(&(2u8, from, to, &msg), || format!("{to} <- {from} {msg:?}"));
         self.run_handler(to, Input::Message { from, msg });
     }
 
@@ -329,9 +325,7 @@ impl<P: Protocol> Simulator<P> {
             return;
         }
         self.stats.timers_fired += 1;
-        self.record(&(3u8, node, stable_hash(&timer)), || {
-            format!("{node} timer {timer:?}")
-        });
+        self.record(&(3u8, node, timer), || format!("{node} timer {timer:?}"));
         self.run_handler(node, Input::Timer(timer));
     }
 
@@ -823,8 +817,7 @@ impl<P: Protocol> Simulator<P> {
 
     /// Folds a record into the trace hash and, when someone watches, writes its line.
     fn record<H: Hash>(&mut self, record: &H, text: impl FnOnce() -> String) {
-        self.trace
-            .record(stable_hash(&(self.step, self.now_us, record)));
+        self.trace.record(&(self.step, self.now_us, record));
         if self.trace.wants_text() {
             let line = format!(
                 "#{:<7} {:>12} {}",
