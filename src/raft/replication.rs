@@ -1,7 +1,7 @@
 //! Log replication and commitment (Raft §5.3, §5.4.2): AppendEntries both ways, the commit
 //! rule, and applying committed entries to the store.
 
-use super::message::{Entry, Payload};
+use super::message::{Entries, Entry, Payload};
 use super::role::{Progress, Role};
 use super::{entry_digest, RaftCtx, RaftMsg, RaftNode, RaftTimer};
 use crate::protocol::{NodeId, Observation};
@@ -62,7 +62,7 @@ impl RaftNode {
         let last = log
             .last_index()
             .min(prev_log_index + self.config.max_entries_per_append);
-        let entries = log.slice(next, last).to_vec();
+        let entries = Entries::from_slice(log.slice(next, last));
         if progress.probing {
             progress.probe_in_flight = true;
         } else if !entries.is_empty() {
