@@ -7,9 +7,10 @@ use std::time::Instant;
 
 use crate::cli::{BenchArgs, Cli, Command, Experiment, ExperimentArgs, RunArgs};
 use crate::exit_code;
-use crate::run::{human_summary, json_summary, run_scenario};
+use crate::run::{human_summary, json_summary, run_scenario, run_scenario_recorded};
 use crate::scenario;
 use crate::sim::TraceSink;
+use crate::viz;
 
 /// Handles a command line that clap did not turn into a [`Cli`] and returns the exit code.
 ///
@@ -80,13 +81,20 @@ pub fn run(cli: Cli) -> u8 {
 }
 
 fn run_command(args: &RunArgs) -> u8 {
-    let scenario = match scenario::load(&args.scenario) {
+    let mut scenario = match scenario::load(&args.scenario) {
         Ok(scenario) => scenario,
         Err(error) => {
             print_error_line(&format!("error: {error}"));
             return exit_code::BAD_INPUT;
         }
     };
+    if let Some(bug) = &args.bug {
+        if let Err(reason) = scenario.protocol.set_bug(bug) {
+            print_error_line(&format!("error: --bug: {}", scenario::one_line(&reason)));
+            return exit_code::BAD_INPUT;
+        }
+    }
+    scenario.sim.paranoid |= args.paranoid;
     let seed = args.seed.unwrap_or(scenario.sim.seed);
     let sink = match (args.trace, args.json) {
         (false, _) => TraceSink::Off,
@@ -95,8 +103,15 @@ fn run_command(args: &RunArgs) -> u8 {
         (true, true) => TraceSink::Writer(Box::new(std::io::LineWriter::new(std::io::stderr()))),
     };
     // Wall time is measured around the run, never inside it: it is reported, not simulated.
+    let diagrams = args.diagrams.outputs();
     let started = Instant::now();
-    let report = run_scenario(&scenario, seed, sink);
+    let (report, recording) = if diagrams.wanted() {
+        let (report, recording) =
+            run_scenario_recorded(&scenario, seed, sink, diagrams.retention());
+        (report, Some(recording))
+    } else {
+        (run_scenario(&scenario, seed, sink), None)
+    };
     let wall_us = started.elapsed().as_micros() as u64;
     let source = args.scenario.display().to_string();
     let text = if args.json {
@@ -107,6 +122,14 @@ fn run_command(args: &RunArgs) -> u8 {
     let mut stdout = std::io::stdout().lock();
     // A closed pipe is not an error worth a panic; the exit code still tells the verdict.
     let _ = writeln!(stdout, "{text}");
+    drop(stdout);
+    if let Some(recording) = &recording {
+        // The run's result is printed first: a diagram that cannot be written loses no verdict.
+        if let Err(error) = viz::write_diagrams(&diagrams, &source, recording, &report) {
+            print_error_line(&format!("error: {}", scenario::one_line(&error)));
+            return exit_code::BAD_INPUT;
+        }
+    }
     if report.outcome.is_pass() {
         exit_code::PASS
     } else {

@@ -49,6 +49,41 @@ pub struct RunArgs {
     /// Print one JSON object instead of the human summary.
     #[arg(long)]
     pub json: bool,
+    /// Run a deliberately broken variant of the protocol (for example `figure-8-commit`),
+    /// replacing any the scenario names. Never the default.
+    #[arg(long, value_name = "NAME")]
+    pub bug: Option<String>,
+    /// Also run a second, naive checker that re-checks every invariant from scratch after
+    /// each step; a disagreement between the two checkers is itself a violation.
+    #[arg(long)]
+    pub paranoid: bool,
+    #[command(flatten)]
+    pub diagrams: DiagramArgs,
+}
+
+/// Space-time diagram outputs, shared by every command that runs a scenario.
+#[derive(Debug, clap::Args)]
+pub struct DiagramArgs {
+    /// Write a space-time diagram of the run as SVG to this file.
+    #[arg(long, value_name = "PATH")]
+    pub svg: Option<PathBuf>,
+    /// Write the space-time diagram as a self-contained HTML page to this file.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+    /// Time window of the diagram in virtual milliseconds, START:END (default: the last
+    /// 500 ms before the violation, or before the end of the run).
+    #[arg(long, value_name = "START:END", value_parser = crate::viz::parse_window_ms)]
+    pub window_ms: Option<crate::viz::WindowMs>,
+}
+
+impl DiagramArgs {
+    pub fn outputs(&self) -> crate::viz::DiagramOutputs {
+        crate::viz::DiagramOutputs {
+            svg: self.svg.clone(),
+            html: self.html.clone(),
+            window: self.window_ms,
+        }
+    }
 }
 
 /// Protocols `fuzz` accepts on its command line.
@@ -88,9 +123,21 @@ pub struct FuzzArgs {
     /// Continue the campaign recorded in --out, skipping the seeds it finished.
     #[arg(long)]
     pub resume: bool,
+    /// Run a deliberately broken variant of the protocol (for example `figure-8-commit`),
+    /// replacing any the base names; every written failure records it.
+    #[arg(long, value_name = "NAME")]
+    pub bug: Option<String>,
+    /// Also re-check every invariant from scratch after each step with the naive checker;
+    /// a disagreement between the two checkers is itself a failure. Much slower.
+    #[arg(long)]
+    pub paranoid: bool,
     /// Print the JSON summary instead of the human one.
     #[arg(long)]
     pub json: bool,
+    /// Also write a report here: report.md and SVG charts (failures by invariant,
+    /// fault-mix coverage).
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -103,6 +150,8 @@ pub struct ReplayArgs {
     /// Trace lines to print before the end.
     #[arg(long, default_value_t = 30)]
     pub tail: usize,
+    #[command(flatten)]
+    pub diagrams: DiagramArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -122,6 +171,9 @@ pub struct MergeArgs {
     /// Also write the merged summary here.
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,
+    /// Also write a report of the merged campaign here (see `fuzz --report`).
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -12,12 +12,14 @@
 //! - [`protocol`]: the sans-IO node contract ([`protocol::Protocol`], [`protocol::Ctx`]) and the
 //!   observations nodes report.
 //! - [`raft`]: Raft per Figure 2 of the paper, with PreVote and CheckQuorum.
+//! - [`fle`]: ZooKeeper-style FastLeaderElection with a small Zab-like atomic broadcast.
 //! - [`check`]: the generic safety invariants over observations, with their ghost state.
 //! - [`scenario`]: JSON scenario files, validated into typed scenarios with clear errors.
 //! - [`run`]: running a scenario for a protocol, and the summaries of a run.
 //! - [`fuzz`]: seed campaigns (swarm-generated runs on all cores), replay, shrink, merge.
 //! - [`experiment`]: seeded experiments built on the engine (Raft Figure 16 downtime).
 //! - [`bench`]: `quorumsim bench`, engine throughput against a bare event loop.
+//! - [`viz`]: pictures of a recorded run: the space-time diagram as SVG or HTML.
 //! - [`cli`], [`app`], [`exit_code`]: the `quorumsim` command line.
 
 pub mod app;
@@ -26,6 +28,7 @@ pub mod check;
 pub mod cli;
 pub mod exit_code;
 pub mod experiment;
+pub mod fle;
 pub mod fuzz;
 pub mod net;
 pub mod protocol;
@@ -33,3 +36,4 @@ pub mod raft;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+pub mod viz;

@@ -33,6 +33,14 @@ fn quick_bench_reports_the_events_and_hashes_of_ordinary_runs() {
         "the quick fault row still applies its faults"
     );
     assert_ne!(faults.trace_hash, report.engine[0].trace_hash);
+    // Both protocols' fuzzers are measured, at one job and at all cores.
+    let fuzz_rows: Vec<&str> = report.fuzz.iter().map(|row| row.name).collect();
+    assert_eq!(fuzz_rows, ["fuzz-raft", "fuzz-fle"]);
+    for row in &report.fuzz {
+        assert_eq!(row.seed_count, 20, "{}", row.name);
+        assert!(row.jobs_all >= 1);
+        assert!(row.seeds_per_s_one_job > 0.0 && row.seeds_per_s_all_jobs > 0.0);
+    }
 }
 
 #[test]

@@ -137,20 +137,20 @@ impl Protocol for Amnesiac {
 }
 
 /// Runs a generated (Raft-shaped) scenario with the amnesiac protocol, safety only.
-fn amnesiac(scenario: &Scenario, seed: u64) -> RunReport {
+pub(crate) fn amnesiac(scenario: &Scenario, seed: u64) -> RunReport {
     let mut config = scenario.sim.clone();
     config.seed = seed;
     config.expect = Expectations::default();
     Simulator::<Amnesiac>::new(config, (), TraceSink::Off).run()
 }
 
-fn raft_base() -> ScenarioFile {
+pub(crate) fn raft_base() -> ScenarioFile {
     let (name, text) = fuzz::default_base(scenario::file::ProtocolName::Raft);
     scenario::parse_file(name, text).expect("the bundled base parses")
 }
 
 /// A fresh, empty folder under the target directory.
-fn fresh_dir(name: &str) -> PathBuf {
+pub(crate) fn fresh_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("fuzz")
         .join(name);
@@ -159,7 +159,7 @@ fn fresh_dir(name: &str) -> PathBuf {
     dir
 }
 
-fn campaign(name: &str, seeds: u64, jobs: usize, shard: Shard) -> Campaign {
+pub(crate) fn campaign(name: &str, seeds: u64, jobs: usize, shard: Shard) -> Campaign {
     Campaign {
         base: raft_base(),
         seed_start: 1000,
@@ -172,7 +172,7 @@ fn campaign(name: &str, seeds: u64, jobs: usize, shard: Shard) -> Campaign {
     }
 }
 
-fn run_amnesiac(campaign: &Campaign) -> CampaignSummary {
+pub(crate) fn run_amnesiac(campaign: &Campaign) -> CampaignSummary {
     fuzz::run_campaign(campaign, &amnesiac, &|_| true).expect("the campaign runs")
 }
 
@@ -458,14 +458,14 @@ fn progress_after_the_last_fault_is_an_expectation() {
     assert!(run(&healed, 2).outcome.is_pass());
 }
 
-fn quorumsim(args: &[&str]) -> Output {
+pub(crate) fn quorumsim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_quorumsim"))
         .args(args)
         .output()
         .expect("the quorumsim binary runs")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -526,8 +526,12 @@ fn bad_fuzz_arguments_are_one_line_errors() {
             "error: invalid value '4/3' for '--shard <K/N>': invalid shard '4/3'",
         ),
         (
-            vec!["--protocol", "fle"],
-            "error: protocol fle is not available yet",
+            vec!["--bug", "no-such-bug"],
+            "error: scenarios/fuzz/raft-base.json: unknown bug \"no-such-bug\" for protocol raft; valid names: figure-8-commit,",
+        ),
+        (
+            vec!["--protocol", "fle", "--bug", "figure-8-commit"],
+            "error: scenarios/fuzz/fle-base.json: unknown bug \"figure-8-commit\" for protocol fle; valid names: zxid-before-epoch,",
         ),
         (
             vec!["--protocol", "paxos"],
@@ -612,4 +616,44 @@ fn shrink_writes_a_scenario_that_run_passes_and_refuses_a_passing_one() {
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1);
+}
+
+#[test]
+fn replay_draws_the_replayed_run_as_svg_and_html() {
+    let dir = fresh_dir("cli-replay-diagrams");
+    let input = repo_path("scenarios/regressions/raft-split-vote-livelock.json");
+    let (svg, html) = (dir.join("run.svg"), dir.join("run.html"));
+    let output = quorumsim(&[
+        "replay",
+        input.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let svg_text = std::fs::read_to_string(&svg).expect("the SVG is written");
+    let document = roxmltree::Document::parse(&svg_text).expect("the SVG is well-formed XML");
+    assert!(document.root_element().has_tag_name("svg"));
+    // One lane per node of the replayed file (two), each named.
+    let lanes: Vec<&str> = document
+        .descendants()
+        .filter(|node| node.attribute("class") == Some("lane"))
+        .filter_map(|lane| lane.descendants().find(|n| n.has_tag_name("text")))
+        .filter_map(|label| label.text())
+        .collect();
+    assert_eq!(lanes, ["n0", "n1"]);
+    let page = std::fs::read_to_string(&html).expect("the HTML is written");
+    assert!(page.contains("<svg"), "the page holds the diagram inline");
+
+    // An unwritable diagram path is one line and exit 2, after the replay's verdict.
+    let output = quorumsim(&[
+        "replay",
+        input.to_str().unwrap(),
+        "--svg",
+        dir.join("no/such/dir/run.svg").to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stdout).contains("reproduced"));
+    assert_eq!(text(&output.stderr).lines().count(), 1);
 }

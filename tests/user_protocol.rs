@@ -192,6 +192,7 @@ impl Toy {
 
 fn config(seed: u64) -> SimConfig {
     SimConfig {
+        paranoid: false,
         node_count: 3,
         seed,
         duration_us: ms(3_000),

@@ -1,5 +1,6 @@
 //! Handlers of `fuzz`, `replay`, `shrink` and `merge`.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -10,9 +11,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::print_error_line;
 use crate::cli::{FuzzArgs, FuzzProtocol, MergeArgs, ReplayArgs, ShrinkArgs};
 use crate::exit_code;
-use crate::fuzz::{self, replay, shrink, Campaign, CampaignSummary, Choices, Progress, Shard};
+use crate::fuzz::{
+    self, replay, report, shrink, Campaign, CampaignSummary, Choices, Progress, Shard,
+};
+use crate::run::run_scenario_recorded;
 use crate::scenario::file::ProtocolName;
-use crate::scenario::{self, ScenarioFile};
+use crate::scenario::{self, Scenario, ScenarioFile};
+use crate::sim::TraceSink;
 
 fn bad_input(line: &str) -> u8 {
     print_error_line(&format!("error: {}", scenario::one_line(line)));
@@ -42,7 +47,7 @@ fn replay_command_line(path: &Path) -> String {
 pub fn fuzz_command(args: &FuzzArgs) -> u8 {
     let protocol = match args.protocol {
         FuzzProtocol::Raft => ProtocolName::Raft,
-        FuzzProtocol::Fle => return bad_input("protocol fle is not available yet"),
+        FuzzProtocol::Fle => ProtocolName::Fle,
     };
     let (base_name, base) = match &args.scenario {
         Some(path) => (path.display().to_string(), load_file(path)),
@@ -53,8 +58,14 @@ pub fn fuzz_command(args: &FuzzArgs) -> u8 {
         }
     };
     let base = base.and_then(|base| {
-        fuzz::apply_choices(base, &Choices { protocol })
-            .map_err(|error| format!("{base_name}: {error}"))
+        fuzz::apply_choices(
+            base,
+            &Choices {
+                protocol,
+                bug: args.bug.clone(),
+            },
+        )
+        .map_err(|error| format!("{base_name}: {error}"))
     });
     let base = match base {
         Ok(base) => base,
@@ -80,7 +91,19 @@ pub fn fuzz_command(args: &FuzzArgs) -> u8 {
         resume: args.resume,
     };
     let display = ProgressDisplay::new();
-    let result = fuzz::run_campaign(&campaign, &fuzz::builtin_executor, &|progress| {
+    // Paranoid runs give the same trace hash (the second checker only reads), so a failure
+    // they find replays without it; a `checker-disagreement` needs `run --paranoid` to show.
+    let paranoid_executor = |scenario: &Scenario, seed: u64| {
+        let mut scenario = scenario.clone();
+        scenario.sim.paranoid = true;
+        fuzz::builtin_executor(&scenario, seed)
+    };
+    let executor: &fuzz::Executor<'_> = if args.paranoid {
+        &paranoid_executor
+    } else {
+        &fuzz::builtin_executor
+    };
+    let result = fuzz::run_campaign(&campaign, executor, &|progress| {
         display.update(progress);
         true
     });
@@ -111,6 +134,24 @@ pub fn fuzz_command(args: &FuzzArgs) -> u8 {
             print_out(line);
         }
         print_out(&human_summary(&summary, &args.out));
+    }
+    if let Some(dir) = &args.report {
+        if let Err(error) =
+            report::write_report(dir, &summary, &|failure| args.out.join(&failure.file))
+        {
+            // The campaign itself is on disk; its report can be written again from it.
+            let summary_path = args.out.join(fuzz::ledger::SUMMARY_FILE);
+            return bad_input(&format!(
+                "{error}; the campaign is in {}; to write the report elsewhere: \
+                 quorumsim merge {} --report OTHER_DIR",
+                args.out.display(),
+                summary_path.display()
+            ));
+        }
+        print_error_line(&format!(
+            "report: {}",
+            dir.join(report::REPORT_FILE).display()
+        ));
     }
     verdict(&summary)
 }
@@ -273,6 +314,21 @@ pub fn replay_command(args: &ReplayArgs) -> u8 {
         }
     };
     print_out(&lines.join("\n"));
+    let diagrams = args.diagrams.outputs();
+    if diagrams.wanted() {
+        // A second, recorded run of the same file: same seed, same trace hash, so the picture
+        // is of the run just replayed. Written after the verdict, so a bad path loses nothing.
+        let (report, recording) = run_scenario_recorded(
+            &loaded,
+            loaded.sim.seed,
+            TraceSink::Off,
+            diagrams.retention(),
+        );
+        let source = args.scenario.display().to_string();
+        if let Err(error) = crate::viz::write_diagrams(&diagrams, &source, &recording, &report) {
+            return bad_input(&error);
+        }
+    }
     code
 }
 
@@ -330,6 +386,14 @@ pub fn merge_command(args: &MergeArgs) -> u8 {
             }
         }
     }
+    // Each failure's file lies beside the summary of the shard that found it.
+    let mut failure_dirs: BTreeMap<u64, PathBuf> = BTreeMap::new();
+    for (path, part) in args.summaries.iter().zip(&parts) {
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        for failure in &part.failing_seeds {
+            failure_dirs.insert(failure.seed, dir.clone());
+        }
+    }
     let merged = match fuzz::merge(&parts) {
         Ok(merged) => merged,
         Err(error) => return bad_input(&error),
@@ -341,5 +405,20 @@ pub fn merge_command(args: &MergeArgs) -> u8 {
         }
     }
     print_out(&text);
+    if let Some(dir) = &args.report {
+        let locate = |failure: &fuzz::FailureRecord| {
+            failure_dirs
+                .get(&failure.seed)
+                .map_or_else(PathBuf::new, Clone::clone)
+                .join(&failure.file)
+        };
+        if let Err(error) = report::write_report(dir, &merged, &locate) {
+            return bad_input(&error);
+        }
+        print_error_line(&format!(
+            "report: {}",
+            dir.join(report::REPORT_FILE).display()
+        ));
+    }
     verdict(&merged)
 }

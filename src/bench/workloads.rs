@@ -1,6 +1,8 @@
 //! The fixed workloads `quorumsim bench` measures. Each row is one function, so a protocol or
 //! driver added later (FastLeaderElection start-up, the fuzzer) plugs in with one entry here.
 
+use crate::fuzz::{self, Campaign, Shard};
+use crate::scenario::file::ProtocolName;
 use crate::scenario::{self, Scenario};
 use crate::sim::time::ms;
 
@@ -35,12 +37,61 @@ pub fn engine_workloads() -> Vec<EngineWorkload> {
                           leader crash and restart, minority partition",
             scenario: raft_with_faults,
         },
+        EngineWorkload {
+            name: "fle-5-startup",
+            description: "5 FLE servers starting with different histories: the start-up \
+                          election, synchronisation, then client load, 1-10 ms latency",
+            scenario: fle_startup,
+        },
     ]
 }
 
 /// Every fuzzing row, in report order.
 pub fn fuzz_workloads() -> Vec<FuzzWorkload> {
-    Vec::new()
+    vec![
+        FuzzWorkload {
+            name: "fuzz-raft",
+            description: "quorumsim fuzz --protocol raft: the bundled base, 3-5 nodes, 10 s, \
+                          swarm faults then a liveness phase",
+            seed_count: |quick| if quick { 20 } else { 4_000 },
+            run: |seeds, jobs| fuzz_seeds(ProtocolName::Raft, seeds, jobs),
+        },
+        FuzzWorkload {
+            name: "fuzz-fle",
+            description: "quorumsim fuzz --protocol fle: the bundled base, 3-5 servers, 10 s, \
+                          swarm faults then a liveness phase",
+            seed_count: |quick| if quick { 20 } else { 4_000 },
+            run: |seeds, jobs| fuzz_seeds(ProtocolName::Fle, seeds, jobs),
+        },
+    ]
+}
+
+/// Runs a campaign of `seed_count` seeds from the protocol's bundled base in a scratch folder
+/// (the campaign's ledger needs one) and returns the seeds it ran.
+fn fuzz_seeds(protocol: ProtocolName, seed_count: u64, jobs: usize) -> u64 {
+    let (name, text) = fuzz::default_base(protocol);
+    let base = scenario::parse_file(name, text)
+        .unwrap_or_else(|error| panic!("built-in fuzz base: {error}"));
+    let out_dir = std::env::temp_dir().join(format!(
+        "quorumsim-bench-{}-{}-{jobs}",
+        std::process::id(),
+        fuzz::swarm::protocol_label(protocol)
+    ));
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let campaign = Campaign {
+        base,
+        seed_start: 0,
+        seed_count,
+        shard: Shard::WHOLE,
+        jobs,
+        time_budget: None,
+        out_dir: out_dir.clone(),
+        resume: false,
+    };
+    let summary = fuzz::run_campaign(&campaign, &fuzz::builtin_executor, &|_| true)
+        .unwrap_or_else(|error| panic!("bench campaign: {error}"));
+    let _ = std::fs::remove_dir_all(&out_dir);
+    summary.seeds_run
 }
 
 const RAFT_STEADY: &str = r#"{
@@ -48,6 +99,15 @@ const RAFT_STEADY: &str = r#"{
   "duration_ms": 120000,
   "network": {"latency_ms_min": 1, "latency_ms_max": 10},
   "workload": {"start_ms": 200, "interval_ms_min": 2, "interval_ms_max": 8},
+  "expect": {"leader_within_ms": 2000}
+}"#;
+
+const FLE_STARTUP: &str = r#"{
+  "version": 1, "name": "bench-fle-5-startup", "protocol": "fle", "nodes": 5, "seed": 1,
+  "duration_ms": 120000,
+  "fle": {"initial_history_lengths": [3, 5, 4, 5, 2]},
+  "network": {"latency_ms_min": 1, "latency_ms_max": 10},
+  "workload": {"start_ms": 500, "interval_ms_min": 2, "interval_ms_max": 8},
   "expect": {"leader_within_ms": 2000}
 }"#;
 
@@ -65,6 +125,10 @@ fn raft_with_faults(quick: bool) -> Scenario {
         builtin("scenarios/bench/raft-5-node-300s.json", RAFT_WITH_FAULTS),
         quick,
     )
+}
+
+fn fle_startup(quick: bool) -> Scenario {
+    shortened(builtin("bench-fle-5-startup.json", FLE_STARTUP), quick)
 }
 
 fn builtin(name: &str, text: &str) -> Scenario {

@@ -12,11 +12,13 @@
 mod commits;
 mod leadership;
 mod logs;
+mod paranoid;
 
 use std::collections::BTreeMap;
 
 use crate::protocol::{NodeId, Observation};
 pub use leadership::Claim;
+pub use paranoid::{paranoid_verdict, ParanoidChecker};
 
 /// Names of the generic invariants, as they appear in reports.
 pub mod names {
@@ -40,6 +42,10 @@ pub mod names {
     /// Raft §5.4.3 "State Machine Safety": every node that applies index i has the same state
     /// afterwards.
     pub const STATE_MACHINE_SAFETY: &str = "state-machine-safety";
+
+    /// Not an invariant of the protocol: in a `--paranoid` run, the incremental and the
+    /// from-scratch checker reached different verdicts on the same step (a checker bug).
+    pub const CHECKER_DISAGREEMENT: &str = "checker-disagreement";
 
     /// All generic invariants.
     pub const ALL: [&str; 7] = [

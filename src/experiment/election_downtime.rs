@@ -254,6 +254,7 @@ fn simulate<P: ElectionProtocol>(
         workload,
         faults,
         expect: Expectations::default(),
+        paranoid: false,
     };
     Simulator::<P::Node>::new(config, P::config(range), TraceSink::Off).run()
 }

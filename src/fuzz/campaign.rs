@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::coverage::Coverage;
 use super::ledger::{self, CampaignHeader, Ledger, LedgerEntry};
 use super::summary::{count_by_kind, CampaignSummary, FailureRecord};
 use super::swarm::{self, protocol_label};
@@ -162,10 +163,20 @@ pub fn run_campaign(
     let stop = AtomicBool::new(false);
     let first_error: Mutex<Option<String>> = Mutex::new(None);
     let results: Mutex<Vec<LedgerEntry>> = Mutex::new(Vec::with_capacity(pending.len()));
+    // Seeds an earlier session finished are regenerated for their coverage; the rest are
+    // counted by the workers as they run them. Counting is addition, so the order does not
+    // matter.
+    let coverage = Mutex::new(Coverage::new());
+    for entry in &done {
+        let run = swarm::generate_run(&campaign.base, entry.seed);
+        let mut coverage = coverage.lock().expect("no panics");
+        coverage.add(&campaign.base, &run, entry.failure.is_some());
+    }
     let workers = campaign.jobs.max(1).min(pending.len().max(1));
 
     let work = || {
         let mut mine = Vec::new();
+        let mut my_coverage = Coverage::new();
         loop {
             if stop.load(Ordering::Relaxed)
                 || campaign
@@ -177,7 +188,7 @@ pub fn run_campaign(
             let Some(&seed) = pending.get(next.fetch_add(1, Ordering::Relaxed)) else {
                 break;
             };
-            match run_seed(campaign, &ledger, execute, seed) {
+            match run_seed(campaign, &ledger, execute, seed, &mut my_coverage) {
                 Ok(entry) => {
                     if entry.failure.is_some() {
                         failures.fetch_add(1, Ordering::Relaxed);
@@ -200,6 +211,7 @@ pub fn run_campaign(
             }
         }
         results.lock().expect("no panics").extend(mine);
+        coverage.lock().expect("no panics").absorb(&my_coverage);
     };
     std::thread::scope(|scope| {
         for _ in 0..workers {
@@ -215,6 +227,7 @@ pub fn run_campaign(
     entries.sort_by_key(|entry| entry.seed);
     let failing_seeds: Vec<FailureRecord> =
         entries.iter().filter_map(|e| e.failure.clone()).collect();
+
     let mut summary = CampaignSummary {
         protocol: header.protocol,
         base: header.base,
@@ -230,6 +243,7 @@ pub fn run_campaign(
         failures_by_kind: count_by_kind(&failing_seeds),
         failing_seeds,
         events: entries.iter().map(|e| e.events).sum(),
+        coverage: coverage.into_inner().expect("no panics"),
         wall_time_ms: earlier_wall_ms + started.elapsed().as_millis() as u64,
         seeds_per_second: 0.0,
     };
@@ -239,24 +253,26 @@ pub fn run_campaign(
     Ok(summary)
 }
 
-/// Generates, runs and records one seed. A failure's scenario file is on disk before the
-/// ledger names it.
+/// Generates, runs and records one seed, and counts its coverage. A failure's scenario file is
+/// on disk before the ledger names it.
 fn run_seed(
     campaign: &Campaign,
     ledger: &Ledger,
     execute: &Executor<'_>,
     seed: u64,
+    coverage: &mut Coverage,
 ) -> Result<LedgerEntry, String> {
-    let file = swarm::generate(&campaign.base, seed);
-    let name = format!("{}.json", file.name);
-    let scenario = scenario::from_file(&name, &file)
+    let run = swarm::generate_run(&campaign.base, seed);
+    let name = format!("{}.json", run.file.name);
+    let scenario = scenario::from_file(&name, &run.file)
         .unwrap_or_else(|error| panic!("the swarm generated an invalid scenario: {error}"));
     let report = execute(&scenario, seed);
+    coverage.add(&campaign.base, &run, !report.outcome.is_pass());
     let signature = failure_signature(&report.outcome).to_string();
     let failure = if report.outcome.is_pass() {
         None
     } else {
-        let written = failure_file(file, &report);
+        let written = failure_file(run.file, &report);
         let text = serde_json::to_string_pretty(&written).expect("a scenario file serializes");
         ledger::write_atomically(&ledger.dir().join(&name), &(text + "\n"))?;
         Some(FailureRecord {

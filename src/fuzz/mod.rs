@@ -4,8 +4,11 @@
 //! shrink to minimal scenarios ([`shrink`]).
 
 pub mod campaign;
+mod charts;
+pub mod coverage;
 pub mod ledger;
 pub mod replay;
+pub mod report;
 pub mod shrink;
 pub mod summary;
 pub mod swarm;
@@ -21,6 +24,8 @@ use crate::scenario::file::{ProtocolName, ScenarioFile};
 #[derive(Clone, Debug)]
 pub struct Choices {
     pub protocol: ProtocolName,
+    /// A deliberately broken variant to run (`--bug`), replacing any the base names.
+    pub bug: Option<String>,
 }
 
 /// The base scenario bundled for each protocol.
@@ -29,6 +34,10 @@ pub fn default_base(protocol: ProtocolName) -> (&'static str, &'static str) {
         ProtocolName::Raft => (
             "scenarios/fuzz/raft-base.json",
             include_str!("../../scenarios/fuzz/raft-base.json"),
+        ),
+        ProtocolName::Fle => (
+            "scenarios/fuzz/fle-base.json",
+            include_str!("../../scenarios/fuzz/fle-base.json"),
         ),
     }
 }
@@ -47,5 +56,8 @@ pub fn apply_choices(mut base: ScenarioFile, choices: &Choices) -> Result<Scenar
     // generated runs' business.
     base.expect.violation = None;
     base.expect.trace_hash = None;
+    if let Some(name) = &choices.bug {
+        crate::scenario::set_file_bug(&mut base, name)?;
+    }
     Ok(base)
 }

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::coverage::Coverage;
+
 /// One failing seed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,6 +50,8 @@ pub struct CampaignSummary {
     pub failing_seeds: Vec<FailureRecord>,
     /// Engine steps over all runs.
     pub events: u64,
+    /// The fault mixes, cluster sizes and options the seeds run explored.
+    pub coverage: Coverage,
     pub wall_time_ms: u64,
     pub seeds_per_second: f64,
 }
@@ -135,6 +139,7 @@ pub fn merge(parts: &[CampaignSummary]) -> Result<CampaignSummary, String> {
             .failing_seeds
             .extend(part.failing_seeds.iter().cloned());
         merged.events += part.events;
+        merged.coverage.absorb(&part.coverage);
         merged.wall_time_ms = merged.wall_time_ms.max(part.wall_time_ms);
     }
     merged.shards.sort_unstable();
@@ -151,6 +156,17 @@ pub fn merge(parts: &[CampaignSummary]) -> Result<CampaignSummary, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Coverage of 5 seeds of which `failed` failed, all 3 nodes with crashes on.
+    fn coverage(failed: u64) -> Coverage {
+        let mut coverage = Coverage::new();
+        let tally = crate::fuzz::coverage::SeedTally { seeds: 5, failed };
+        coverage.nodes.insert(3, tally);
+        coverage.kinds_per_seed.insert(1, tally);
+        let crash = coverage.fault_kinds.get_mut("crash").unwrap();
+        (crash.seeds, crash.failed, crash.faults) = (5, failed, 12);
+        coverage
+    }
 
     fn shard(index: u64, count: u64, failing: &[u64]) -> CampaignSummary {
         let failing_seeds: Vec<FailureRecord> = failing
@@ -178,6 +194,7 @@ mod tests {
             failures_by_kind: count_by_kind(&failing_seeds),
             failing_seeds,
             events: 100,
+            coverage: coverage(failing.len() as u64),
             wall_time_ms: 1000 * index,
             seeds_per_second: 5.0,
         }
@@ -192,6 +209,11 @@ mod tests {
         let seeds: Vec<u64> = merged.failing_seeds.iter().map(|f| f.seed).collect();
         assert_eq!(seeds, [0, 3, 8]);
         assert_eq!(merged.failures_by_kind["election-safety"], 3);
+        assert_eq!(merged.coverage.seeds(), 10);
+        assert_eq!(merged.coverage.nodes[&3].failed, 3);
+        let crash = merged.coverage.fault_kinds["crash"];
+        assert_eq!((crash.seeds, crash.failed, crash.faults), (10, 3, 24));
+        assert_eq!(merged.coverage.fault_kinds["cut"].seeds, 0);
         assert_eq!(merged.wall_time_ms, 2000);
         assert_eq!(merged.seeds_per_second, 5.0);
     }

@@ -19,11 +19,13 @@
 //! seed's own settings, and a `restart` of every node id (a restart of a live node is
 //! skipped). That boundary is the last fault, which the liveness expectations count from.
 
+use crate::fle::FleConfig;
 use crate::scenario::file::{
-    ExpectFile, FaultFile, FaultKind, NetworkFile, ProtocolName, RaftFile, ScenarioFile,
+    ExpectFile, FaultFile, FaultKind, FleFile, NetworkFile, ProtocolName, RaftFile, ScenarioFile,
     SelectorFile, WorkloadFile,
 };
 use crate::sim::prng::{Prng, Stream};
+use crate::sim::time::US_PER_MS;
 
 /// The generator's own random stream: independent of every stream the engine draws from.
 const SWARM_STREAM: Stream = Stream::Custom(0x5357_4152);
@@ -36,7 +38,7 @@ const PROGRESS_MS: u64 = 1_000;
 const FIRST_FAULT_MS: u64 = 200;
 
 /// The fault kinds the swarm knows, in the order their switches are drawn.
-const KINDS: [FaultKind; 5] = [
+pub const KINDS: [FaultKind; 5] = [
     FaultKind::Crash,
     FaultKind::Partition,
     FaultKind::Isolate,
@@ -71,6 +73,19 @@ pub fn check_base(base: &ScenarioFile) -> Result<(), (String, String)> {
 /// The scenario of `seed`, drawn within the bounds of `base` (see the module docs). The
 /// result is an ordinary scenario file with every fault explicit.
 pub fn generate(base: &ScenarioFile, seed: u64) -> ScenarioFile {
+    generate_run(base, seed).file
+}
+
+/// One seed's scenario and the fault kinds it turned on (a kind can be on and still never
+/// strike, so the file alone does not say).
+pub struct GeneratedRun {
+    pub file: ScenarioFile,
+    /// In [`KINDS`] order.
+    pub fault_kinds: Vec<FaultKind>,
+}
+
+/// [`generate`], keeping the fault kinds the seed turned on.
+pub fn generate_run(base: &ScenarioFile, seed: u64) -> GeneratedRun {
     let mut rng = Prng::new(seed, SWARM_STREAM);
     let nodes = rng.range_inclusive(base.nodes.min(3), base.nodes);
     // Saturating: a base [`check_base`] refuses still generates, with no safety phase.
@@ -91,6 +106,7 @@ pub fn generate(base: &ScenarioFile, seed: u64) -> ScenarioFile {
         max_steps: base.max_steps,
         max_in_flight: base.max_in_flight,
         raft: None,
+        fle: None,
         network: network.clone(),
         workload: base
             .workload
@@ -115,15 +131,20 @@ pub fn generate(base: &ScenarioFile, seed: u64) -> ScenarioFile {
         ProtocolName::Raft => {
             file.raft = Some(raft_within(&mut rng, base.raft.as_ref()));
         }
+        ProtocolName::Fle => {
+            file.fle = Some(fle_within(&mut rng, base.fle.as_ref()));
+        }
     }
-    file.faults = fault_schedule(&mut rng, base, nodes, heal_ms, &network);
-    file
+    let fault_kinds = enabled_kinds(&mut rng, base);
+    file.faults = fault_schedule(&mut rng, &fault_kinds, nodes, heal_ms, &network);
+    GeneratedRun { file, fault_kinds }
 }
 
 /// The protocol's name as files and commands spell it.
 pub fn protocol_label(protocol: ProtocolName) -> &'static str {
     match protocol {
         ProtocolName::Raft => "raft",
+        ProtocolName::Fle => "fle",
     }
 }
 
@@ -164,6 +185,38 @@ fn workload_within(rng: &mut Prng, base: &WorkloadFile) -> WorkloadFile {
     }
 }
 
+/// FLE's section: each timing drawn between half the base's (or the default's) and all of it,
+/// so seeds explore short finalize waits and tight sync limits; start-up histories and the
+/// bug are the base's.
+fn fle_within(rng: &mut Prng, base: Option<&FleFile>) -> FleFile {
+    let base = base.cloned().unwrap_or_default();
+    let defaults = FleConfig::default();
+    let mut upto = |value: Option<u64>, default_us: u64| {
+        let max = value.unwrap_or(default_us / US_PER_MS).max(1);
+        Some(rng.range_inclusive(max.div_ceil(2), max))
+    };
+    let finalize_wait_ms = upto(base.finalize_wait_ms, defaults.finalize_wait_us);
+    let notification_timeout_ms_initial = upto(
+        base.notification_timeout_ms_initial,
+        defaults.notification_timeout_us_initial,
+    );
+    let ping_interval_ms = upto(base.ping_interval_ms, defaults.ping_interval_us);
+    // The sync limit stays above two ping intervals, or a healthy follower looks dead.
+    let sync_timeout_ms = upto(base.sync_timeout_ms, defaults.sync_timeout_us)
+        .map(|sync| sync.max(2 * ping_interval_ms.unwrap_or(1) + 1));
+    FleFile {
+        finalize_wait_ms,
+        notification_timeout_ms_initial,
+        notification_timeout_ms_max: base.notification_timeout_ms_max,
+        ping_interval_ms,
+        sync_timeout_ms,
+        init_timeout_ms: base.init_timeout_ms,
+        initial_history_lengths: None,
+        // A bug the base (or `--bug`) names is part of every run drawn from it.
+        bug: base.bug.clone(),
+    }
+}
+
 fn raft_within(rng: &mut Prng, base: Option<&RaftFile>) -> RaftFile {
     let base = base.cloned().unwrap_or_default();
     let lo = base.election_timeout_ms_min.unwrap_or(150);
@@ -186,6 +239,8 @@ fn raft_within(rng: &mut Prng, base: Option<&RaftFile>) -> RaftFile {
         pre_vote: flag(base.pre_vote),
         check_quorum: flag(base.check_quorum),
         max_entries_per_append: base.max_entries_per_append,
+        // A bug the base (or `--bug`) names is part of every run drawn from it.
+        bug: base.bug.clone(),
     }
 }
 
@@ -249,12 +304,11 @@ fn shuffled_ids(rng: &mut Prng, nodes: u64) -> Vec<SelectorFile> {
 
 fn fault_schedule(
     rng: &mut Prng,
-    base: &ScenarioFile,
+    kinds: &[FaultKind],
     nodes: u64,
     heal_ms: u64,
     network: &NetworkFile,
 ) -> Vec<FaultFile> {
-    let kinds = enabled_kinds(rng, base);
     let mut faults = Vec::new();
     if !kinds.is_empty() && heal_ms > FIRST_FAULT_MS {
         // The rate: between one fault per two seconds and three per second of safety phase.

@@ -13,10 +13,12 @@
 //! state as it was. Keeping something in `self` that should have been durable is exactly the
 //! class of bug the simulator exists to catch.
 
+mod cluster;
 mod command;
 mod context;
 mod observation;
 
+pub use cluster::{ClusterView, NodeStates};
 pub use command::{Command, KvStore};
 pub use context::{Ctx, Outbox, TimerOp};
 pub use observation::Observation;
@@ -86,6 +88,14 @@ pub trait Protocol: Sized {
     /// Local consistency of one node (for example "commit index is within the log"), checked
     /// after every step that node takes. `Err` names the broken property and says how.
     fn check_local(&self, _durable: &Self::Durable) -> Result<(), LocalViolation> {
+        Ok(())
+    }
+
+    /// A property of this node against the rest of the cluster (for example "the leader I just
+    /// became is at least as up to date as every node that elected me"), checked right after
+    /// every step this node takes. Keep it cheap when there is nothing to check: it runs on
+    /// every step.
+    fn check_cluster(&self, _cluster: &ClusterView<'_, Self>) -> Result<(), LocalViolation> {
         Ok(())
     }
 }

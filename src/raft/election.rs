@@ -2,7 +2,7 @@
 //! §5.4.1; dissertation §9.6 for pre-vote).
 
 use super::role::{LeaderState, NodeSet, Progress, Role};
-use super::{RaftCtx, RaftMsg, RaftNode, RaftTimer};
+use super::{RaftBug, RaftCtx, RaftMsg, RaftNode, RaftTimer};
 use crate::protocol::{NodeId, Observation};
 
 impl RaftNode {
@@ -70,10 +70,7 @@ impl RaftNode {
         // With CheckQuorum, a node that hears from a live leader refuses (the lease).
         let granted = term > ctx.durable.current_term
             && !self.in_leader_lease(ctx)
-            && ctx
-                .durable
-                .log
-                .is_behind_or_equal(last_log_term, last_log_index);
+            && self.candidate_up_to_date(ctx, last_log_term, last_log_index);
         let reply_term = if granted {
             term
         } else {
@@ -144,10 +141,7 @@ impl RaftNode {
         };
         let granted = term == current_term
             && vote_free
-            && ctx
-                .durable
-                .log
-                .is_behind_or_equal(last_log_term, last_log_index);
+            && self.candidate_up_to_date(ctx, last_log_term, last_log_index);
         if granted {
             ctx.durable.voted_for = Some(from);
             ctx.observe(Observation::Voted {
@@ -163,6 +157,22 @@ impl RaftNode {
                 granted,
             },
         );
+    }
+
+    /// §5.4.1: a candidate's log is at least as up-to-date as this node's. Used by both
+    /// RequestVote and PreVote, so the bug variant breaks both the same way.
+    fn candidate_up_to_date(
+        &self,
+        ctx: &RaftCtx<'_>,
+        last_log_term: u64,
+        last_log_index: u64,
+    ) -> bool {
+        if self.config.has_bug(RaftBug::VoteWithoutUpToDate) {
+            return true; // bug: any candidate's log is taken as up-to-date
+        }
+        ctx.durable
+            .log
+            .is_behind_or_equal(last_log_term, last_log_index)
     }
 
     pub(super) fn on_vote_reply(
@@ -232,7 +242,8 @@ impl RaftNode {
         };
         let active = state.recently_active.count() + 1;
         state.recently_active = NodeSet::new(ctx.node_count());
-        if active < ctx.quorum() {
+        // The bug variant keeps leading without a quorum.
+        if active < ctx.quorum() && !self.config.has_bug(RaftBug::LeaderNeverStepsDown) {
             let term = ctx.durable.current_term;
             self.become_follower(ctx, term, None);
             return;

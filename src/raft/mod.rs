@@ -22,7 +22,7 @@ mod message;
 mod replication;
 mod role;
 
-pub use config::RaftConfig;
+pub use config::{RaftBug, RaftConfig};
 pub use log::{Log, RaftDurable};
 pub use message::{Entries, Entry, Payload, RaftMsg};
 pub use role::Role;
@@ -69,6 +69,9 @@ impl Protocol for RaftNode {
     const NAME: &'static str = "raft";
 
     fn on_start(config: &RaftConfig, ctx: &mut RaftCtx<'_>) -> Self {
+        if ctx.is_restart() {
+            forget_unpersisted(config, ctx);
+        }
         let node = RaftNode {
             config: *config,
             role: Role::Follower,
@@ -246,6 +249,19 @@ impl RaftNode {
         self.leader_contact_us.is_some_and(|contact_us| {
             ctx.now_us().saturating_sub(contact_us) < self.config.election_timeout_us_min
         })
+    }
+}
+
+/// The persistence bugs. A value kept only in volatile memory is gone after a crash: the
+/// restarted node reads what stable storage held before the value was ever written, which is
+/// the initial value. Resetting the durable copy at restart is observationally the same as
+/// never having written it there, and keeps the correct code paths untouched.
+fn forget_unpersisted(config: &RaftConfig, ctx: &mut RaftCtx<'_>) {
+    if config.has_bug(RaftBug::VoteNotPersisted) {
+        ctx.durable.voted_for = None; // bug: votedFor was never written to stable storage
+    }
+    if config.has_bug(RaftBug::TermNotPersisted) {
+        ctx.durable.current_term = 0; // bug: currentTerm was never written to stable storage
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::message::{Entries, Entry, Payload};
 use super::role::{Progress, Role};
-use super::{entry_digest, RaftCtx, RaftMsg, RaftNode, RaftTimer};
+use super::{entry_digest, RaftBug, RaftCtx, RaftMsg, RaftNode, RaftTimer};
 use crate::protocol::{NodeId, Observation};
 
 impl RaftNode {
@@ -110,7 +110,11 @@ impl RaftNode {
         let log = &ctx.durable.log;
         let retry_from = match log.term_at(prev_log_index) {
             None => Some(log.last_index() + 1),
-            Some(held_term) if held_term != prev_log_term => {
+            // The bug variant accepts whatever term the log holds at prev_log_index.
+            Some(held_term)
+                if held_term != prev_log_term
+                    && !self.config.has_bug(RaftBug::AppendWithoutLogMatching) =>
+            {
                 Some(log.first_index_of_term_at(prev_log_index, self.commit_index + 1))
             }
             Some(_) => None,
@@ -136,6 +140,17 @@ impl RaftNode {
     /// term) is deleted with all that follow it; entries already present are left alone, so a
     /// stale or reordered AppendEntries never truncates a log that matches it.
     fn store_entries(&mut self, ctx: &mut RaftCtx<'_>, prev_log_index: u64, entries: &[Entry]) {
+        if self.config.has_bug(RaftBug::TruncateOnStaleAppend) {
+            // Bug: the naive "replace the log after prev_log_index", which drops entries a
+            // stale or reordered (shorter) request does not carry, even when they match.
+            let keep = prev_log_index + entries.len() as u64;
+            if ctx.durable.log.last_index() > keep {
+                ctx.durable.log.truncate_from(keep + 1);
+                ctx.observe(Observation::LogTruncated {
+                    from_index: keep + 1,
+                });
+            }
+        }
         for (offset, entry) in entries.iter().enumerate() {
             let index = prev_log_index + 1 + offset as u64;
             match ctx.durable.log.term_at(index) {
@@ -235,9 +250,10 @@ impl RaftNode {
             return;
         }
         let majority_index = majority_match_index(&state.progress, quorum);
-        if majority_index > self.commit_index
-            && ctx.durable.log.term_at(majority_index) == Some(ctx.durable.current_term)
-        {
+        // The bug variant counts replicas of an entry of any term (Figure 8).
+        let own_term = ctx.durable.log.term_at(majority_index) == Some(ctx.durable.current_term)
+            || self.config.has_bug(RaftBug::Figure8Commit);
+        if majority_index > self.commit_index && own_term {
             self.advance_commit(ctx, majority_index);
         }
     }

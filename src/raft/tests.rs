@@ -757,3 +757,5 @@ fn timers_are_requested_as_ranges() {
     assert!(h.out.timers.iter().any(|op| matches!(op,
         TimerOp::Set { timer: RaftTimer::Election, delay_us } if range.contains(delay_us))));
 }
+
+mod bugs;

@@ -6,9 +6,10 @@ mod verdict;
 pub use summary::{human_summary, json_summary};
 pub use verdict::{failure_signature, judge};
 
+use crate::fle::FleNode;
 use crate::raft::RaftNode;
 use crate::scenario::{ProtocolConfig, Scenario};
-use crate::sim::{RunReport, Simulator, TraceSink};
+use crate::sim::{Recording, Retention, RunReport, Simulator, TraceSink};
 
 /// Runs `scenario` with `seed` (which replaces the scenario's own seed) and judges the end
 /// against the scenario's `expect.violation` and `expect.trace_hash`, if it has them.
@@ -23,5 +24,28 @@ pub fn run_scenario_unjudged(scenario: &Scenario, seed: u64, sink: TraceSink) ->
     sim_config.seed = seed;
     match &scenario.protocol {
         ProtocolConfig::Raft(config) => Simulator::<RaftNode>::new(sim_config, *config, sink).run(),
+        ProtocolConfig::Fle(config) => {
+            Simulator::<FleNode>::new(sim_config, config.clone(), sink).run()
+        }
+    }
+}
+
+/// Runs `scenario` like [`run_scenario`] and also records what `retention` keeps of the run
+/// for pictures (the space-time diagram). Same trace hash as the unrecorded run.
+pub fn run_scenario_recorded(
+    scenario: &Scenario,
+    seed: u64,
+    sink: TraceSink,
+    retention: Retention,
+) -> (RunReport, Recording) {
+    let mut sim_config = scenario.sim.clone();
+    sim_config.seed = seed;
+    match &scenario.protocol {
+        ProtocolConfig::Raft(config) => {
+            Simulator::<RaftNode>::new(sim_config, *config, sink).run_recorded(retention)
+        }
+        ProtocolConfig::Fle(config) => {
+            Simulator::<FleNode>::new(sim_config, config.clone(), sink).run_recorded(retention)
+        }
     }
 }

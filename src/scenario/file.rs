@@ -26,6 +26,8 @@ pub struct ScenarioFile {
     pub max_in_flight: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raft: Option<RaftFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fle: Option<FleFile>,
     #[serde(default)]
     pub network: NetworkFile,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -40,6 +42,7 @@ pub struct ScenarioFile {
 #[serde(rename_all = "kebab-case")]
 pub enum ProtocolName {
     Raft,
+    Fle,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -51,6 +54,25 @@ pub struct RaftFile {
     pub pre_vote: Option<bool>,
     pub check_quorum: Option<bool>,
     pub max_entries_per_append: Option<u64>,
+    /// A deliberately broken variant by name (see `RaftBug`); absent for correct Raft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bug: Option<String>,
+}
+
+/// FastLeaderElection settings; every timing in ms, every field optional.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleFile {
+    pub finalize_wait_ms: Option<u64>,
+    pub notification_timeout_ms_initial: Option<u64>,
+    pub notification_timeout_ms_max: Option<u64>,
+    pub ping_interval_ms: Option<u64>,
+    pub sync_timeout_ms: Option<u64>,
+    pub init_timeout_ms: Option<u64>,
+    /// Per node, how many entries of one common history it starts with.
+    pub initial_history_lengths: Option<Vec<u64>>,
+    /// A planted bug by its kebab-case name (see `FleBug`).
+    pub bug: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

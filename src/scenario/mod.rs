@@ -9,7 +9,8 @@ mod validate;
 use std::fmt;
 use std::path::Path;
 
-use crate::raft::RaftConfig;
+use crate::fle::{FleBug, FleConfig};
+use crate::raft::{RaftBug, RaftConfig};
 use crate::sim::SimConfig;
 pub use file::ScenarioFile;
 
@@ -44,14 +45,69 @@ impl ExpectedEnd {
 #[derive(Clone, Debug)]
 pub enum ProtocolConfig {
     Raft(RaftConfig),
+    Fle(FleConfig),
 }
 
 impl ProtocolConfig {
     pub fn name(&self) -> &'static str {
         match self {
             ProtocolConfig::Raft(_) => "raft",
+            ProtocolConfig::Fle(_) => "fle",
         }
     }
+
+    /// Switches on the deliberately broken variant called `name`, replacing any the scenario
+    /// named. The error is one line naming the valid bugs of this protocol.
+    pub fn set_bug(&mut self, name: &str) -> Result<(), String> {
+        match self {
+            ProtocolConfig::Raft(config) => config.bug = Some(raft_bug(name)?),
+            ProtocolConfig::Fle(config) => config.bug = Some(fle_bug(name)?),
+        }
+        Ok(())
+    }
+
+    /// The name of the deliberately broken variant this configuration runs, if any.
+    pub fn bug_name(&self) -> Option<&'static str> {
+        match self {
+            ProtocolConfig::Raft(config) => config.bug.map(RaftBug::name),
+            ProtocolConfig::Fle(config) => config.bug.map(FleBug::name),
+        }
+    }
+}
+
+/// Names the deliberately broken variant `name` in the protocol section of a raw scenario
+/// file (creating the section if the file has none), replacing any it named: what `--bug`
+/// does to a fuzz campaign's base, so every generated run and every written failure carries it.
+pub fn set_file_bug(file: &mut ScenarioFile, name: &str) -> Result<(), String> {
+    match file.protocol {
+        file::ProtocolName::Raft => {
+            let bug = raft_bug(name)?;
+            file.raft.get_or_insert_with(Default::default).bug = Some(bug.name().to_string());
+        }
+        file::ProtocolName::Fle => {
+            let bug = fle_bug(name)?;
+            file.fle.get_or_insert_with(Default::default).bug = Some(bug.name().to_string());
+        }
+    }
+    Ok(())
+}
+
+fn raft_bug(name: &str) -> Result<RaftBug, String> {
+    RaftBug::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown bug {name:?} for protocol raft; valid names: {}",
+            RaftBug::names()
+        )
+    })
+}
+
+fn fle_bug(name: &str) -> Result<FleBug, String> {
+    FleBug::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown bug {name:?} for protocol fle; valid names: {}",
+            FleBug::names()
+        )
+    })
 }
 
 /// Why a scenario cannot be used. `Display` is one line: `file: field: reason`.

@@ -2,13 +2,14 @@
 //! reason; nothing here panics on any input.
 
 use super::file::{
-    ExpectFile, FaultFile, FaultKind, NetworkFile, ProtocolName, RaftFile, ScenarioFile,
+    ExpectFile, FaultFile, FaultKind, FleFile, NetworkFile, ProtocolName, RaftFile, ScenarioFile,
     SelectorFile, TargetFile, WorkloadFile, VERSION,
 };
 use super::{ExpectedEnd, ProtocolConfig, Scenario};
+use crate::fle::{FleBug, FleConfig};
 use crate::net::LinkModel;
 use crate::protocol::NodeId;
-use crate::raft::RaftConfig;
+use crate::raft::{RaftBug, RaftConfig};
 use crate::sim::prng::Ratio;
 use crate::sim::time::{ms, US_PER_MS};
 use crate::sim::{
@@ -58,7 +59,18 @@ pub fn validate(raw: &ScenarioFile) -> Checked<Scenario> {
     let max_steps = positive("max_steps", raw.max_steps, MAX_STEPS_DEFAULT)?;
     let max_in_flight = positive("max_in_flight", raw.max_in_flight, MAX_IN_FLIGHT_DEFAULT)?;
     let protocol = match raw.protocol {
-        ProtocolName::Raft => ProtocolConfig::Raft(raft_config(raw.raft.as_ref())?),
+        ProtocolName::Raft => {
+            if raw.fle.is_some() {
+                return invalid("fle", "only used with \"protocol\": \"fle\"");
+            }
+            ProtocolConfig::Raft(raft_config(raw.raft.as_ref())?)
+        }
+        ProtocolName::Fle => {
+            if raw.raft.is_some() {
+                return invalid("raft", "only used with \"protocol\": \"raft\"");
+            }
+            ProtocolConfig::Fle(fle_config(raw.fle.as_ref(), raw.nodes)?)
+        }
     };
     let links = link_model(&raw.network)?;
     let workload = match &raw.workload {
@@ -85,6 +97,7 @@ pub fn validate(raw: &ScenarioFile) -> Checked<Scenario> {
         description: raw.description.clone(),
         protocol,
         sim: SimConfig {
+            paranoid: false,
             node_count,
             seed: raw.seed,
             duration_us: ms(raw.duration_ms),
@@ -157,6 +170,18 @@ fn raft_config(raw: Option<&RaftFile>) -> Checked<RaftConfig> {
     if max_entries == 0 {
         return invalid("raft.max_entries_per_append", "must be positive");
     }
+    let bug = match raw.bug.as_deref() {
+        None => None,
+        Some(name) => Some(RaftBug::from_name(name).ok_or_else(|| {
+            (
+                "raft.bug".to_string(),
+                format!(
+                    "unknown Raft bug {name:?}; valid names: {}",
+                    RaftBug::names()
+                ),
+            )
+        })?),
+    };
     Ok(RaftConfig {
         election_timeout_us_min: ms(timeout_ms_min),
         election_timeout_us_max: ms(timeout_ms_max),
@@ -164,8 +189,107 @@ fn raft_config(raw: Option<&RaftFile>) -> Checked<RaftConfig> {
         pre_vote: raw.pre_vote.unwrap_or(defaults.pre_vote),
         check_quorum: raw.check_quorum.unwrap_or(defaults.check_quorum),
         max_entries_per_append: max_entries,
+        bug,
     })
 }
+
+fn fle_config(raw: Option<&FleFile>, nodes: u64) -> Checked<FleConfig> {
+    let defaults = FleConfig::default();
+    let Some(raw) = raw else {
+        return Ok(defaults);
+    };
+    let timing = |field: &str, value: Option<u64>, default_us: u64| -> Checked<u64> {
+        let name = format!("fle.{field}");
+        match optional_ms(&name, value)? {
+            Some(0) => invalid(&name, "must be positive"),
+            Some(value_ms) => Ok(ms(value_ms)),
+            None => Ok(default_us),
+        }
+    };
+    let config = FleConfig {
+        finalize_wait_us: timing(
+            "finalize_wait_ms",
+            raw.finalize_wait_ms,
+            defaults.finalize_wait_us,
+        )?,
+        notification_timeout_us_initial: timing(
+            "notification_timeout_ms_initial",
+            raw.notification_timeout_ms_initial,
+            defaults.notification_timeout_us_initial,
+        )?,
+        notification_timeout_us_max: timing(
+            "notification_timeout_ms_max",
+            raw.notification_timeout_ms_max,
+            defaults.notification_timeout_us_max,
+        )?,
+        ping_interval_us: timing(
+            "ping_interval_ms",
+            raw.ping_interval_ms,
+            defaults.ping_interval_us,
+        )?,
+        sync_timeout_us: timing(
+            "sync_timeout_ms",
+            raw.sync_timeout_ms,
+            defaults.sync_timeout_us,
+        )?,
+        init_timeout_us: timing(
+            "init_timeout_ms",
+            raw.init_timeout_ms,
+            defaults.init_timeout_us,
+        )?,
+        initial_history_lengths: raw.initial_history_lengths.clone().unwrap_or_default(),
+        bug: match &raw.bug {
+            None => None,
+            Some(name) => Some(FleBug::from_name(name).ok_or_else(|| {
+                (
+                    "fle.bug".to_string(),
+                    format!("unknown bug \"{name}\"; known bugs: {}", FleBug::names()),
+                )
+            })?),
+        },
+    };
+    if config.notification_timeout_us_max < config.notification_timeout_us_initial {
+        return invalid(
+            "fle.notification_timeout_ms_max",
+            "is below notification_timeout_ms_initial",
+        );
+    }
+    if config.ping_interval_us >= config.sync_timeout_us {
+        return invalid(
+            "fle.ping_interval_ms",
+            "must be below sync_timeout_ms, or every follower would time out between pings",
+        );
+    }
+    if config.sync_timeout_us > config.init_timeout_us {
+        return invalid("fle.init_timeout_ms", "must be at least sync_timeout_ms");
+    }
+    let lengths = &config.initial_history_lengths;
+    if !lengths.is_empty() && lengths.len() as u64 != nodes {
+        return invalid(
+            "fle.initial_history_lengths",
+            format!(
+                "has {} entries for {nodes} nodes; give one per node",
+                lengths.len()
+            ),
+        );
+    }
+    if let Some(index) = lengths
+        .iter()
+        .position(|&length| length > INITIAL_HISTORY_MAX)
+    {
+        return invalid(
+            &format!("fle.initial_history_lengths[{index}]"),
+            format!(
+                "must be at most {INITIAL_HISTORY_MAX}, got {}",
+                lengths[index]
+            ),
+        );
+    }
+    Ok(config)
+}
+
+/// Longest start-up history a node may be given.
+pub const INITIAL_HISTORY_MAX: u64 = 100_000;
 
 fn probability(field: &str, value: Option<f64>) -> Checked<Option<Ratio>> {
     match value {

@@ -8,6 +8,7 @@ pub mod outcome;
 pub mod panic;
 pub mod prng;
 pub mod queue;
+pub mod recording;
 mod simulator;
 pub mod time;
 mod timers;
@@ -16,6 +17,7 @@ pub mod workload;
 
 pub use fault::{Fault, FaultAction, LinkChange, Selector};
 pub use outcome::{Expectations, Outcome, RunReport, RunStats};
+pub use recording::{Recording, Retention};
 pub use simulator::{SimConfig, Simulator};
 pub use trace::TraceSink;
 pub use workload::{ClientTarget, Workload};

@@ -8,13 +8,17 @@ use super::fault::{Fault, FaultAction, LinkChange, Selector};
 use super::outcome::{Expectations, Outcome, RunReport, RunStats};
 use super::prng::{Prng, Stream};
 use super::queue::EventQueue;
+use super::recording::{DropReason, NodeEventKind, Recorder, Recording, Retention};
 use super::time::format_ms;
 use super::timers::{NodeTimers, TimerEvent};
 use super::trace::{Trace, TraceSink};
 use super::workload::{ClientTarget, Workload};
-use crate::check::{Checker, Violation};
+use crate::check::{paranoid_verdict, Checker, ParanoidChecker, Violation};
 use crate::net::{LinkModel, Network, Route, Topology};
-use crate::protocol::{ClientReply, Command, Ctx, NodeId, Observation, Outbox, Protocol, TimerOp};
+use crate::protocol::{
+    ClientReply, ClusterView, Command, Ctx, NodeId, NodeStates, Observation, Outbox, Protocol,
+    TimerOp,
+};
 
 /// Everything about a run except the protocol's own configuration.
 #[derive(Clone, Debug)]
@@ -32,6 +36,9 @@ pub struct SimConfig {
     /// The fault schedule, in any order; it is sorted by time (stably) at the start.
     pub faults: Vec<Fault>,
     pub expect: Expectations,
+    /// Also run the naive from-scratch checker after every observation and report any
+    /// disagreement with the incremental one (slow; for checking the checker).
+    pub paranoid: bool,
 }
 
 enum Event<M, T> {
@@ -88,6 +95,7 @@ pub struct Simulator<P: Protocol> {
     fault_rng: Prng,
     workload_rng: Prng,
     checker: Checker,
+    paranoid: Option<ParanoidChecker>,
     trace: Trace,
     outbox: Outbox<P>,
     stats: RunStats,
@@ -112,6 +120,8 @@ pub struct Simulator<P: Protocol> {
     first_leader_established_us: Option<u64>,
     expectation_failures: Vec<String>,
     outcome: Option<Outcome>,
+    /// Structured events for pictures; `None` (the default) costs one branch per hook.
+    recorder: Option<Box<Recorder>>,
 }
 
 impl<P: Protocol> Simulator<P> {
@@ -138,6 +148,9 @@ impl<P: Protocol> Simulator<P> {
             last_fault_us: config.faults.last().map_or(0, |fault| fault.at_us),
             alive: vec![false; usize::from(config.node_count)],
             checker: Checker::new(config.node_count),
+            paranoid: config
+                .paranoid
+                .then(|| ParanoidChecker::new(config.node_count)),
             nodes,
             network,
             fault_rng: Prng::new(seed, Stream::Faults),
@@ -164,11 +177,26 @@ impl<P: Protocol> Simulator<P> {
             first_leader_established_us: None,
             expectation_failures: Vec::new(),
             outcome: None,
+            recorder: None,
         }
     }
 
     /// Runs to the end and reports. Consumes the simulator: a run happens once.
-    pub fn run(mut self) -> RunReport {
+    pub fn run(self) -> RunReport {
+        self.run_to_end().0
+    }
+
+    /// Runs to the end like [`Simulator::run`], and also records the messages, timers,
+    /// crashes, restarts, faults and observations that `retention` keeps, for pictures. The
+    /// trace hash is the same.
+    pub fn run_recorded(mut self, retention: Retention) -> (RunReport, Recording) {
+        let recorder = Recorder::new(P::NAME, self.config.node_count, retention);
+        self.recorder = Some(Box::new(recorder));
+        let (report, recording) = self.run_to_end();
+        (report, recording.expect("the recorder was switched on"))
+    }
+
+    fn run_to_end(mut self) -> (RunReport, Option<Recording>) {
         self.schedule_start();
         while self.outcome.is_none() {
             let Some((at_us, event)) = self.queue.pop() else {
@@ -192,7 +220,11 @@ impl<P: Protocol> Simulator<P> {
                 self.panicked(self.node_in_step, message);
             }
         }
-        self.finish()
+        let recording = self
+            .recorder
+            .take()
+            .map(|recorder| recorder.finish(self.now_us));
+        (self.finish(), recording)
     }
 
     fn schedule_start(&mut self) {
@@ -277,6 +309,9 @@ impl<P: Protocol> Simulator<P> {
         let slot = &self.nodes[to.index()];
         if !self.alive[to.index()] || slot.incarnation != incarnation {
             self.stats.messages_dropped_down += 1;
+            if let Some(recorder) = self.recorder.as_deref_mut() {
+                recorder.arrived(from, to, self.now_us, Err(DropReason::ReceiverCrashed));
+            }
             self.record(&(8u8, from, to), || {
                 format!("{from} -> {to} lost: {to} crashed")
             });
@@ -285,6 +320,9 @@ impl<P: Protocol> Simulator<P> {
         // A partition that began while the message was in flight cuts it too.
         if !self.network.topology.connected(from, to) {
             self.stats.messages_dropped_partition += 1;
+            if let Some(recorder) = self.recorder.as_deref_mut() {
+                recorder.arrived(from, to, self.now_us, Err(DropReason::LinkCutInFlight));
+            }
             self.record(&(9u8, from, to), || {
                 format!("{from} -> {to} lost in flight: link cut")
             });
@@ -294,6 +332,9 @@ impl<P: Protocol> Simulator<P> {
             return;
         }
         self.stats.messages_delivered += 1;
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.arrived(from, to, self.now_us, Ok(()));
+        }
         self.record(&(2u8, from, to, &msg), || format!("{to} <- {from} {msg:?}"));
         self.run_handler(to, Input::Message { from, msg });
     }
@@ -325,6 +366,9 @@ impl<P: Protocol> Simulator<P> {
             return;
         }
         self.stats.timers_fired += 1;
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.timer(node, self.now_us, &timer);
+        }
         self.record(&(3u8, node, timer), || format!("{node} timer {timer:?}"));
         self.run_handler(node, Input::Timer(timer));
     }
@@ -459,6 +503,9 @@ impl<P: Protocol> Simulator<P> {
     }
 
     fn on_observation(&mut self, node: NodeId, observation: Observation) {
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.observation(node, self.now_us, self.step, observation);
+        }
         self.record(&(6u8, node, observation), || {
             format!("{node} observe {observation:?}")
         });
@@ -470,21 +517,30 @@ impl<P: Protocol> Simulator<P> {
         ) {
             self.leadership_changed = true;
         }
-        if let Err(violation) = self.checker.observe(node, &observation, self.now_us) {
+        let mut verdict = self.checker.observe(node, &observation, self.now_us);
+        if let Some(paranoid) = &mut self.paranoid {
+            verdict = paranoid_verdict(verdict, paranoid.observe(node, &observation));
+        }
+        if let Err(violation) = verdict {
             self.fail(violation);
         }
     }
 
     fn check_local(&mut self, node: NodeId) {
         let slot = &self.nodes[node.index()];
-        if let Some(state) = &slot.state {
-            if let Err(local) = state.check_local(&slot.durable) {
-                self.fail(Violation {
-                    invariant: local.invariant,
-                    nodes: vec![node],
-                    detail: local.detail,
-                });
-            }
+        let Some(state) = &slot.state else {
+            return;
+        };
+        let verdict = state.check_local(&slot.durable).and_then(|()| {
+            let table = NodeTable(&self.nodes);
+            state.check_cluster(&ClusterView::new(&table))
+        });
+        if let Err(local) = verdict {
+            self.fail(Violation {
+                invariant: local.invariant,
+                nodes: vec![node],
+                detail: local.detail,
+            });
         }
     }
 
@@ -546,6 +602,10 @@ impl<P: Protocol> Simulator<P> {
         self.stats.messages_sent += 1;
         if !self.alive[to.index()] {
             self.stats.messages_dropped_down += 1;
+            if let Some(recorder) = self.recorder.as_deref_mut() {
+                let fate = Err(DropReason::ReceiverDown);
+                recorder.sent(from, to, self.now_us, &msg, fate, None);
+            }
             self.record(&(10u8, from, to), || {
                 format!("{from} -> {to} dropped: {to} is down")
             });
@@ -558,6 +618,14 @@ impl<P: Protocol> Simulator<P> {
                 } else {
                     self.stats.messages_dropped_loss += 1;
                 }
+                if let Some(recorder) = self.recorder.as_deref_mut() {
+                    let why = if partitioned {
+                        DropReason::LinkCut
+                    } else {
+                        DropReason::RandomLoss
+                    };
+                    recorder.sent(from, to, self.now_us, &msg, Err(why), None);
+                }
                 self.record(&(11u8, from, to, partitioned), || {
                     let why = if partitioned { "link cut" } else { "lost" };
                     format!("{from} -> {to} dropped ({why}): {msg:?}")
@@ -567,6 +635,10 @@ impl<P: Protocol> Simulator<P> {
                 delay_us,
                 duplicate_delay_us,
             } => {
+                if let Some(recorder) = self.recorder.as_deref_mut() {
+                    let fate = Ok(delay_us);
+                    recorder.sent(from, to, self.now_us, &msg, fate, duplicate_delay_us);
+                }
                 self.record(&(12u8, from, to, delay_us), || {
                     format!("{from} -> {to} in {}: {msg:?}", format_ms(delay_us))
                 });
@@ -609,6 +681,7 @@ impl<P: Protocol> Simulator<P> {
     fn apply_fault(&mut self, index: usize) {
         let action = self.config.faults[index].action.clone();
         self.record(&(14u8, index as u64), || format!("fault {action}"));
+        let recorded_text = self.recorder.is_some().then(|| action.to_string());
         match action {
             FaultAction::Crash(selector) => match self.resolve(selector, &[]) {
                 Some(node) if self.alive[node.index()] => self.crash(node),
@@ -639,11 +712,29 @@ impl<P: Protocol> Simulator<P> {
             FaultAction::Heal => self.network.topology.heal(),
             FaultAction::SetLinks(change) => self.set_links(change),
         }
+        if let Some(text) = recorded_text {
+            self.record_fault(text);
+        }
         self.faults_applied += 1;
         if self.faults_applied == self.config.faults.len() {
             self.committed_at_last_fault = self.checker.committed_count();
         }
         self.leadership_changed = true;
+    }
+
+    /// Notes an applied fault and the links down after it, for a recording.
+    fn record_fault(&mut self, text: String) {
+        let topology = &self.network.topology;
+        let nodes = (0..self.config.node_count).map(NodeId);
+        let links_down: Vec<(NodeId, NodeId)> = nodes
+            .clone()
+            .flat_map(|from| nodes.clone().map(move |to| (from, to)))
+            .filter(|&(from, to)| !topology.connected(from, to))
+            .collect();
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.fault(self.now_us, self.step, text);
+            recorder.connectivity(self.now_us, links_down);
+        }
     }
 
     fn skip_fault(&mut self, action: &FaultAction, resolved: Option<NodeId>) {
@@ -663,13 +754,22 @@ impl<P: Protocol> Simulator<P> {
         self.crash_order_next += 1;
         self.alive[node.index()] = false;
         self.checker.on_crash(node);
+        if let Some(paranoid) = &mut self.paranoid {
+            paranoid.on_crash(node);
+        }
         self.stats.crashes += 1;
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.node_event(node, self.now_us, NodeEventKind::Crashed);
+        }
         self.record(&(18u8, node), || format!("{node} crashed"));
     }
 
     fn restart(&mut self, node: NodeId) {
         self.alive[node.index()] = true;
         self.stats.restarts += 1;
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.node_event(node, self.now_us, NodeEventKind::Restarted);
+        }
         self.record(&(1u8, node, true), || format!("{node} restart"));
         self.run_handler(node, Input::Start { is_restart: true });
     }
@@ -877,6 +977,23 @@ impl<P: Protocol> Simulator<P> {
             stats: self.stats,
             trace_tail: self.trace.take_tail(),
         }
+    }
+}
+
+/// The node table as a [`ClusterView`] reads it.
+struct NodeTable<'a, P: Protocol>(&'a [NodeSlot<P>]);
+
+impl<P: Protocol> NodeStates<P> for NodeTable<'_, P> {
+    fn node_count(&self) -> u16 {
+        self.0.len() as u16
+    }
+
+    fn live(&self, node: NodeId) -> Option<&P> {
+        self.0[node.index()].state.as_ref()
+    }
+
+    fn durable(&self, node: NodeId) -> &P::Durable {
+        &self.0[node.index()].durable
     }
 }
 

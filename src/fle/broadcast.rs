@@ -1,0 +1,706 @@
+//! The Zab-like broadcast after an election: discovery (epochs), synchronisation (history),
+//! and broadcast (proposals, acks, commits), with pings both ways.
+//!
+//! Links may drop, duplicate and reorder messages (ZooKeeper has TCP), so every message is
+//! idempotent and the ping tick re-sends whatever a peer still lacks.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::message::Txn;
+use super::vote::{make_zxid, zxid_epoch, ServerState};
+use super::{txn_digest, FleCtx, FleMsg, FleNode, FleTimer};
+use crate::protocol::{ClientReply, Command, NodeId, Observation};
+
+/// Most entries one Propose carries when catching a follower up.
+const ENTRIES_PER_PROPOSE_MAX: usize = 64;
+
+/// What a server does now; role-specific state lives in its variant.
+#[derive(Debug)]
+pub enum Role {
+    Looking,
+    Following(Following),
+    Leading(Leading),
+}
+
+impl Role {
+    pub fn server_state(&self) -> ServerState {
+        match self {
+            Role::Looking => ServerState::Looking,
+            Role::Following(_) => ServerState::Following,
+            Role::Leading(_) => ServerState::Leading,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Following {
+    pub leader: NodeId,
+    /// The epoch the leader announced and this server accepted.
+    pub epoch: Option<u64>,
+    /// Synchronised with the leader's history in `epoch`.
+    pub synced: bool,
+    last_heard_us: u64,
+}
+
+#[derive(Debug)]
+pub struct Leading {
+    /// The epoch this server leads, once a quorum's accepted epochs are known.
+    pub epoch: Option<u64>,
+    /// Accepted epochs reported before the epoch was chosen (this server's own included).
+    accepted_epochs: BTreeMap<NodeId, u64>,
+    /// Servers that accepted the epoch (this server included), until a quorum did.
+    epoch_acks: BTreeSet<NodeId>,
+    epoch_acked: bool,
+    /// A quorum is synchronised: the leader commits and serves clients.
+    pub established: bool,
+    peers: BTreeMap<NodeId, Peer>,
+    since_us: u64,
+}
+
+#[derive(Debug)]
+struct Peer {
+    phase: PeerPhase,
+    last_heard_us: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PeerPhase {
+    /// Sent FollowerInfo; waits for the epoch.
+    Connected,
+    /// Accepted the epoch; `last_zxid` says where its history ends.
+    EpochAcked { last_zxid: u64 },
+    /// Sent its Sync; waits for the ack.
+    Syncing { last_zxid: u64 },
+    /// Holds the leader's history up to `acked_index`.
+    Synced { acked_index: u64 },
+}
+
+impl FleNode {
+    pub(super) fn become_leading(&mut self, ctx: &mut FleCtx<'_>) {
+        let mut accepted_epochs = BTreeMap::new();
+        accepted_epochs.insert(ctx.id(), self.accepted_epoch(ctx));
+        self.role = Role::Leading(Leading {
+            epoch: None,
+            accepted_epochs,
+            epoch_acks: BTreeSet::new(),
+            epoch_acked: false,
+            established: false,
+            peers: BTreeMap::new(),
+            since_us: ctx.now_us(),
+        });
+        self.arm_ping(ctx);
+        self.maybe_choose_epoch(ctx);
+    }
+
+    pub(super) fn become_following(&mut self, ctx: &mut FleCtx<'_>, leader: NodeId) {
+        self.role = Role::Following(Following {
+            leader,
+            epoch: None,
+            synced: false,
+            last_heard_us: ctx.now_us(),
+        });
+        let accepted_epoch = self.accepted_epoch(ctx);
+        ctx.send(leader, FleMsg::FollowerInfo { accepted_epoch });
+        self.arm_ping(ctx);
+    }
+
+    /// Back to LOOKING in a new round; an established leader reports that it stepped down.
+    fn look_again(&mut self, ctx: &mut FleCtx<'_>) {
+        if let Role::Leading(leading) = &self.role {
+            if let (true, Some(epoch)) = (leading.established, leading.epoch) {
+                ctx.observe(Observation::SteppedDown { term: epoch });
+            }
+        }
+        self.role = Role::Looking;
+        self.start_looking(ctx);
+    }
+
+    fn arm_ping(&self, ctx: &mut FleCtx<'_>) {
+        let interval_us = self.config.ping_interval_us;
+        ctx.set_timer(FleTimer::Ping, interval_us..=interval_us);
+    }
+
+    // ----- leader side -----
+
+    fn leading_mut(&mut self) -> Option<&mut Leading> {
+        match &mut self.role {
+            Role::Leading(leading) => Some(leading),
+            _ => None,
+        }
+    }
+
+    pub(super) fn on_follower_info(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, accepted: u64) {
+        let now_us = ctx.now_us();
+        let Some(leading) = self.leading_mut() else {
+            return;
+        };
+        // A (re)connecting follower starts over, whatever it was before.
+        leading.peers.insert(
+            from,
+            Peer {
+                phase: PeerPhase::Connected,
+                last_heard_us: now_us,
+            },
+        );
+        match leading.epoch {
+            Some(epoch) => ctx.send(from, FleMsg::NewEpoch { epoch }),
+            None => {
+                leading.accepted_epochs.insert(from, accepted);
+                self.maybe_choose_epoch(ctx);
+            }
+        }
+    }
+
+    /// Zab discovery: with a quorum's accepted epochs known, lead the next epoch above them.
+    fn maybe_choose_epoch(&mut self, ctx: &mut FleCtx<'_>) {
+        let quorum = ctx.quorum();
+        let Some(leading) = self.leading_mut() else {
+            return;
+        };
+        if leading.epoch.is_some() || leading.accepted_epochs.len() < quorum {
+            return;
+        }
+        let epoch = leading.accepted_epochs.values().max().copied().unwrap_or(0) + 1;
+        leading.epoch = Some(epoch);
+        leading.epoch_acks.insert(ctx.id());
+        let connected: Vec<NodeId> = leading
+            .peers
+            .iter()
+            .filter(|(_, peer)| peer.phase == PeerPhase::Connected)
+            .map(|(&node, _)| node)
+            .collect();
+        self.set_accepted_epoch(ctx, epoch);
+        for node in connected {
+            ctx.send(node, FleMsg::NewEpoch { epoch });
+        }
+        self.maybe_finish_epoch(ctx);
+    }
+
+    pub(super) fn on_ack_epoch(
+        &mut self,
+        ctx: &mut FleCtx<'_>,
+        from: NodeId,
+        epoch: u64,
+        current_epoch: u64,
+        last_zxid: u64,
+    ) {
+        let now_us = ctx.now_us();
+        let own = (ctx.durable.current_epoch, ctx.durable.last_zxid());
+        let Some(leading) = self.leading_mut() else {
+            return;
+        };
+        if leading.epoch != Some(epoch) {
+            return;
+        }
+        let Some(peer) = leading.peers.get_mut(&from) else {
+            return;
+        };
+        peer.last_heard_us = now_us;
+        if peer.phase != PeerPhase::Connected {
+            return; // a duplicate
+        }
+        if (current_epoch, last_zxid) > own {
+            // The follower is ahead of its leader: this election must not stand.
+            self.look_again(ctx);
+            return;
+        }
+        peer.phase = PeerPhase::EpochAcked { last_zxid };
+        leading.epoch_acks.insert(from);
+        if leading.epoch_acked {
+            self.sync_peer(ctx, from);
+        } else {
+            self.maybe_finish_epoch(ctx);
+        }
+    }
+
+    /// A quorum accepted the epoch: take it as the current epoch and synchronise everyone
+    /// who accepted it.
+    fn maybe_finish_epoch(&mut self, ctx: &mut FleCtx<'_>) {
+        let quorum = ctx.quorum();
+        let Some(leading) = self.leading_mut() else {
+            return;
+        };
+        if leading.epoch_acked || leading.epoch_acks.len() < quorum {
+            return;
+        }
+        let epoch = leading.epoch.expect("acks follow the choice of epoch");
+        leading.epoch_acked = true;
+        let waiting: Vec<NodeId> = leading
+            .peers
+            .iter()
+            .filter(|(_, peer)| matches!(peer.phase, PeerPhase::EpochAcked { .. }))
+            .map(|(&node, _)| node)
+            .collect();
+        ctx.durable.current_epoch = epoch;
+        for node in waiting {
+            self.sync_peer(ctx, node);
+        }
+        self.maybe_establish(ctx);
+    }
+
+    /// Sends `node` the part of the history it lacks (NEWLEADER with DIFF, or SNAP when its
+    /// last zxid is not in this history).
+    fn sync_peer(&mut self, ctx: &mut FleCtx<'_>, node: NodeId) {
+        let from_index_of = |last_zxid: u64| match last_zxid {
+            0 => 0,
+            zxid => ctx.durable.index_of(zxid).unwrap_or(0),
+        };
+        let Some(leading) = self.leading_mut() else {
+            return;
+        };
+        let epoch = leading.epoch.expect("sync follows the choice of epoch");
+        let Some(peer) = leading.peers.get_mut(&node) else {
+            return;
+        };
+        let last_zxid = match peer.phase {
+            PeerPhase::EpochAcked { last_zxid } | PeerPhase::Syncing { last_zxid } => last_zxid,
+            _ => return,
+        };
+        peer.phase = PeerPhase::Syncing { last_zxid };
+        let from_index = from_index_of(last_zxid);
+        let entries = ctx.durable.history[from_index as usize..].to_vec();
+        ctx.send(
+            node,
+            FleMsg::Sync {
+                epoch,
+                from_index,
+                entries,
+            },
+        );
+    }
+
+    pub(super) fn on_ack_sync(
+        &mut self,
+        ctx: &mut FleCtx<'_>,
+        from: NodeId,
+        epoch: u64,
+        last_index: u64,
+    ) {
+        let now_us = ctx.now_us();
+        let Some(leading) = self.leading_mut() else {
+            return;
+        };
+        if leading.epoch != Some(epoch) {
+            return;
+        }
+        let Some(peer) = leading.peers.get_mut(&from) else {
+            return;
+        };
+        peer.last_heard_us = now_us;
+        if !matches!(peer.phase, PeerPhase::Syncing { .. }) {
+            return;
+        }
+        peer.phase = PeerPhase::Synced {
+            acked_index: last_index,
+        };
+        let established = leading.established;
+        self.maybe_establish(ctx);
+        if established {
+            self.advance_commit(ctx);
+            self.catch_up(ctx, from);
+        }
+    }
+
+    /// A quorum holds the history: the leader of this epoch is established, commits its
+    /// history and tells the synchronised followers (Zab's UPTODATE).
+    fn maybe_establish(&mut self, ctx: &mut FleCtx<'_>) {
+        let quorum = ctx.quorum();
+        let Some(leading) = self.leading_mut() else {
+            return;
+        };
+        let synced = leading
+            .peers
+            .values()
+            .filter(|peer| matches!(peer.phase, PeerPhase::Synced { .. }))
+            .count();
+        if leading.established || !leading.epoch_acked || synced + 1 < quorum {
+            return;
+        }
+        leading.established = true;
+        let epoch = leading.epoch.expect("established leaders have an epoch");
+        let peers: Vec<NodeId> = leading.peers.keys().copied().collect();
+        ctx.observe(Observation::BecameLeader { term: epoch });
+        self.advance_commit(ctx);
+        for node in peers {
+            self.catch_up(ctx, node);
+        }
+    }
+
+    pub(super) fn on_ack(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, epoch: u64, last: u64) {
+        let now_us = ctx.now_us();
+        let Some(leading) = self.leading_mut() else {
+            return;
+        };
+        if leading.epoch != Some(epoch) {
+            return;
+        }
+        let Some(peer) = leading.peers.get_mut(&from) else {
+            return;
+        };
+        peer.last_heard_us = now_us;
+        if let PeerPhase::Synced { acked_index } = &mut peer.phase {
+            // Acks may arrive out of order; progress never goes back.
+            *acked_index = (*acked_index).max(last);
+            self.advance_commit(ctx);
+        }
+    }
+
+    /// Commits up to the highest index a quorum (this server included) holds.
+    fn advance_commit(&mut self, ctx: &mut FleCtx<'_>) {
+        let quorum = ctx.quorum();
+        let own = ctx.durable.last_index();
+        let Some(leading) = self.leading_mut() else {
+            return;
+        };
+        if !leading.established {
+            return;
+        }
+        let mut held: Vec<u64> = leading
+            .peers
+            .values()
+            .filter_map(|peer| match peer.phase {
+                PeerPhase::Synced { acked_index } => Some(acked_index.min(own)),
+                _ => None,
+            })
+            .collect();
+        held.push(own);
+        held.sort_unstable_by(|a, b| b.cmp(a));
+        if let Some(&target) = held.get(quorum - 1) {
+            self.commit_to(ctx, target);
+        }
+    }
+
+    /// Sends a synchronised follower what it lacks, or a ping when it lacks nothing.
+    fn catch_up(&mut self, ctx: &mut FleCtx<'_>, node: NodeId) {
+        let commit_index = self.commit_index;
+        let Role::Leading(leading) = &self.role else {
+            return;
+        };
+        let Some(epoch) = leading.epoch else {
+            return;
+        };
+        let Some(PeerPhase::Synced { acked_index }) = leading.peers.get(&node).map(|p| p.phase)
+        else {
+            return;
+        };
+        let last_index = ctx.durable.last_index();
+        if acked_index < last_index {
+            let from = acked_index as usize;
+            let to = (from + ENTRIES_PER_PROPOSE_MAX).min(last_index as usize);
+            let entries = ctx.durable.history[from..to].to_vec();
+            ctx.send(
+                node,
+                FleMsg::Propose {
+                    epoch,
+                    from_index: acked_index,
+                    entries,
+                    commit_index,
+                },
+            );
+        } else {
+            ctx.send(
+                node,
+                FleMsg::Ping {
+                    epoch,
+                    commit_index,
+                    last_index,
+                },
+            );
+        }
+    }
+
+    /// A client's command: an established leader appends it with the next zxid of its epoch
+    /// and proposes it to the synchronised followers.
+    pub(super) fn propose(&mut self, ctx: &mut FleCtx<'_>, command: Command) -> ClientReply {
+        let epoch = match &self.role {
+            Role::Leading(Leading {
+                established: true,
+                epoch: Some(epoch),
+                ..
+            }) => *epoch,
+            Role::Following(following) => {
+                return ClientReply::NotLeader {
+                    leader_hint: Some(following.leader),
+                }
+            }
+            _ => return ClientReply::NotLeader { leader_hint: None },
+        };
+        let last_zxid = ctx.durable.last_zxid();
+        let counter = if zxid_epoch(last_zxid) == epoch {
+            (last_zxid & 0xffff_ffff) + 1
+        } else {
+            1
+        };
+        let txn = Txn {
+            zxid: make_zxid(epoch, counter),
+            command,
+        };
+        debug_assert!(txn.zxid > last_zxid, "a leader's zxids increase");
+        ctx.durable.history.push(txn);
+        let index = ctx.durable.last_index();
+        ctx.observe(Observation::LogAppended {
+            index,
+            term: epoch,
+            digest: txn_digest(&txn),
+        });
+        let commit_index = self.commit_index;
+        if let Role::Leading(leading) = &self.role {
+            for (&node, peer) in &leading.peers {
+                if let PeerPhase::Synced { acked_index } = peer.phase {
+                    if acked_index + 1 == index {
+                        ctx.send(
+                            node,
+                            FleMsg::Propose {
+                                epoch,
+                                from_index: index - 1,
+                                entries: vec![txn],
+                                commit_index,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        self.advance_commit(ctx);
+        ClientReply::Accepted
+    }
+
+    pub(super) fn on_ping_timer(&mut self, ctx: &mut FleCtx<'_>) {
+        match &self.role {
+            Role::Looking => {}
+            Role::Leading(_) => self.leader_tick(ctx),
+            Role::Following(_) => self.follower_tick(ctx),
+        }
+    }
+
+    /// Re-sends whatever each peer lacks, then checks that a quorum is still there.
+    fn leader_tick(&mut self, ctx: &mut FleCtx<'_>) {
+        let now_us = ctx.now_us();
+        let quorum = ctx.quorum();
+        let (init_us, sync_us) = (self.config.init_timeout_us, self.config.sync_timeout_us);
+        let Role::Leading(leading) = &self.role else {
+            return;
+        };
+        let peers: Vec<(NodeId, PeerPhase)> =
+            leading.peers.iter().map(|(&n, p)| (n, p.phase)).collect();
+        let (epoch, epoch_acked) = (leading.epoch, leading.epoch_acked);
+        let lost = if leading.established {
+            let heard = leading
+                .peers
+                .values()
+                .filter(|peer| {
+                    matches!(peer.phase, PeerPhase::Synced { .. })
+                        && now_us.saturating_sub(peer.last_heard_us) <= sync_us
+                })
+                .count();
+            heard + 1 < quorum
+        } else {
+            now_us.saturating_sub(leading.since_us) > init_us
+        };
+        if lost {
+            self.look_again(ctx);
+            return;
+        }
+        for (node, phase) in peers {
+            match (phase, epoch) {
+                (PeerPhase::Connected, Some(epoch)) => ctx.send(node, FleMsg::NewEpoch { epoch }),
+                (PeerPhase::EpochAcked { .. } | PeerPhase::Syncing { .. }, _) if epoch_acked => {
+                    self.sync_peer(ctx, node)
+                }
+                (PeerPhase::Synced { .. }, _) => self.catch_up(ctx, node),
+                _ => {}
+            }
+        }
+        self.arm_ping(ctx);
+    }
+
+    // ----- follower side -----
+
+    /// The follower state, if this server follows `from`; notes that it heard from it.
+    fn following_from(&mut self, ctx: &FleCtx<'_>, from: NodeId) -> Option<&mut Following> {
+        match &mut self.role {
+            Role::Following(following) if following.leader == from => {
+                following.last_heard_us = ctx.now_us();
+                Some(following)
+            }
+            _ => None,
+        }
+    }
+
+    pub(super) fn on_new_epoch(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, epoch: u64) {
+        if self.following_from(ctx, from).is_none() {
+            return;
+        }
+        let accepted = self.accepted_epoch(ctx);
+        if epoch < accepted {
+            // Promised a later epoch already: this leader cannot lead it.
+            self.look_again(ctx);
+            return;
+        }
+        if epoch > accepted {
+            self.set_accepted_epoch(ctx, epoch);
+        }
+        if let Role::Following(following) = &mut self.role {
+            following.epoch = Some(epoch);
+        }
+        self.send_ack_epoch(ctx, from, epoch);
+    }
+
+    fn send_ack_epoch(&self, ctx: &mut FleCtx<'_>, leader: NodeId, epoch: u64) {
+        let msg = FleMsg::AckEpoch {
+            epoch,
+            current_epoch: ctx.durable.current_epoch,
+            last_zxid: ctx.durable.last_zxid(),
+        };
+        ctx.send(leader, msg);
+    }
+
+    pub(super) fn on_sync(
+        &mut self,
+        ctx: &mut FleCtx<'_>,
+        from: NodeId,
+        epoch: u64,
+        from_index: u64,
+        entries: &[Txn],
+    ) {
+        let Some(following) = self.following_from(ctx, from) else {
+            return;
+        };
+        if following.epoch != Some(epoch) {
+            return;
+        }
+        if !following.synced {
+            following.synced = true;
+            replace_history_from(ctx, from_index, entries);
+            ctx.durable.current_epoch = epoch;
+            ctx.observe(Observation::Following {
+                term: epoch,
+                leader: from,
+            });
+        }
+        let last_index = ctx.durable.last_index();
+        ctx.send(from, FleMsg::AckSync { epoch, last_index });
+    }
+
+    pub(super) fn on_propose(
+        &mut self,
+        ctx: &mut FleCtx<'_>,
+        from: NodeId,
+        epoch: u64,
+        from_index: u64,
+        entries: &[Txn],
+        commit_index: u64,
+    ) {
+        let Some(following) = self.following_from(ctx, from) else {
+            return;
+        };
+        if !following.synced || following.epoch != Some(epoch) {
+            return;
+        }
+        let last_index = ctx.durable.last_index();
+        if from_index <= last_index {
+            // A synchronised follower's history is a prefix of its leader's: keep what it
+            // holds, append the rest.
+            let skip = (last_index - from_index) as usize;
+            for txn in entries.iter().skip(skip) {
+                ctx.durable.history.push(*txn);
+                ctx.observe(Observation::LogAppended {
+                    index: ctx.durable.last_index(),
+                    term: zxid_epoch(txn.zxid),
+                    digest: txn_digest(txn),
+                });
+            }
+        }
+        let last_index = ctx.durable.last_index();
+        ctx.send(from, FleMsg::Ack { epoch, last_index });
+        self.commit_to(ctx, commit_index);
+    }
+
+    pub(super) fn on_leader_ping(
+        &mut self,
+        ctx: &mut FleCtx<'_>,
+        from: NodeId,
+        epoch: u64,
+        commit_index: u64,
+        last_index: u64,
+    ) {
+        let Some(following) = self.following_from(ctx, from) else {
+            return;
+        };
+        if !following.synced || following.epoch != Some(epoch) {
+            return;
+        }
+        // The leader re-sends what is missing when it sees the ack.
+        let held = ctx.durable.last_index();
+        if held < last_index || commit_index > self.commit_index {
+            ctx.send(
+                from,
+                FleMsg::Ack {
+                    epoch,
+                    last_index: held,
+                },
+            );
+        }
+        self.commit_to(ctx, commit_index);
+    }
+
+    /// Gives up on a silent leader; otherwise re-sends the step it waits on, or pings.
+    fn follower_tick(&mut self, ctx: &mut FleCtx<'_>) {
+        let now_us = ctx.now_us();
+        let Role::Following(following) = &self.role else {
+            return;
+        };
+        let timeout_us = if following.synced {
+            self.config.sync_timeout_us
+        } else {
+            self.config.init_timeout_us
+        };
+        if now_us.saturating_sub(following.last_heard_us) > timeout_us {
+            self.look_again(ctx);
+            return;
+        }
+        let leader = following.leader;
+        match (following.epoch, following.synced) {
+            (None, _) => {
+                let accepted_epoch = self.accepted_epoch(ctx);
+                ctx.send(leader, FleMsg::FollowerInfo { accepted_epoch });
+            }
+            (Some(epoch), false) => self.send_ack_epoch(ctx, leader, epoch),
+            (Some(epoch), true) => {
+                let last_index = ctx.durable.last_index();
+                ctx.send(leader, FleMsg::Ack { epoch, last_index });
+            }
+        }
+        self.arm_ping(ctx);
+    }
+}
+
+/// Makes the history `entries` from `from_index + 1` on, keeping the first `from_index`
+/// entries: entries it already holds stay, the first difference and all after it are
+/// replaced, and anything past the end of `entries` goes.
+fn replace_history_from(ctx: &mut FleCtx<'_>, from_index: u64, entries: &[Txn]) {
+    let mut index = from_index;
+    for txn in entries {
+        index += 1;
+        let position = index as usize - 1;
+        if ctx.durable.history.get(position) == Some(txn) {
+            continue;
+        }
+        if ctx.durable.history.len() > position {
+            ctx.durable.history.truncate(position);
+            ctx.observe(Observation::LogTruncated { from_index: index });
+        }
+        ctx.durable.history.push(*txn);
+        ctx.observe(Observation::LogAppended {
+            index,
+            term: zxid_epoch(txn.zxid),
+            digest: txn_digest(txn),
+        });
+    }
+    if ctx.durable.last_index() > index {
+        ctx.durable.history.truncate(index as usize);
+        ctx.observe(Observation::LogTruncated {
+            from_index: index + 1,
+        });
+    }
+}

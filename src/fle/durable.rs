@@ -1,0 +1,31 @@
+//! What an FLE server keeps on stable storage: its epochs and its history.
+
+use super::message::Txn;
+
+#[derive(Clone, Debug, Default)]
+pub struct FleDurable {
+    /// The epoch this server last promised to follow (Zab's acceptedEpoch).
+    pub accepted_epoch: u64,
+    /// The epoch of the last leader this server synchronised with (Zab's currentEpoch).
+    pub current_epoch: u64,
+    /// Transactions in zxid order; index i (1-based) is `history[i - 1]`.
+    pub history: Vec<Txn>,
+}
+
+impl FleDurable {
+    pub fn last_zxid(&self) -> u64 {
+        self.history.last().map_or(0, |txn| txn.zxid)
+    }
+
+    pub fn last_index(&self) -> u64 {
+        self.history.len() as u64
+    }
+
+    /// The 1-based index holding `zxid`, if any (zxids increase along the history).
+    pub fn index_of(&self, zxid: u64) -> Option<u64> {
+        self.history
+            .binary_search_by_key(&zxid, |txn| txn.zxid)
+            .ok()
+            .map(|position| position as u64 + 1)
+    }
+}

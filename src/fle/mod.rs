@@ -1,0 +1,377 @@
+//! ZooKeeper-style FastLeaderElection (FLE) with a small Zab-like atomic broadcast.
+//!
+//! **Election.** A server is LOOKING, FOLLOWING or LEADING. A LOOKING server proposes a leader
+//! and broadcasts its vote tagged with its election round (the logical clock); votes are
+//! ordered by (peer epoch, last zxid, server id), so the server with the newest history wins
+//! and ids break ties. The receive rules are those of ZooKeeper's `lookForLeader`: a higher
+//! round resets the vote set and re-proposes the better of that vote and one's own; a lower
+//! round is dropped (a LOOKING sender of it is answered with the current proposal); a better
+//! vote is adopted and re-broadcast; once a quorum backs the proposal the server waits
+//! `finalizeWait` for a better vote before deciding. Votes of FOLLOWING/LEADING servers are
+//! kept apart ("out of election") so a late joiner finds the established leader, subject to
+//! the checkLeader rule. See `election.rs`.
+//!
+//! **Broadcast.** After an election, followers tell the leader their accepted epoch; the
+//! leader picks the next epoch above a quorum's, followers promise it, the leader
+//! synchronises each follower to its own history, and once a quorum is synchronised the
+//! leader is established, commits its history and serves clients: proposals carry zxids
+//! `(epoch << 32) | counter` and commit on a quorum of acks. Pings both ways detect a lost
+//! leader or a lost quorum, which sends a server back to LOOKING in a new round. See
+//! `broadcast.rs`.
+//!
+//! Epochs and history live in `ctx.durable` ([`FleDurable`]); everything else is volatile.
+
+mod broadcast;
+mod config;
+mod durable;
+mod election;
+mod message;
+mod vote;
+
+pub use broadcast::Role;
+pub use config::{FleBug, FleConfig};
+pub use durable::FleDurable;
+pub use message::{FleMsg, Txn};
+pub use vote::{make_zxid, zxid_epoch, ServerState, Vote};
+
+use std::collections::BTreeMap;
+
+use crate::protocol::{
+    ClientReply, ClusterView, Command, Ctx, KvStore, LocalViolation, NodeId, Observation, Protocol,
+};
+use crate::sim::hash::stable_hash;
+
+/// Names of the FLE-specific invariants, as they appear in reports.
+pub mod names {
+    /// When a server decides LEADING, its (current epoch, last zxid) is at least the durable
+    /// (current epoch, last zxid) of every member of the quorum whose votes elected it.
+    pub const LEADER_QUORUM_DOMINANCE: &str = "leader-quorum-dominance";
+    /// The zxids a server commits strictly increase.
+    pub const COMMITTED_ZXID_INCREASING: &str = "committed-zxid-increasing";
+    /// A server's commit index never passes the end of its history.
+    pub const COMMIT_WITHIN_HISTORY: &str = "fle-commit-within-history";
+}
+
+/// FLE's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FleTimer {
+    /// LOOKING: nothing heard for the notification timeout; re-send the vote.
+    NotificationTimeout,
+    /// LOOKING: `finalizeWait` after a quorum backed the proposal; decide unless beaten.
+    Finalize,
+    /// FOLLOWING/LEADING: ping the other side and check that it is still there.
+    Ping,
+}
+
+/// The volatile state of one FLE server.
+#[derive(Debug)]
+pub struct FleNode {
+    config: FleConfig,
+    id: NodeId,
+    role: Role,
+    /// The election round (ZooKeeper's logical clock). Volatile, as in ZooKeeper.
+    round: u64,
+    proposal: Vote,
+    /// LOOKING: the votes of the current round, by sender (this server's own included).
+    recv_set: BTreeMap<NodeId, Vote>,
+    /// LOOKING: votes of FOLLOWING/LEADING servers, with their round and state.
+    out_of_election: BTreeMap<NodeId, (Vote, u64, ServerState)>,
+    notification_timeout_us: u64,
+    finalize_pending: bool,
+    /// FOLLOWING/LEADING: the vote decided on and its round, told to LOOKING servers.
+    decided: Option<(Vote, u64)>,
+    commit_index: u64,
+    last_committed_zxid: u64,
+    store: KvStore,
+    /// Under [`FleBug::AcceptedEpochNotPersisted`], the accepted epoch lives here.
+    volatile_accepted_epoch: u64,
+    /// Set by the step that decided LEADING, cleared at the start of every handler.
+    decided_this_step: Option<Decision>,
+    /// The first commit whose zxid did not increase, described.
+    zxid_order_broken: Option<String>,
+}
+
+type FleCtx<'a> = Ctx<'a, FleNode>;
+
+impl Protocol for FleNode {
+    type Config = FleConfig;
+    type Msg = FleMsg;
+    type Timer = FleTimer;
+    type Durable = FleDurable;
+    const NAME: &'static str = "fle";
+
+    fn on_start(config: &FleConfig, ctx: &mut FleCtx<'_>) -> Self {
+        if !ctx.is_restart() {
+            load_initial_history(config, ctx);
+        }
+        let mut node = FleNode {
+            config: config.clone(),
+            id: ctx.id(),
+            role: Role::Looking,
+            round: 0,
+            proposal: own_vote(ctx),
+            recv_set: BTreeMap::new(),
+            out_of_election: BTreeMap::new(),
+            notification_timeout_us: config.notification_timeout_us_initial,
+            finalize_pending: false,
+            decided: None,
+            commit_index: 0,
+            last_committed_zxid: 0,
+            store: KvStore::default(),
+            // A fresh boot reads what the disk was given; a restart has forgotten it.
+            volatile_accepted_epoch: if ctx.is_restart() {
+                0
+            } else {
+                ctx.durable.accepted_epoch
+            },
+            decided_this_step: None,
+            zxid_order_broken: None,
+        };
+        node.start_looking(ctx);
+        node
+    }
+
+    fn on_message(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, msg: FleMsg) {
+        self.decided_this_step = None;
+        match msg {
+            FleMsg::Notification { vote, round, state } => {
+                self.on_notification(ctx, from, vote, round, state)
+            }
+            FleMsg::FollowerInfo { accepted_epoch } => {
+                self.on_follower_info(ctx, from, accepted_epoch)
+            }
+            FleMsg::NewEpoch { epoch } => self.on_new_epoch(ctx, from, epoch),
+            FleMsg::AckEpoch {
+                epoch,
+                current_epoch,
+                last_zxid,
+            } => self.on_ack_epoch(ctx, from, epoch, current_epoch, last_zxid),
+            FleMsg::Sync {
+                epoch,
+                from_index,
+                entries,
+            } => self.on_sync(ctx, from, epoch, from_index, &entries),
+            FleMsg::AckSync { epoch, last_index } => self.on_ack_sync(ctx, from, epoch, last_index),
+            FleMsg::Propose {
+                epoch,
+                from_index,
+                entries,
+                commit_index,
+            } => self.on_propose(ctx, from, epoch, from_index, &entries, commit_index),
+            FleMsg::Ping {
+                epoch,
+                commit_index,
+                last_index,
+            } => self.on_leader_ping(ctx, from, epoch, commit_index, last_index),
+            FleMsg::Ack { epoch, last_index } => self.on_ack(ctx, from, epoch, last_index),
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut FleCtx<'_>, timer: FleTimer) {
+        self.decided_this_step = None;
+        match timer {
+            FleTimer::NotificationTimeout => self.on_notification_timeout(ctx),
+            FleTimer::Finalize => self.on_finalize(ctx),
+            FleTimer::Ping => self.on_ping_timer(ctx),
+        }
+    }
+
+    fn on_client_request(&mut self, ctx: &mut FleCtx<'_>, command: Command) -> ClientReply {
+        self.decided_this_step = None;
+        self.propose(ctx, command)
+    }
+
+    fn check_local(&self, durable: &FleDurable) -> Result<(), LocalViolation> {
+        if let Some(detail) = &self.zxid_order_broken {
+            return Err(LocalViolation {
+                invariant: names::COMMITTED_ZXID_INCREASING,
+                detail: detail.clone(),
+            });
+        }
+        if self.commit_index > durable.last_index() {
+            return Err(LocalViolation {
+                invariant: names::COMMIT_WITHIN_HISTORY,
+                detail: format!(
+                    "commit index {} is past the end of the history ({})",
+                    self.commit_index,
+                    durable.last_index()
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Leader quorum dominance, at the step a server decides LEADING. Only voters whose vote
+    /// still stands count — live and still proposing this leader, LOOKING or decided in the
+    /// same round: a vote
+    /// cast earlier by a server that has since followed another leader is stale (FLE may
+    /// legitimately decide on it; Zab's epoch agreement then stops that leader), and its
+    /// durable state no longer says what it voted with. A standing voter has not changed its
+    /// history since it voted, because a LOOKING server writes nothing.
+    fn check_cluster(&self, cluster: &ClusterView<'_, Self>) -> Result<(), LocalViolation> {
+        let Some(decision) = &self.decided_this_step else {
+            return Ok(());
+        };
+        let mine = &decision.mine;
+        for &voter in &decision.voters {
+            let standing = voter == self.id
+                || cluster.live(voter).is_some_and(|node| {
+                    node.proposal() == decision.vote
+                        && (node.round == decision.round
+                            || node.server_state() == ServerState::Looking)
+                });
+            if !standing {
+                continue;
+            }
+            let durable = cluster.durable(voter);
+            let theirs = (durable.current_epoch, durable.last_zxid());
+            if theirs > *mine {
+                return Err(LocalViolation {
+                    invariant: names::LEADER_QUORUM_DOMINANCE,
+                    detail: format!(
+                        "{} decided LEADING with (epoch {}, zxid {:#x}) but {voter}, which \
+                         elected it, holds (epoch {}, zxid {:#x})",
+                        self.id, mine.0, mine.1, theirs.0, theirs.1
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl FleNode {
+    pub fn role(&self) -> &Role {
+        &self.role
+    }
+
+    pub fn server_state(&self) -> ServerState {
+        self.role.server_state()
+    }
+
+    /// The election round (logical clock).
+    pub fn round(&self) -> u64 {
+        self.round
+    }
+
+    /// The vote this server currently proposes (LOOKING) or decided on.
+    pub fn proposal(&self) -> Vote {
+        self.decided.map_or(self.proposal, |(vote, _)| vote)
+    }
+
+    pub fn commit_index(&self) -> u64 {
+        self.commit_index
+    }
+
+    pub fn store(&self) -> &KvStore {
+        &self.store
+    }
+
+    fn accepted_epoch(&self, ctx: &FleCtx<'_>) -> u64 {
+        if self.config.bug == Some(FleBug::AcceptedEpochNotPersisted) {
+            self.volatile_accepted_epoch
+        } else {
+            ctx.durable.accepted_epoch
+        }
+    }
+
+    fn set_accepted_epoch(&mut self, ctx: &mut FleCtx<'_>, epoch: u64) {
+        if self.config.bug == Some(FleBug::AcceptedEpochNotPersisted) {
+            self.volatile_accepted_epoch = epoch;
+        } else {
+            ctx.durable.accepted_epoch = epoch;
+        }
+    }
+
+    /// Commits every entry up to `target` (bounded by the history) in order: reports it,
+    /// applies it, and checks that committed zxids increase.
+    fn commit_to(&mut self, ctx: &mut FleCtx<'_>, target: u64) {
+        let target = target.min(ctx.durable.last_index());
+        while self.commit_index < target {
+            let index = self.commit_index + 1;
+            let txn = ctx.durable.history[index as usize - 1];
+            if txn.zxid <= self.last_committed_zxid && self.zxid_order_broken.is_none() {
+                self.zxid_order_broken = Some(format!(
+                    "{} committed zxid {:#x} at index {index} after zxid {:#x}",
+                    self.id, txn.zxid, self.last_committed_zxid
+                ));
+            }
+            self.last_committed_zxid = txn.zxid;
+            self.commit_index = index;
+            ctx.observe(Observation::Committed {
+                index,
+                term: zxid_epoch(txn.zxid),
+                digest: txn_digest(&txn),
+            });
+            self.store.apply(&txn.command);
+            ctx.observe(Observation::Applied {
+                index,
+                state_digest: self.store.digest(),
+            });
+        }
+    }
+}
+
+/// What a server that just decided LEADING was elected with.
+#[derive(Debug)]
+struct Decision {
+    vote: Vote,
+    round: u64,
+    /// The servers whose votes made the quorum (this one included).
+    voters: Vec<NodeId>,
+    /// This server's (current epoch, last zxid) when it decided.
+    mine: (u64, u64),
+}
+
+/// This server's own vote: itself, with its last zxid and current epoch.
+fn own_vote(ctx: &FleCtx<'_>) -> Vote {
+    Vote {
+        leader: ctx.id(),
+        zxid: ctx.durable.last_zxid(),
+        peer_epoch: ctx.durable.current_epoch,
+    }
+}
+
+/// Digest identifying a transaction for the checkers.
+fn txn_digest(txn: &Txn) -> u64 {
+    stable_hash(txn)
+}
+
+/// The epoch of the common history servers may start with.
+pub const INITIAL_HISTORY_EPOCH: u64 = 1;
+
+/// Entry `index` (1-based) of the common history servers may start with: written in epoch
+/// [`INITIAL_HISTORY_EPOCH`], the same on every server.
+pub fn initial_txn(index: u64) -> Txn {
+    Txn {
+        zxid: make_zxid(INITIAL_HISTORY_EPOCH, index),
+        command: Command {
+            id: 0,
+            key: (index % 16) as u32,
+            value: index,
+        },
+    }
+}
+
+/// At first boot, a server holds the first `initial_history_length` entries of the common
+/// history, written in epoch 1.
+fn load_initial_history(config: &FleConfig, ctx: &mut FleCtx<'_>) {
+    let length = config.initial_history_length(ctx.id().index());
+    if length == 0 || !ctx.durable.history.is_empty() {
+        return;
+    }
+    ctx.durable.accepted_epoch = INITIAL_HISTORY_EPOCH;
+    ctx.durable.current_epoch = INITIAL_HISTORY_EPOCH;
+    for index in 1..=length {
+        let txn = initial_txn(index);
+        ctx.durable.history.push(txn);
+        ctx.observe(Observation::LogAppended {
+            index,
+            term: INITIAL_HISTORY_EPOCH,
+            digest: txn_digest(&txn),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,51 @@
+//! Votes, server states and the total order FastLeaderElection elects by.
+
+use std::cmp::Ordering;
+
+use super::config::FleBug;
+use crate::protocol::NodeId;
+
+/// What a server says about the election.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ServerState {
+    Looking,
+    Following,
+    Leading,
+}
+
+/// A proposal for leader: the server, and the last zxid and current epoch it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Vote {
+    pub leader: NodeId,
+    pub zxid: u64,
+    pub peer_epoch: u64,
+}
+
+impl Vote {
+    /// The order of ZooKeeper's `totalOrderPredicate`: peer epoch, then zxid, then id.
+    pub fn order(&self, other: &Vote) -> Ordering {
+        (self.peer_epoch, self.zxid, self.leader).cmp(&(other.peer_epoch, other.zxid, other.leader))
+    }
+
+    /// Whether this vote beats `current` (ZooKeeper's `totalOrderPredicate(new, current)`),
+    /// or, under [`FleBug::ZxidBeforeEpoch`], the predicate of the ZOOKEEPER-1419 era.
+    pub fn beats(&self, current: &Vote, bug: Option<FleBug>) -> bool {
+        if bug == Some(FleBug::ZxidBeforeEpoch) {
+            return self.peer_epoch > current.peer_epoch
+                || (self.peer_epoch == current.peer_epoch && self.zxid > current.zxid)
+                || (self.zxid == current.zxid && self.leader > current.leader);
+        }
+        self.order(current) == Ordering::Greater
+    }
+}
+
+/// The epoch part of a zxid: its high 32 bits.
+pub fn zxid_epoch(zxid: u64) -> u64 {
+    zxid >> 32
+}
+
+/// The zxid of the `counter`-th proposal of `epoch`.
+pub fn make_zxid(epoch: u64, counter: u64) -> u64 {
+    debug_assert!(counter < 1 << 32, "zxid counter overflow");
+    (epoch << 32) | counter
+}

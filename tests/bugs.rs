@@ -1,0 +1,234 @@
+//! Deliberately broken Raft variants (`RaftBug`): each is caught by the invariant it breaks,
+//! within a small fixed seed budget of a named scenario, and none is on by default.
+
+use quorumsim::raft::RaftBug;
+use quorumsim::scenario::{self, ProtocolConfig, Scenario};
+use quorumsim::sim::Outcome;
+
+use crate::support::{bundled_scenarios, repo_path, run};
+
+pub fn load(relative: &str) -> Scenario {
+    scenario::load(&repo_path(relative)).unwrap_or_else(|error| panic!("{error}"))
+}
+
+pub fn with_bug(mut scenario: Scenario, bug: RaftBug) -> Scenario {
+    scenario
+        .protocol
+        .set_bug(bug.name())
+        .expect("every RaftBug name is accepted");
+    scenario
+}
+
+/// What a run found: the invariant for a violation, else the outcome's kind.
+fn finding(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Violation { violation, .. } => violation.invariant,
+        other => other.kind(),
+    }
+}
+
+/// For each bug: the scenario that catches it, what it must find, and how many seeds (from 1)
+/// may be tried. The budgets leave room: each of these catches its bug on every one of seeds
+/// 1..=50 but three-node-cluster, which catches `truncate-on-stale-append` on 46 of 50.
+pub const DETECTIONS: [(RaftBug, &str, &str, u64); 7] = [
+    (
+        RaftBug::Figure8Commit,
+        "scenarios/raft/figure-8.json",
+        "leader-completeness",
+        5,
+    ),
+    (
+        RaftBug::VoteNotPersisted,
+        "scenarios/raft/restart-forgets-vote.json",
+        "vote-once-per-term",
+        5,
+    ),
+    (
+        RaftBug::TermNotPersisted,
+        "scenarios/raft/restart-forgets-vote.json",
+        "vote-once-per-term",
+        5,
+    ),
+    (
+        RaftBug::AppendWithoutLogMatching,
+        "scenarios/raft/figure-8.json",
+        "log-matching",
+        5,
+    ),
+    (
+        RaftBug::TruncateOnStaleAppend,
+        "scenarios/raft/three-node-cluster.json",
+        "leader-completeness",
+        10,
+    ),
+    (
+        RaftBug::VoteWithoutUpToDate,
+        "scenarios/raft/restart-mid-election.json",
+        "leader-completeness",
+        5,
+    ),
+    (
+        RaftBug::LeaderNeverStepsDown,
+        "scenarios/raft/leader-cut-off-from-replies.json",
+        "expectation-failed",
+        5,
+    ),
+];
+
+/// The first seed in 1..=`seeds` on which `scenario` finds `expected`, if any.
+pub fn first_detecting_seed(scenario: &Scenario, expected: &str, seeds: u64) -> Option<u64> {
+    (1..=seeds).find(|&seed| finding(&run(scenario, seed).outcome) == expected)
+}
+
+#[test]
+fn every_bug_is_caught_by_its_invariant_within_a_few_seeds() {
+    let covered: Vec<RaftBug> = DETECTIONS.iter().map(|&(bug, ..)| bug).collect();
+    assert_eq!(covered, RaftBug::ALL, "every bug has a detection");
+    for (bug, path, expected, seeds) in DETECTIONS {
+        let scenario = with_bug(load(path), bug);
+        assert!(
+            first_detecting_seed(&scenario, expected, seeds).is_some(),
+            "{} not caught as {expected} by {path} on seeds 1..={seeds}",
+            bug.name()
+        );
+    }
+}
+
+#[test]
+fn detection_is_reliable_not_lucky() {
+    // Over seeds 1..=50 each bug is caught, as its invariant, on at least 45.
+    for (bug, path, expected, _) in DETECTIONS {
+        let scenario = with_bug(load(path), bug);
+        let caught = (1..=50)
+            .filter(|&seed| finding(&run(&scenario, seed).outcome) == expected)
+            .count();
+        assert!(
+            caught >= 45,
+            "{} caught as {expected} by {path} on only {caught} of 50 seeds",
+            bug.name()
+        );
+    }
+}
+
+#[test]
+fn the_detecting_scenarios_pass_with_correct_raft() {
+    // The same scenarios, bug off, over more seeds than any budget: the finding is the
+    // bug's, not the scenario's.
+    for (_, path, _, _) in DETECTIONS {
+        let scenario = load(path);
+        for seed in 1..=50 {
+            let outcome = run(&scenario, seed).outcome;
+            assert!(outcome.is_pass(), "{path} seed {seed}: {outcome}");
+        }
+    }
+}
+
+#[test]
+fn no_bug_is_on_by_default_or_in_any_bundled_scenario() {
+    assert_eq!(quorumsim::raft::RaftConfig::default().bug, None);
+    for path in bundled_scenarios() {
+        let scenario = scenario::load(&path).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(scenario.protocol.bug_name(), None, "{}", path.display());
+    }
+}
+
+#[test]
+fn a_scenario_file_can_name_a_bug_and_an_unknown_name_is_one_line() {
+    let text = |bug: &str| {
+        format!(
+            r#"{{"version": 1, "protocol": "raft", "nodes": 3, "seed": 1, "duration_ms": 100,
+                "raft": {{"bug": "{bug}"}}}}"#
+        )
+    };
+    let named = scenario::parse("inline.json", &text("figure-8-commit")).expect("valid");
+    assert_eq!(named.protocol.bug_name(), Some("figure-8-commit"));
+    let error = scenario::parse("inline.json", &text("figure-9")).expect_err("unknown bug");
+    assert_eq!(error.field, "raft.bug");
+    let message = error.to_string();
+    assert!(!message.contains('\n'), "{message}");
+    for bug in RaftBug::ALL {
+        assert!(message.contains(bug.name()), "{message}");
+    }
+}
+
+#[test]
+fn set_bug_replaces_the_scenario_s_bug_and_rejects_unknown_names() {
+    let mut protocol = load("scenarios/raft/figure-8.json").protocol;
+    protocol.set_bug("vote-not-persisted").expect("a Raft bug");
+    assert_eq!(protocol.bug_name(), Some("vote-not-persisted"));
+    let error = protocol.set_bug("no-such-bug").expect_err("unknown");
+    assert!(
+        error.contains("raft") && error.contains("figure-8-commit"),
+        "{error}"
+    );
+}
+
+/// Every bundled Raft scenario with every bug, over seeds 1..=`seeds`: prints, per bug and
+/// scenario, what was found and how often. Not a test; run it by hand to choose the scenarios
+/// below: `cargo test --release bugs::detection_sweep -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn detection_sweep() {
+    let seeds = 50;
+    for bug in RaftBug::ALL {
+        for path in bundled_scenarios() {
+            let Ok(scenario) = scenario::load(&path) else {
+                continue;
+            };
+            if !matches!(scenario.protocol, ProtocolConfig::Raft(_))
+                || path.to_string_lossy().contains("bench")
+            {
+                continue;
+            }
+            let scenario = with_bug(scenario, bug);
+            let mut found: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
+            for seed in 1..=seeds {
+                let report = run(&scenario, seed);
+                let entry = found.entry(finding(&report.outcome)).or_insert((0, seed));
+                entry.0 += 1;
+            }
+            let name = path.file_name().unwrap().to_string_lossy();
+            println!("{:28} {:26} {found:?}", bug.name(), name);
+        }
+    }
+}
+
+fn quorumsim(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_quorumsim"))
+        .args(args)
+        .output()
+        .expect("the quorumsim binary runs")
+}
+
+#[test]
+fn run_bug_turns_a_passing_scenario_into_a_violation() {
+    let path = repo_path("scenarios/raft/figure-8.json");
+    let path = path.to_str().unwrap();
+    let correct = quorumsim(&["run", path, "--seed", "1"]);
+    assert_eq!(correct.status.code(), Some(0));
+    for extra in [&[][..], &["--paranoid"][..]] {
+        let mut args = vec!["run", path, "--seed", "1", "--bug", "figure-8-commit"];
+        args.extend_from_slice(extra);
+        let broken = quorumsim(&args);
+        assert_eq!(broken.status.code(), Some(1), "{args:?}");
+        let text = String::from_utf8_lossy(&broken.stdout);
+        assert!(
+            text.contains("violation of leader-completeness"),
+            "{args:?}: {text}"
+        );
+    }
+}
+
+#[test]
+fn run_bug_with_an_unknown_name_exits_2_with_one_line_naming_the_protocol() {
+    let path = repo_path("scenarios/raft/steady-state.json");
+    let output = quorumsim(&["run", path.to_str().unwrap(), "--bug", "figure-9"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: --bug: unknown bug \"figure-9\" for protocol raft; valid names: figure-8-commit,"),
+        "{stderr}"
+    );
+}
