@@ -21,13 +21,37 @@ struct FirstSeen {
     node: NodeId,
 }
 
+/// The terms seen at one index: the first inline, any later ones beside it.
+#[derive(Clone, Debug)]
+struct SeenAt {
+    first: FirstSeen,
+    later: Vec<FirstSeen>,
+}
+
+impl SeenAt {
+    /// The entry first seen for `term` here, recording `candidate` as that if there is none.
+    fn first_for(&mut self, candidate: FirstSeen) -> FirstSeen {
+        if self.first.term == candidate.term {
+            return self.first;
+        }
+        match self.later.iter().find(|first| first.term == candidate.term) {
+            Some(first) => *first,
+            None => {
+                self.later.push(candidate);
+                candidate
+            }
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct GhostLogs {
     logs: Vec<Vec<GhostEntry>>,
     /// Per index (position = index - 1), the terms seen there with their first prefix chain.
-    /// Almost every index sees one or two terms, so a short vector beats a map keyed by
-    /// (index, term): profiling put that map at 12% of a run.
-    first_seen_by_index: Vec<Vec<FirstSeen>>,
+    /// Almost every index sees one term, so the first is held inline and only further terms
+    /// allocate: profiling put a map keyed by (index, term) at 12% of a run, and a vector
+    /// per index at one allocation per index.
+    first_seen_by_index: Vec<SeenAt>,
     /// Whether each node has ever reported a log write (protocols without logs never do).
     reports_log: Vec<bool>,
 }
@@ -73,20 +97,21 @@ impl GhostLogs {
             prefix_chain,
         });
         let position = index as usize - 1;
-        if self.first_seen_by_index.len() <= position {
-            self.first_seen_by_index.resize_with(position + 1, Vec::new);
-        }
-        let seen = &mut self.first_seen_by_index[position];
-        let first = match seen.iter().find(|first| first.term == term) {
-            Some(first) => *first,
+        let candidate = FirstSeen {
+            term,
+            prefix_chain,
+            node,
+        };
+        // No hole in a node's log, so an index is new cluster-wide only right past the end.
+        let first = match self.first_seen_by_index.get_mut(position) {
+            Some(seen) => seen.first_for(candidate),
             None => {
-                let first = FirstSeen {
-                    term,
-                    prefix_chain,
-                    node,
-                };
-                seen.push(first);
-                first
+                debug_assert_eq!(position, self.first_seen_by_index.len());
+                self.first_seen_by_index.push(SeenAt {
+                    first: candidate,
+                    later: Vec::new(),
+                });
+                candidate
             }
         };
         if first.prefix_chain != prefix_chain {

@@ -470,17 +470,27 @@ impl FleNode {
         if !leading.established {
             return;
         }
-        let mut held: Vec<u64> = leading
-            .peers
-            .values()
-            .filter_map(|peer| match peer.phase {
+        // The quorum-th highest of what the leader and its synchronised followers hold: the
+        // highest held index that at least a quorum hold. Counted, not collected and sorted:
+        // this runs on every acknowledgement, and the vector (grown once more for the
+        // leader's own index) was a tenth of a run's instructions.
+        let held = || {
+            let synced = leading.peers.values().filter_map(|peer| match peer.phase {
                 PeerPhase::Synced { acked_index } => Some(acked_index.min(own)),
                 _ => None,
-            })
-            .collect();
-        held.push(own);
-        held.sort_unstable_by(|a, b| b.cmp(a));
-        if let Some(&target) = held.get(quorum - 1) {
+            });
+            std::iter::once(own).chain(synced)
+        };
+        let mut target = None;
+        for candidate in held() {
+            if target.is_some_and(|found| candidate <= found) {
+                continue;
+            }
+            if held().filter(|&index| index >= candidate).count() >= quorum {
+                target = Some(candidate);
+            }
+        }
+        if let Some(target) = target {
             self.commit_to(ctx, target);
         }
     }

@@ -24,7 +24,7 @@ mod role;
 
 pub use config::{RaftBug, RaftConfig};
 pub use log::{Log, RaftDurable};
-pub use message::{Entry, Payload, RaftMsg};
+pub use message::{Entries, Entry, Payload, RaftMsg};
 pub use role::Role;
 
 use crate::protocol::{

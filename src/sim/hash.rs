@@ -96,7 +96,7 @@ pub fn stable_hash<T: Hash + ?Sized>(value: &T) -> u64 {
 }
 
 /// Folds `value` into a running chain hash: `chain(prev, x)` differs whenever `prev` or `x`
-/// does. Used for trace hashes and log-prefix hashes.
+/// does. Used for log-prefix hashes.
 pub fn chain(previous: u64, value: u64) -> u64 {
     let mut hasher = StableHasher::default();
     hasher.write_u64(previous);

@@ -1,11 +1,17 @@
 //! The trace: one record per thing that happens, folded into a rolling hash, and written as
 //! text only when someone is watching. Hashing uses structured data (never the text), so an
 //! unwatched run pays for a few multiplies per record, not for formatting.
+//!
+//! Every record's fields go straight into one running [`StableHasher`], finalised once when
+//! the hash is read. (Hashing each record on its own and chaining the results cost two
+//! finalisations per record, about 6% of a run's instructions.) The step number and virtual
+//! time lead every record, so records stay apart in the stream.
 
 use std::collections::VecDeque;
+use std::hash::{Hash, Hasher};
 use std::io::Write;
 
-use crate::sim::hash::chain;
+use crate::sim::hash::StableHasher;
 
 /// Where trace text goes.
 pub enum TraceSink {
@@ -18,7 +24,7 @@ pub enum TraceSink {
 }
 
 pub struct Trace {
-    hash: u64,
+    hasher: StableHasher,
     sink: TraceSink,
     tail: VecDeque<String>,
     write_failed: bool,
@@ -27,16 +33,16 @@ pub struct Trace {
 impl Trace {
     pub fn new(sink: TraceSink) -> Trace {
         Trace {
-            hash: 0,
+            hasher: StableHasher::default(),
             sink,
             tail: VecDeque::new(),
             write_failed: false,
         }
     }
 
-    /// Folds a record's structured hash into the trace hash.
-    pub fn record(&mut self, record_hash: u64) {
-        self.hash = chain(self.hash, record_hash);
+    /// Folds a record's structured data into the trace hash.
+    pub fn record<H: Hash + ?Sized>(&mut self, record: &H) {
+        record.hash(&mut self.hasher);
     }
 
     /// True when text lines are wanted; callers format only then.
@@ -65,7 +71,7 @@ impl Trace {
     }
 
     pub fn hash(&self) -> u64 {
-        self.hash
+        self.hasher.finish()
     }
 
     pub fn flush(&mut self) {
@@ -76,5 +82,34 @@ impl Trace {
 
     pub fn take_tail(&mut self) -> Vec<String> {
         self.tail.drain(..).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash_of(records: &[(u64, u64, u8)]) -> u64 {
+        let mut trace = Trace::new(TraceSink::Off);
+        for record in records {
+            trace.record(record);
+        }
+        trace.hash()
+    }
+
+    #[test]
+    fn the_hash_depends_on_every_record_and_their_order() {
+        let records = [(1, 0, 7), (2, 5, 8), (3, 9, 9)];
+        assert_eq!(hash_of(&records), hash_of(&records));
+        assert_ne!(hash_of(&records), hash_of(&records[..2]));
+        assert_ne!(
+            hash_of(&records),
+            hash_of(&[(1, 0, 7), (3, 9, 9), (2, 5, 8)])
+        );
+        assert_ne!(
+            hash_of(&records),
+            hash_of(&[(1, 0, 7), (2, 5, 8), (3, 9, 10)])
+        );
+        assert_ne!(hash_of(&[]), hash_of(&[(0, 0, 0)]));
     }
 }
