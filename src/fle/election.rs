@@ -60,6 +60,7 @@ impl FleNode {
     fn clear_votes(&mut self) {
         self.recv_set.clear();
         self.recv_histories.clear();
+        self.recv_rounds.clear();
         self.out_of_election.clear();
     }
 
@@ -67,13 +68,20 @@ impl FleNode {
     /// history if it was LOOKING (its vote then ranks the leader above itself), `None` for a
     /// decided sender (its vote says whom it follows, which may be behind it: a late joiner
     /// follows the established leader and has its surplus truncated).
-    fn hold_vote(&mut self, from: NodeId, vote: Vote, sender_history: Option<(u64, u64)>) {
+    fn hold_vote(
+        &mut self,
+        from: NodeId,
+        vote: Vote,
+        round: u64,
+        sender_history: Option<(u64, u64)>,
+    ) {
         self.recv_set.insert(from, vote);
         self.recv_histories.insert(from, sender_history);
+        self.recv_rounds.insert(from, round);
     }
 
     fn hold_own_proposal(&mut self, ctx: &FleCtx<'_>) {
-        self.hold_vote(ctx.id(), self.proposal, Some(history(ctx)));
+        self.hold_vote(ctx.id(), self.proposal, self.round, Some(history(ctx)));
     }
 
     fn arm_notification_timeout(&self, ctx: &mut FleCtx<'_>) {
@@ -135,6 +143,7 @@ impl FleNode {
             self.round = round;
             self.recv_set.clear();
             self.recv_histories.clear();
+            self.recv_rounds.clear();
             let own = own_vote(ctx);
             self.proposal = if vote.beats(&own, bug) { vote } else { own };
             self.hold_own_proposal(ctx);
@@ -151,7 +160,7 @@ impl FleNode {
             self.cancel_finalize(ctx);
             self.send_notifications(ctx);
         }
-        self.hold_vote(from, vote, Some(sender_history));
+        self.hold_vote(from, vote, round, Some(sender_history));
         self.check_proposal_quorum(ctx);
     }
 
@@ -166,15 +175,17 @@ impl FleNode {
     ) {
         self.out_of_election.insert(from, (vote, round, state));
         if round == self.round || self.ignores_rounds() {
-            self.hold_vote(from, vote, None);
+            self.hold_vote(from, vote, round, None);
             let voters = self.voters_for(&vote);
             if voters.len() >= ctx.quorum() && self.check_leader(ctx, vote.leader, round) {
+                self.check_decision_basis(ctx, &vote, round, &voters, Basis::DecidedInRound);
                 self.decide(ctx, vote, round, voters, None);
                 return;
             }
         }
         let voters = self.out_of_election_voters_for(&vote);
         if voters.len() >= ctx.quorum() && self.check_leader(ctx, vote.leader, round) {
+            self.check_decision_basis(ctx, &vote, round, &voters, Basis::OutOfElection);
             self.decide(ctx, vote, round, voters, None);
         }
     }
@@ -224,6 +235,7 @@ impl FleNode {
         }
         if self.config.bug == Some(FleBug::NoFinalizeWait) {
             let (proposal, round) = (self.proposal, self.round);
+            self.check_decision_basis(ctx, &proposal, round, &voters, Basis::Proposal);
             self.decide(ctx, proposal, round, voters, Some(ctx.now_us()));
             return;
         }
@@ -252,6 +264,7 @@ impl FleNode {
         let voters = self.voters_for(&self.proposal);
         if voters.len() >= ctx.quorum() {
             let (proposal, round) = (self.proposal, self.round);
+            self.check_decision_basis(ctx, &proposal, round, &voters, Basis::Proposal);
             self.decide(ctx, proposal, round, voters, Some(self.quorum_at_us));
         }
     }
@@ -300,6 +313,56 @@ impl FleNode {
                  vote {vote:?}, sent at {} us, arrived {travel_us} us later, after the decision",
                 self.id, quorum_at_us, ghost.sent_at_us
             ));
+        }
+    }
+
+    /// Checks the grounds of a decision about to be taken (see
+    /// [`super::names::DECISION_BASIS`]) from the ghost record of the notifications, never
+    /// from the switches a planted bug turns: `voters` of a decision on the vote set must all
+    /// have voted in `round`; a decision on decided servers' votes must name a leader that
+    /// announced LEADING, or this server in its own round. Correct FLE keeps both by
+    /// construction (the vote set is cleared at every new round and holds only same-round
+    /// votes; `check_leader` guards both decided-vote paths). Ghost-only.
+    fn check_decision_basis(
+        &mut self,
+        ctx: &FleCtx<'_>,
+        vote: &Vote,
+        round: u64,
+        voters: &[NodeId],
+        basis: Basis,
+    ) {
+        if self.decision_basis_broken.is_some() {
+            return;
+        }
+        if basis != Basis::OutOfElection {
+            let stray = voters
+                .iter()
+                .find_map(|voter| match self.recv_rounds.get(voter) {
+                    Some(&cast) if cast == round => None,
+                    other => Some((*voter, other.copied())),
+                });
+            if let Some((voter, cast)) = stray {
+                self.decision_basis_broken = Some(format!(
+                    "{} decided on {vote:?} in round {round} counting {voter}'s vote of round {}",
+                    self.id,
+                    cast.map_or("none".to_string(), |cast| cast.to_string())
+                ));
+                return;
+            }
+        }
+        if basis != Basis::Proposal {
+            let announced_leading = matches!(
+                self.out_of_election.get(&vote.leader),
+                Some((_, _, ServerState::Leading))
+            );
+            let me_in_my_round = vote.leader == ctx.id() && round == self.round;
+            if !announced_leading && !me_in_my_round {
+                self.decision_basis_broken = Some(format!(
+                    "{} decided on {vote:?} (round {round}, its own round {}) on decided servers' \
+                     votes, but {} never announced LEADING to it",
+                    self.id, self.round, vote.leader
+                ));
+            }
         }
     }
 
@@ -355,4 +418,15 @@ impl FleNode {
 /// of its notifications carries.
 fn history(ctx: &FleCtx<'_>) -> (u64, u64) {
     (ctx.durable.current_epoch, ctx.durable.last_zxid())
+}
+
+/// Which rule of `lookForLeader` a decision follows, for the decision-basis check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Basis {
+    /// A quorum of this round's votes for this server's own proposal (after `finalizeWait`).
+    Proposal,
+    /// A quorum of this round's votes, completed by a decided server's notification.
+    DecidedInRound,
+    /// A quorum of FOLLOWING/LEADING servers' votes, whatever their rounds.
+    OutOfElection,
 }

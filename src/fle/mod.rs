@@ -52,6 +52,14 @@ pub mod names {
     /// and took at most `finalizeWait` to arrive carries a better vote. (Such a notification
     /// arrives inside the wait, and a better vote in the wait cancels the decision.)
     pub const FINALIZE_CATCHES_BETTER_VOTE: &str = "finalize-catches-better-vote";
+    /// The grounds a server decides on are those `lookForLeader` requires, checked from the
+    /// notifications as they were delivered (their own round and state, kept as ghosts): a
+    /// decision on a quorum of votes counts only votes cast in the decision's election round
+    /// (`termPredicate` over one round's vote set), and a decision reached on the votes of
+    /// FOLLOWING/LEADING servers names a leader that announced LEADING, or this server in its
+    /// own round (`checkLeader`). Without them a quorum can be assembled from votes of
+    /// different elections, or a late joiner can lead or follow a server that leads nothing.
+    pub const DECISION_BASIS: &str = "fle-decision-basis";
     /// The zxids a server commits strictly increase.
     pub const COMMITTED_ZXID_INCREASING: &str = "committed-zxid-increasing";
     /// A server's commit index never passes the end of its history.
@@ -83,6 +91,9 @@ pub struct FleNode {
     /// Ghost, for the dominance check only: per entry of `recv_set`, the sender's (current
     /// epoch, last zxid) when it sent that vote, if it sent it LOOKING.
     recv_histories: BTreeMap<NodeId, Option<(u64, u64)>>,
+    /// Ghost, for the decision-basis check only: per entry of `recv_set`, the round of the
+    /// notification that carried it.
+    recv_rounds: BTreeMap<NodeId, u64>,
     /// LOOKING: votes of FOLLOWING/LEADING servers, with their round and state.
     out_of_election: BTreeMap<NodeId, (Vote, u64, ServerState)>,
     notification_timeout_us: u64,
@@ -105,6 +116,8 @@ pub struct FleNode {
     zxid_order_broken: Option<String>,
     /// The first better vote that arrived too late for a decision that should have seen it.
     finalize_promise_broken: Option<String>,
+    /// The first decision taken on grounds `lookForLeader` does not allow, described.
+    decision_basis_broken: Option<String>,
 }
 
 type FleCtx<'a> = Ctx<'a, FleNode>;
@@ -128,6 +141,7 @@ impl Protocol for FleNode {
             proposal: own_vote(ctx),
             recv_set: BTreeMap::new(),
             recv_histories: BTreeMap::new(),
+            recv_rounds: BTreeMap::new(),
             out_of_election: BTreeMap::new(),
             notification_timeout_us: config.notification_timeout_us_initial,
             finalize_pending: false,
@@ -146,6 +160,7 @@ impl Protocol for FleNode {
             decided_this_step: None,
             zxid_order_broken: None,
             finalize_promise_broken: None,
+            decision_basis_broken: None,
         };
         node.start_looking(ctx);
         node
@@ -188,6 +203,12 @@ impl Protocol for FleNode {
         if let Some(detail) = &self.finalize_promise_broken {
             return Err(LocalViolation {
                 invariant: names::FINALIZE_CATCHES_BETTER_VOTE,
+                detail: detail.clone(),
+            });
+        }
+        if let Some(detail) = &self.decision_basis_broken {
+            return Err(LocalViolation {
+                invariant: names::DECISION_BASIS,
                 detail: detail.clone(),
             });
         }
@@ -236,11 +257,12 @@ impl Protocol for FleNode {
                 return Err(broken(voter, cast, "voted holding"));
             }
             let standing = voter == self.id
-                || cluster.live(voter).is_some_and(|node| {
-                    node.proposal() == decision.vote
-                        && (node.round == decision.round
-                            || node.server_state() == ServerState::Looking)
-                });
+                || cast.is_some()
+                    && cluster.live(voter).is_some_and(|node| {
+                        node.proposal() == decision.vote
+                            && (node.round == decision.round
+                                || node.server_state() == ServerState::Looking)
+                    });
             if !standing {
                 continue;
             }

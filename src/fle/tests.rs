@@ -935,3 +935,68 @@ fn a_synchronised_follower_that_gives_up_says_it_stopped_following() {
         })
     );
 }
+
+// ----- The grounds of a decision (fle-decision-basis) -----
+
+fn with_bug(bug: Option<FleBug>) -> FleConfig {
+    FleConfig {
+        bug,
+        ..FleConfig::default()
+    }
+}
+
+/// n0 of three hears n1's better vote tagged round 7 while n0 is in round 1, then its
+/// finalize wait runs out.
+fn vote_from_round_seven(bug: Option<FleBug>) -> Harness {
+    let mut h = Harness::new(0, 3, with_bug(bug));
+    h.notify(1, vote(1, 0, 0), 7, ServerState::Looking);
+    h.fire(FleTimer::Finalize);
+    assert_eq!(h.node.server_state(), ServerState::Following);
+    h
+}
+
+#[test]
+fn a_decision_counting_a_vote_of_another_round_breaks_the_decision_basis() {
+    let h = vote_from_round_seven(Some(FleBug::IgnoreRound));
+    let fired = h
+        .node
+        .check_local(&h.durable)
+        .expect_err("a round-7 vote counted in round 1");
+    assert_eq!(fired.invariant, names::DECISION_BASIS);
+    assert!(fired.detail.contains("vote of round 7"), "{}", fired.detail);
+    // Correct FLE moves to round 7 first, and decides there on round-7 votes.
+    let h = vote_from_round_seven(None);
+    assert_eq!(h.node.round(), 7);
+    assert_eq!(h.node.check_local(&h.durable), Ok(()));
+}
+
+/// n0 of five hears n1, n3 and n4 (a quorum) say they follow n2, which has told n0 nothing.
+fn followers_of_a_silent_leader(bug: Option<FleBug>) -> Harness {
+    let mut h = Harness::new(0, 5, with_bug(bug));
+    for follower in [1, 3, 4] {
+        h.notify(follower, vote(2, 0, 0), 4, ServerState::Following);
+    }
+    h
+}
+
+#[test]
+fn following_a_leader_that_never_said_leading_breaks_the_decision_basis() {
+    let h = followers_of_a_silent_leader(Some(FleBug::NoCheckLeader));
+    assert_eq!(h.node.server_state(), ServerState::Following);
+    let fired = h
+        .node
+        .check_local(&h.durable)
+        .expect_err("checkLeader skipped");
+    assert_eq!(fired.invariant, names::DECISION_BASIS);
+    assert!(
+        fired.detail.contains("never announced LEADING"),
+        "{}",
+        fired.detail
+    );
+    // Correct FLE waits for n2 itself to say LEADING, then follows it on the same votes.
+    let mut h = followers_of_a_silent_leader(None);
+    assert_eq!(h.node.server_state(), ServerState::Looking);
+    h.notify(2, vote(2, 0, 0), 4, ServerState::Leading);
+    assert_eq!(h.node.server_state(), ServerState::Following);
+    assert_eq!(h.node.check_local(&h.durable), Ok(()));
+}
