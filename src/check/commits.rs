@@ -12,6 +12,9 @@ pub struct Commits {
     /// prefix chains), so a whole prefix compares in O(1).
     committed_chain: Vec<u64>,
     first_committer: Vec<NodeId>,
+    /// For each committed index, the highest term any leader had claimed when it was first
+    /// reported committed: leaders of higher terms must hold it (leader completeness).
+    commit_terms: Vec<u64>,
     /// State digest after each applied index, with the node that applied it first.
     applied: Vec<(u64, NodeId)>,
     nodes: Vec<NodeProgress>,
@@ -35,6 +38,7 @@ impl Commits {
             committed: Vec::new(),
             committed_chain: Vec::new(),
             first_committer: Vec::new(),
+            commit_terms: Vec::new(),
             applied: Vec::new(),
             nodes: vec![NodeProgress::default(); usize::from(node_count)],
         }
@@ -48,12 +52,23 @@ impl Commits {
         &self.committed_chain
     }
 
+    /// How many committed entries, from index 1, a leader of `term` must hold: those first
+    /// committed while no leader had claimed `term` or a higher one. Commit terms never
+    /// decrease along the prefix (the highest leader term only grows, and indexes are first
+    /// committed in order), so this is a binary search.
+    pub fn owed_to_leader_of(&self, term: u64) -> usize {
+        self.commit_terms
+            .partition_point(|&commit_term| commit_term < term)
+    }
+
+    /// `leader_term_high` is the highest term any leader has claimed so far.
     pub fn on_committed(
         &mut self,
         node: NodeId,
         index: u64,
         term: u64,
         digest: u64,
+        leader_term_high: u64,
     ) -> Result<(), Violation> {
         let progress = &mut self.nodes[node.index()];
         progress.reports_commits = true;
@@ -79,6 +94,7 @@ impl Commits {
                 self.committed_chain
                     .push(chain(previous, stable_hash(&(term, digest))));
                 self.first_committer.push(node);
+                self.commit_terms.push(leader_term_high);
                 Ok(())
             }
             Some(&first) if first == (term, digest) => Ok(()),

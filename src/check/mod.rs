@@ -37,7 +37,8 @@ pub mod names {
     /// Raft §5.3 "Leader Append-Only": a leader never overwrites or deletes entries in its log.
     pub const LEADER_APPEND_ONLY: &str = "leader-append-only";
     /// Raft §5.4 "Leader Completeness": a leader's log holds every entry committed before it
-    /// was elected.
+    /// was elected in a lower term (first reported committed while no leader had claimed its
+    /// term or a higher one).
     pub const LEADER_COMPLETENESS: &str = "leader-completeness";
     /// Raft §5.4.3 "State Machine Safety": every node that applies index i has the same state
     /// afterwards.
@@ -113,11 +114,15 @@ impl Checker {
         match *observation {
             Observation::BecameLeader { term } => {
                 self.leadership.on_became_leader(node, term, now_us)?;
+                // Raft §5.4: an entry committed in a term is in the logs of the leaders of all
+                // higher terms. A leader of a lower term can still be elected later (late
+                // vote replies, or Zab's late NEWLEADER acks), and owes nothing committed since.
+                let owed = self.commits.owed_to_leader_of(term);
                 self.logs.check_leader_completeness(
                     node,
                     term,
-                    self.commits.committed(),
-                    self.commits.committed_prefix_chain(),
+                    &self.commits.committed()[..owed],
+                    &self.commits.committed_prefix_chain()[..owed],
                 )
             }
             Observation::SteppedDown { term } => {
@@ -152,7 +157,10 @@ impl Checker {
                 term,
                 digest,
             } => {
-                self.commits.on_committed(node, index, term, digest)?;
+                let leader_term_high = self.leadership.leaders().keys().next_back();
+                let leader_term_high = leader_term_high.copied().unwrap_or(0);
+                self.commits
+                    .on_committed(node, index, term, digest, leader_term_high)?;
                 self.logs
                     .check_committed_entry_held(node, index, term, digest)
             }

@@ -237,15 +237,39 @@ impl ParanoidChecker {
         Ok(())
     }
 
-    /// Every election: the leader's log then held every entry committed before it, where an
-    /// index's committed entry is the first one reported for it.
+    /// Every election: the leader's log then held every entry committed before it in a lower
+    /// term, where an index's committed entry is the first one reported for it, and the term
+    /// it was committed in is the highest term of the elections recorded before that report.
     fn check_leader_completeness(&self) -> Result<(), Violation> {
-        for election in &self.elections {
-            let mut committed: BTreeMap<u64, Entry> = BTreeMap::new();
-            for report in &self.commits[..election.commit_reports_before] {
-                committed.entry(report.index).or_insert(report.value);
+        // The highest election term recorded before each commit report (elections are kept in
+        // the order they happened, so their report counts never decrease).
+        let mut commit_term_at = Vec::with_capacity(self.commits.len());
+        let mut high = 0;
+        let mut next_election = 0;
+        for position in 0..self.commits.len() {
+            while let Some(earlier) = self.elections.get(next_election) {
+                if earlier.commit_reports_before > position {
+                    break;
+                }
+                high = high.max(earlier.term);
+                next_election += 1;
             }
-            for (&index, entry) in &committed {
+            commit_term_at.push(high);
+        }
+        for election in &self.elections {
+            let mut committed: BTreeMap<u64, (Entry, u64)> = BTreeMap::new();
+            for (position, report) in self.commits[..election.commit_reports_before]
+                .iter()
+                .enumerate()
+            {
+                committed
+                    .entry(report.index)
+                    .or_insert((report.value, commit_term_at[position]));
+            }
+            for (&index, (entry, commit_term)) in &committed {
+                if *commit_term >= election.term {
+                    continue;
+                }
                 let held = election.log.get((index as usize).wrapping_sub(1));
                 if held != Some(entry) {
                     return Err(Violation::new(

@@ -166,6 +166,23 @@ fn leader_completeness() {
 }
 
 #[test]
+fn leader_completeness_binds_leaders_of_higher_terms_only() {
+    // n0 leads term 4 and commits index 1; a leader of term 3 elected afterwards (late vote
+    // replies, or Zab's late NEWLEADER acks) owes it nothing, a leader of term 5 does.
+    let committed_in_term_4 = [
+        append(N0, 1, 4, 10),
+        Saw(N0, BecameLeader { term: 4 }),
+        commit(N0, 1, 4, 10),
+    ];
+    let mut late_lower_leader = committed_in_term_4.to_vec();
+    late_lower_leader.push(Saw(N1, BecameLeader { term: 3 }));
+    assert_eq!(verdict(&late_lower_leader), None);
+    let mut higher_leader = committed_in_term_4.to_vec();
+    higher_leader.push(Saw(N1, BecameLeader { term: 5 }));
+    assert_eq!(verdict(&higher_leader), Some(names::LEADER_COMPLETENESS));
+}
+
+#[test]
 fn committed_prefix_agreement() {
     let logs = [
         append(N0, 1, 1, 10),
