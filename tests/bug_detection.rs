@@ -115,32 +115,52 @@ fn correct_raft_passes_every_budget() {
 #[test]
 #[ignore]
 fn detection_campaigns() {
+    for (bug, ..) in DETECTIONS {
+        print_seeds_to_detection(bug, &raft_base(Some(bug)));
+    }
+}
+
+/// Runs the 20 campaigns of `base` (which names `bug`) and prints the median and maximum
+/// position of the first failing seed, the first findings by kind, and every count.
+pub(crate) fn print_seeds_to_detection(bug: &str, base: &ScenarioFile) {
     const CAMPAIGNS: u64 = 20;
     const CAP: u64 = 20_000;
-    for (bug, ..) in DETECTIONS {
-        let mut counts: Vec<u64> = Vec::new();
-        let mut kinds = std::collections::BTreeMap::<String, u64>::new();
-        for index in 0..CAMPAIGNS {
-            let start = index * 100_000;
-            let summary = campaign(Some(bug), start, CAP, true);
-            // Workers take seeds in order, so the lowest failing seed is the first.
-            match summary
-                .failing_seeds
-                .iter()
-                .min_by_key(|record| record.seed)
-            {
-                Some(first) => {
-                    counts.push(first.seed - start + 1);
-                    *kinds.entry(first.signature.clone()).or_default() += 1;
-                }
-                None => counts.push(u64::MAX),
+    let mut counts: Vec<u64> = Vec::new();
+    let mut kinds = std::collections::BTreeMap::<String, u64>::new();
+    for index in 0..CAMPAIGNS {
+        let start = index * 100_000;
+        let campaign = Campaign {
+            base: base.clone(),
+            seed_start: start,
+            seed_count: CAP,
+            shard: Shard::WHOLE,
+            jobs: 2,
+            time_budget: None,
+            out_dir: out_dir(&format!("{bug}-{start}")),
+            resume: false,
+        };
+        let summary = fuzz::run_campaign(&campaign, &fuzz::builtin_executor, &|progress| {
+            progress.failures == 0
+        })
+        .expect("the campaign runs");
+        // Seeds still running when the first failure stopped the campaign finish, so the
+        // lowest failing seed is the first.
+        match summary
+            .failing_seeds
+            .iter()
+            .min_by_key(|record| record.seed)
+        {
+            Some(first) => {
+                counts.push(first.seed - start + 1);
+                *kinds.entry(first.signature.clone()).or_default() += 1;
             }
+            None => counts.push(u64::MAX),
         }
-        counts.sort_unstable();
-        let median = (u128::from(counts[9]) + u128::from(counts[10])) / 2;
-        println!(
-            "{bug:28} median {median:>6} max {:>6} first findings {kinds:?} all {counts:?}",
-            counts[counts.len() - 1]
-        );
     }
+    counts.sort_unstable();
+    let median = (u128::from(counts[9]) + u128::from(counts[10])) / 2;
+    println!(
+        "{bug:28} median {median:>6} max {:>6} first findings {kinds:?} all {counts:?}",
+        counts[counts.len() - 1]
+    );
 }

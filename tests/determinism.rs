@@ -1,28 +1,10 @@
 //! Same scenario and seed, same trace hash — over many seeds, and across processes.
 
-use std::collections::BTreeSet;
-
-use crate::support::{parse, run, FAULTY_RAFT};
+use crate::support::{assert_deterministic_and_seed_driven, parse, run, FAULTY_RAFT};
 
 #[test]
 fn same_seed_same_trace_hash_over_200_seeds() {
-    let scenario = parse(FAULTY_RAFT);
-    let mut distinct = BTreeSet::new();
-    for seed in 0..200 {
-        let first = run(&scenario, seed);
-        let second = run(&scenario, seed);
-        assert_eq!(first.trace_hash, second.trace_hash, "seed {seed} diverged");
-        assert_eq!(first.steps, second.steps, "seed {seed} diverged");
-        assert_eq!(first.outcome, second.outcome, "seed {seed} diverged");
-        assert!(first.outcome.is_pass(), "seed {seed}: {}", first.outcome);
-        distinct.insert(first.trace_hash);
-    }
-    // Different seeds must give different runs, or the seed is not reaching the randomness.
-    assert!(
-        distinct.len() >= 195,
-        "only {} distinct hashes",
-        distinct.len()
-    );
+    assert_deterministic_and_seed_driven(&parse(FAULTY_RAFT), 0..200);
 }
 
 #[test]

@@ -2,10 +2,11 @@
 //! the FLE-specific invariants shown firing on planted bugs and quiet on correct runs.
 //! (`scenarios.rs` runs every bundled scenario, these included, with its own seed and 1..=8.)
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use crate::support::{bundled_scenarios, parse, repo_path, run};
+use crate::support::{
+    assert_deterministic_and_seed_driven, bundled_scenarios, parse, repo_path, run,
+};
 use quorumsim::fle::{names, FleBug};
 use quorumsim::scenario::{self, ProtocolConfig, Scenario};
 use quorumsim::sim::{Outcome, RunReport};
@@ -123,17 +124,7 @@ const FAULTY_FLE: &str = r#"{
 
 #[test]
 fn same_seed_same_trace_hash_over_200_seeds() {
-    let scenario = parse(FAULTY_FLE);
-    let mut distinct = BTreeSet::new();
-    for seed in 0..200 {
-        let first = run(&scenario, seed);
-        let second = run(&scenario, seed);
-        assert_eq!(first.trace_hash, second.trace_hash, "seed {seed} diverged");
-        assert_eq!(first.steps, second.steps, "seed {seed} diverged");
-        assert!(first.outcome.is_pass(), "seed {seed}: {}", first.outcome);
-        distinct.insert(first.trace_hash);
-    }
-    assert!(distinct.len() >= 195, "only {} distinct", distinct.len());
+    assert_deterministic_and_seed_driven(&parse(FAULTY_FLE), 0..200);
 }
 
 #[test]

@@ -8,6 +8,7 @@ use quorumsim::fuzz::{self, Campaign, CampaignSummary, Choices, Shard};
 use quorumsim::scenario::file::ProtocolName;
 use quorumsim::scenario::{self, ScenarioFile};
 
+use crate::bug_detection::print_seeds_to_detection;
 use crate::fuzz::fresh_dir;
 
 fn fle_base(bug: Option<FleBug>) -> ScenarioFile {
@@ -101,54 +102,13 @@ fn a_forgotten_accepted_epoch_elects_two_leaders_in_one_epoch() {
     assert_detected(FleBug::AcceptedEpochNotPersisted, 80, 40, "election-safety");
 }
 
-/// Seeds-to-detection over independent campaigns, for reports/bug-detection.md: per bug, 20
-/// campaigns starting at 0, 100 000, 200 000, …, each stopping at its first failure (at most
-/// 20 000 seeds).
+/// Seeds-to-detection over independent campaigns, for reports/bug-detection.md (see
+/// `print_seeds_to_detection`).
 /// `cargo test --release fle_bug_detection::detection_campaigns -- --ignored --nocapture`
 #[test]
 #[ignore]
 fn detection_campaigns() {
-    const CAMPAIGNS: u64 = 20;
-    const CAP: u64 = 20_000;
     for bug in FleBug::ALL {
-        let mut counts: Vec<u64> = Vec::new();
-        let mut kinds = std::collections::BTreeMap::<String, u64>::new();
-        for index in 0..CAMPAIGNS {
-            let start = index * 100_000;
-            let campaign = Campaign {
-                base: fle_base(Some(bug)),
-                seed_start: start,
-                seed_count: CAP,
-                shard: Shard { index: 1, count: 1 },
-                jobs: 2,
-                time_budget: None,
-                out_dir: fresh_dir(&format!("fle-campaign-{}-{start}", bug.name())),
-                resume: false,
-            };
-            let summary = fuzz::run_campaign(&campaign, &fuzz::builtin_executor, &|progress| {
-                progress.failures == 0
-            })
-            .expect("the campaign runs");
-            // Seeds still running when the first failure stopped the campaign finish, so the
-            // lowest failing seed is the first.
-            match summary
-                .failing_seeds
-                .iter()
-                .min_by_key(|record| record.seed)
-            {
-                Some(first) => {
-                    counts.push(first.seed - start + 1);
-                    *kinds.entry(first.signature.clone()).or_default() += 1;
-                }
-                None => counts.push(u64::MAX),
-            }
-        }
-        counts.sort_unstable();
-        let median = (u128::from(counts[9]) + u128::from(counts[10])) / 2;
-        println!(
-            "{:28} median {median:>6} max {:>6} first findings {kinds:?} all {counts:?}",
-            bug.name(),
-            counts[counts.len() - 1]
-        );
+        print_seeds_to_detection(bug.name(), &fle_base(Some(bug)));
     }
 }

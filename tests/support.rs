@@ -36,6 +36,28 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunReport {
     run_scenario(scenario, seed, TraceSink::Off)
 }
 
+/// Runs `scenario` twice with each of `seeds`: both runs must end alike (trace hash, steps,
+/// outcome) and pass; and different seeds must give different runs (at least 97.5% distinct
+/// hashes), or the seed is not reaching the randomness.
+pub fn assert_deterministic_and_seed_driven(scenario: &Scenario, seeds: std::ops::Range<u64>) {
+    let mut distinct = std::collections::BTreeSet::new();
+    let count = seeds.end - seeds.start;
+    for seed in seeds {
+        let first = run(scenario, seed);
+        let second = run(scenario, seed);
+        assert_eq!(first.trace_hash, second.trace_hash, "seed {seed} diverged");
+        assert_eq!(first.steps, second.steps, "seed {seed} diverged");
+        assert_eq!(first.outcome, second.outcome, "seed {seed} diverged");
+        assert!(first.outcome.is_pass(), "seed {seed}: {}", first.outcome);
+        distinct.insert(first.trace_hash);
+    }
+    let distinct = distinct.len() as u64;
+    assert!(
+        distinct * 40 >= count * 39,
+        "only {distinct} distinct hashes of {count}"
+    );
+}
+
 /// A 5-node Raft scenario with every kind of network and node fault, for properties that
 /// must hold whatever the seed.
 pub const FAULTY_RAFT: &str = r#"{
