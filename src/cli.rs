@@ -102,8 +102,8 @@ pub struct FuzzArgs {
     /// scenarios/fuzz/<protocol>-base.json).
     #[arg(long)]
     pub scenario: Option<PathBuf>,
-    /// Seeds in the campaign.
-    #[arg(long)]
+    /// Seeds in the campaign (at least 1).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub seeds: u64,
     /// First seed.
     #[arg(long, default_value_t = 0)]
@@ -210,7 +210,7 @@ pub struct ExperimentArgs {
     #[arg(long, value_enum, default_value_t = ExperimentProtocol::Both)]
     pub protocol: ExperimentProtocol,
     /// Trials per timeout range (Raft) or timing setting (FLE).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     pub trials: u64,
     /// Base seed: trial i of every range runs with seed + i.
     #[arg(long, default_value_t = 1)]

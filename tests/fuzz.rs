@@ -660,3 +660,17 @@ fn replay_draws_the_replayed_run_as_svg_and_html() {
     assert!(text(&output.stdout).contains("reproduced"));
     assert_eq!(text(&output.stderr).lines().count(), 1);
 }
+
+#[test]
+fn an_empty_campaign_or_experiment_is_a_usage_error() {
+    for args in [
+        &["fuzz", "--protocol", "raft", "--seeds", "0"][..],
+        &["experiment", "election-downtime", "--trials", "0"][..],
+    ] {
+        let output = quorumsim(args);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: invalid value '0'"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}
