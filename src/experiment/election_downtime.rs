@@ -23,15 +23,17 @@
 
 use std::fmt::Write as _;
 
+use super::crash_trial::{
+    client_requests, measure, pick_laggards, run_to_new_leader, simulate, write_files,
+};
+pub use super::crash_trial::{GIVE_UP_AFTER_US, LATENCY_US_MAX, LATENCY_US_MIN, NODE_COUNT};
+use super::stats::{cdf_series, ms_text, table_cells, table_head, DowntimeTrial};
+pub use super::stats::{downtimes_us, summarize};
 use super::{ElectionProtocol, TimeoutRange};
-use crate::net::LinkModel;
 use crate::protocol::NodeId;
 use crate::sim::prng::{Prng, Stream};
-use crate::sim::time::{format_ms, ms};
-use crate::sim::{
-    ClientTarget, Expectations, Fault, FaultAction, RunReport, Selector, SimConfig, Simulator,
-    TraceSink, Workload,
-};
+use crate::sim::time::ms;
+use crate::sim::{Fault, FaultAction, RunReport, Selector, Workload};
 
 /// The ranges of the paper's two graphs: top varies randomness, bottom scales the minimum.
 pub fn paper_ranges() -> (Vec<TimeoutRange>, Vec<TimeoutRange>) {
@@ -54,14 +56,6 @@ pub fn paper_ranges() -> (Vec<TimeoutRange>, Vec<TimeoutRange>) {
     )
 }
 
-/// Cluster size and network of the paper's measurements: one-way latency 5-8 ms, so the
-/// slowest of four parallel round trips (the broadcast time) is about 15 ms.
-pub const NODE_COUNT: u16 = 5;
-pub const LATENCY_US_MIN: u64 = 5_000;
-pub const LATENCY_US_MAX: u64 = 8_000;
-/// How long after the crash a trial waits for a new leader before giving up.
-pub const GIVE_UP_AFTER_US: u64 = 60_000_000;
-
 /// One trial's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Trial {
@@ -80,6 +74,22 @@ pub struct Trial {
     /// Why the trial does not measure what it should (the leader changed before the crash),
     /// if it does not.
     pub invalid: Option<String>,
+}
+
+impl DowntimeTrial for Trial {
+    type Setting = TimeoutRange;
+
+    fn setting(&self) -> TimeoutRange {
+        self.range
+    }
+
+    fn is_invalid(&self) -> bool {
+        self.invalid.is_some()
+    }
+
+    fn downtime_us(&self) -> Option<u64> {
+        self.downtime_us
+    }
 }
 
 /// Runs `trials` trials of every range in `ranges`; trial `i` uses seed `base_seed + i` in
@@ -102,7 +112,7 @@ pub fn run_trials<P: ElectionProtocol>(
 pub fn run_trial<P: ElectionProtocol>(range: TimeoutRange, index: u64, seed: u64) -> Trial {
     let heartbeat_us = P::heartbeat_interval_us(range);
     let warmup_us = ms(1_000).max(range.max_us.saturating_mul(10));
-    let probe = simulate::<P>(range, seed, warmup_us, None, staggered_boot(range));
+    let probe = simulate_range::<P>(range, seed, warmup_us, None, staggered_boot(range));
     let mut trial = Trial {
         range,
         index,
@@ -120,12 +130,7 @@ pub fn run_trial<P: ElectionProtocol>(range: TimeoutRange, index: u64, seed: u64
         return trial;
     };
     let mut rng = Prng::new(seed, Stream::Custom(1));
-    let mut followers: Vec<NodeId> = (0..NODE_COUNT)
-        .map(NodeId)
-        .filter(|&n| n != leader.node)
-        .collect();
-    rng.shuffle(&mut followers);
-    let laggards = [followers[0], followers[1]];
+    let laggards = pick_laggards(&mut rng, leader.node);
     let heal_us = warmup_us + 1;
     let beats_before = (heal_us - leader.at_us) / heartbeat_us + 1;
     let synchronized_us = leader.at_us + beats_before * heartbeat_us;
@@ -154,61 +159,20 @@ pub fn run_trial<P: ElectionProtocol>(range: TimeoutRange, index: u64, seed: u64
         ),
         fault(crash_us, FaultAction::Crash(Selector::Leader)),
     ]);
-    let request = Workload {
-        start_us: warmup_us,
-        stop_us: warmup_us,
-        interval_us_min: 1,
-        interval_us_max: 1,
-        key_count: 1,
-        target: ClientTarget::Leader,
-    };
-    // Most trials settle within a few timeouts; only the slow ones pay for the long horizon.
+    let request = client_requests(warmup_us, warmup_us);
     let short_horizon_us = ms(2_000).max(range.max_us.saturating_mul(20));
-    let mut report = None;
-    for horizon_us in [short_horizon_us, GIVE_UP_AFTER_US] {
-        let run = simulate::<P>(
-            range,
-            seed,
-            crash_us + horizon_us,
-            Some(request),
-            faults.clone(),
-        );
-        let done = run.first_leader_established_us.is_some();
-        report = Some(run);
-        if done {
-            break;
+    let report = run_to_new_leader(crash_us, short_horizon_us, |duration_us| {
+        simulate_range::<P>(range, seed, duration_us, Some(request), faults.clone())
+    });
+    // The staggered boot crashes the four other nodes once each, then the leader crashes.
+    match measure(&report, leader, crash_us, u64::from(NODE_COUNT), "term") {
+        Ok(measured) => {
+            trial.new_leader = measured.new_leader;
+            trial.elected_us = measured.elected_us;
+            trial.downtime_us = measured.downtime_us;
         }
+        Err(reason) => trial.invalid = Some(reason),
     }
-    let report = report.expect("at least one run");
-    if !report.outcome.is_pass() {
-        // Every invariant is checked in every trial; a broken one is a finding, not a time.
-        trial.invalid = Some(format!("the run ended with {}", report.outcome));
-        return trial;
-    }
-    if let Some(early) = report
-        .leaders
-        .iter()
-        .find(|l| l.term > leader.term && l.at_us <= crash_us)
-    {
-        trial.invalid = Some(format!(
-            "{} became leader of term {} at {}, before the crash",
-            early.node,
-            early.term,
-            format_ms(early.at_us)
-        ));
-        return trial;
-    }
-    if report.stats.crashes != u64::from(NODE_COUNT) {
-        trial.invalid = Some("the leader was not crashed".to_string());
-        return trial;
-    }
-    if let Some(next) = report.leaders.iter().find(|l| l.term > leader.term) {
-        trial.new_leader = Some(next.node);
-        trial.elected_us = Some(next.at_us);
-    }
-    trial.downtime_us = report
-        .first_leader_established_us
-        .map(|at_us| at_us - crash_us);
     trial
 }
 
@@ -233,82 +197,14 @@ fn fault(at_us: u64, action: FaultAction) -> Fault {
     Fault { at_us, action }
 }
 
-fn simulate<P: ElectionProtocol>(
+fn simulate_range<P: ElectionProtocol>(
     range: TimeoutRange,
     seed: u64,
     duration_us: u64,
     workload: Option<Workload>,
     faults: Vec<Fault>,
 ) -> RunReport {
-    let config = SimConfig {
-        node_count: NODE_COUNT,
-        seed,
-        duration_us,
-        max_steps: 50_000_000,
-        max_in_flight: 100_000,
-        links: LinkModel {
-            latency_us_min: LATENCY_US_MIN,
-            latency_us_max: LATENCY_US_MAX,
-            ..LinkModel::default()
-        },
-        workload,
-        faults,
-        expect: Expectations::default(),
-        paranoid: false,
-    };
-    Simulator::<P::Node>::new(config, P::config(range), TraceSink::Off).run()
-}
-
-/// Summary statistics of one range's downtimes.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RangeSummary {
-    pub range: TimeoutRange,
-    pub trials: usize,
-    pub invalid: usize,
-    /// Trials with no new leader within [`GIVE_UP_AFTER_US`].
-    pub gave_up: usize,
-    pub min_us: Option<u64>,
-    pub median_us: Option<u64>,
-    pub p99_us: Option<u64>,
-    pub max_us: Option<u64>,
-    pub mean_us: Option<u64>,
-}
-
-/// Sorted downtimes of the valid trials of `range` that elected a leader.
-pub fn downtimes_us(trials: &[Trial], range: TimeoutRange) -> Vec<u64> {
-    let mut values: Vec<u64> = trials
-        .iter()
-        .filter(|t| t.range == range && t.invalid.is_none())
-        .filter_map(|t| t.downtime_us)
-        .collect();
-    values.sort_unstable();
-    values
-}
-
-pub fn summarize(trials: &[Trial], range: TimeoutRange) -> RangeSummary {
-    let of_range: Vec<&Trial> = trials.iter().filter(|t| t.range == range).collect();
-    let values = downtimes_us(trials, range);
-    // Nearest-rank percentile on the sorted values.
-    let rank = |fraction_permille: usize| {
-        (!values.is_empty()).then(|| {
-            let rank = (values.len() * fraction_permille).div_ceil(1000).max(1);
-            values[rank - 1]
-        })
-    };
-    RangeSummary {
-        range,
-        trials: of_range.len(),
-        invalid: of_range.iter().filter(|t| t.invalid.is_some()).count(),
-        gave_up: of_range
-            .iter()
-            .filter(|t| t.invalid.is_none() && t.downtime_us.is_none())
-            .count(),
-        min_us: values.first().copied(),
-        median_us: rank(500),
-        p99_us: rank(990),
-        max_us: values.last().copied(),
-        mean_us: (!values.is_empty()).then(|| values.iter().sum::<u64>() / values.len() as u64),
-    }
+    simulate::<P::Node>(P::config(range), seed, duration_us, workload, faults)
 }
 
 /// One line per trial.
@@ -335,11 +231,6 @@ pub fn render_csv(trials: &[Trial]) -> String {
         );
     }
     csv
-}
-
-/// Milliseconds with three decimals, integer arithmetic only.
-pub(super) fn ms_text(us: u64) -> String {
-    format!("{}.{:03}", us / 1_000, us % 1_000)
 }
 
 /// What the paper states for a range, where it states something.
@@ -382,27 +273,13 @@ pub fn render_markdown(
         ("Bottom graph: scale of the timeout", bottom),
     ] {
         let _ = writeln!(md, "## {title}\n");
-        let _ = writeln!(
-            md,
-            "| timeout (ms) | trials | invalid | no leader in 60 s | min | median | mean | p99 | max | paper |\n\
-             |---|---|---|---|---|---|---|---|---|---|"
-        );
+        let _ = writeln!(md, "{}", table_head("timeout (ms)", &["paper"]));
         for &range in ranges {
-            let s = summarize(trials, range);
-            let cell =
-                |v: Option<u64>| v.map_or("-".to_string(), |us| format!("{} ms", ms_text(us)));
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} |",
                 range.label(),
-                s.trials,
-                s.invalid,
-                s.gave_up,
-                cell(s.min_us),
-                cell(s.median_us),
-                cell(s.mean_us),
-                cell(s.p99_us),
-                cell(s.max_us),
+                table_cells(&summarize(trials, range)),
                 paper_figure(range)
             );
         }
@@ -460,17 +337,7 @@ pub fn render_svg(
 ) -> Result<String, String> {
     let series: Vec<super::plot::CdfSeries> = ranges
         .iter()
-        .map(|&range| super::plot::CdfSeries {
-            label: format!("{} ms", range.label()),
-            sorted_ms: downtimes_us(trials, range)
-                .into_iter()
-                .map(|us| us as f64 / 1_000.0)
-                .collect(),
-            trial_count: {
-                let summary = summarize(trials, range);
-                summary.trials - summary.invalid
-            },
-        })
+        .map(|&range| cdf_series(format!("{} ms", range.label()), trials, range))
         .collect();
     super::plot::cdf_svg(title, &series, log_x)
 }
@@ -502,12 +369,6 @@ pub fn run_and_write<P: ElectionProtocol>(
             render_svg("Leader crash: scaling the timeout", &bottom, &trials, false)?,
         ),
     ];
-    std::fs::create_dir_all(out_dir)
-        .map_err(|e| format!("{}: cannot create: {e}", out_dir.display()))?;
-    for (name, text) in files {
-        let path = out_dir.join(name);
-        std::fs::write(&path, text)
-            .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
-    }
+    write_files(out_dir, &files)?;
     Ok(markdown)
 }

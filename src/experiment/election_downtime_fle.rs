@@ -25,18 +25,17 @@
 
 use std::fmt::Write as _;
 
-use super::election_downtime::{
-    ms_text, GIVE_UP_AFTER_US, LATENCY_US_MAX, LATENCY_US_MIN, NODE_COUNT,
+use super::crash_trial::{
+    client_requests, measure, pick_laggards, run_to_new_leader, sim_config, simulate, write_files,
+    LATENCY_US_MAX, LATENCY_US_MIN, NODE_COUNT,
 };
+use super::stats::{cdf_series, ms_text, table_cells, table_head, DowntimeTrial};
+pub use super::stats::{downtimes_us, summarize};
 use crate::fle::{FleConfig, FleNode};
-use crate::net::LinkModel;
 use crate::protocol::NodeId;
 use crate::sim::prng::{Prng, Stream};
-use crate::sim::time::{format_ms, ms};
-use crate::sim::{
-    ClientTarget, Expectations, Fault, FaultAction, RunReport, Selector, SimConfig, Simulator,
-    TraceSink, Workload,
-};
+use crate::sim::time::ms;
+use crate::sim::{Fault, FaultAction, RunReport, Selector, Simulator, TraceSink};
 use crate::sim::{Recording, Retention};
 
 /// One FLE timing setting: the failure detector and the election's waits.
@@ -118,10 +117,26 @@ pub struct FleTrial {
     pub new_leader: Option<NodeId>,
     pub elected_us: Option<u64>,
     /// Crash until a live quorum acknowledged a new leader; `None` if none within
-    /// [`GIVE_UP_AFTER_US`].
+    /// [`GIVE_UP_AFTER_US`](super::election_downtime::GIVE_UP_AFTER_US).
     pub downtime_us: Option<u64>,
     /// Why the trial does not measure what it should, if it does not.
     pub invalid: Option<String>,
+}
+
+impl DowntimeTrial for FleTrial {
+    type Setting = FleSetting;
+
+    fn setting(&self) -> FleSetting {
+        self.setting
+    }
+
+    fn is_invalid(&self) -> bool {
+        self.invalid.is_some()
+    }
+
+    fn downtime_us(&self) -> Option<u64> {
+        self.downtime_us
+    }
 }
 
 /// Runs `trials` trials of every setting; trial `i` uses seed `base_seed + i` in every
@@ -161,12 +176,7 @@ pub fn run_trial(setting: FleSetting, index: u64, seed: u64) -> FleTrial {
         return trial;
     };
     let mut rng = Prng::new(seed, Stream::Custom(1));
-    let mut followers: Vec<NodeId> = (0..NODE_COUNT)
-        .map(NodeId)
-        .filter(|&n| n != leader.node)
-        .collect();
-    rng.shuffle(&mut followers);
-    let laggards = [followers[0], followers[1]];
+    let laggards = pick_laggards(&mut rng, leader.node);
     let cut_us = WARMUP_US + 1;
     let burst_start_us = cut_us + 1;
     let burst_stop_us = burst_start_us + BURST_REQUESTS - 1;
@@ -194,53 +204,25 @@ pub fn run_trial(setting: FleSetting, index: u64, seed: u64) -> FleTrial {
             action: FaultAction::Crash(Selector::Leader),
         },
     ];
-    let burst = Workload {
-        start_us: burst_start_us,
-        stop_us: burst_stop_us,
-        interval_us_min: 1,
-        interval_us_max: 1,
-        key_count: 1,
-        target: ClientTarget::Leader,
-    };
+    let burst = client_requests(burst_start_us, burst_stop_us);
     let short_horizon_us = ms(3_000).max(setting.sync_timeout_us.saturating_mul(10));
-    let mut report = None;
-    for horizon_us in [short_horizon_us, GIVE_UP_AFTER_US] {
-        let run = simulate(setting, seed, crash_us + horizon_us, burst, faults.clone());
-        let done = run.first_leader_established_us.is_some();
-        report = Some(run);
-        if done {
-            break;
+    let report = run_to_new_leader(crash_us, short_horizon_us, |duration_us| {
+        simulate::<FleNode>(
+            setting.config(),
+            seed,
+            duration_us,
+            Some(burst),
+            faults.clone(),
+        )
+    });
+    match measure(&report, leader, crash_us, 1, "epoch") {
+        Ok(measured) => {
+            trial.new_leader = measured.new_leader;
+            trial.elected_us = measured.elected_us;
+            trial.downtime_us = measured.downtime_us;
         }
+        Err(reason) => trial.invalid = Some(reason),
     }
-    let report = report.expect("at least one run");
-    if !report.outcome.is_pass() {
-        trial.invalid = Some(format!("the run ended with {}", report.outcome));
-        return trial;
-    }
-    if let Some(early) = report
-        .leaders
-        .iter()
-        .find(|l| l.term > leader.term && l.at_us <= crash_us)
-    {
-        trial.invalid = Some(format!(
-            "{} became leader of epoch {} at {}, before the crash",
-            early.node,
-            early.term,
-            format_ms(early.at_us)
-        ));
-        return trial;
-    }
-    if report.stats.crashes != 1 {
-        trial.invalid = Some("the leader was not crashed".to_string());
-        return trial;
-    }
-    if let Some(next) = report.leaders.iter().find(|l| l.term > leader.term) {
-        trial.new_leader = Some(next.node);
-        trial.elected_us = Some(next.at_us);
-    }
-    trial.downtime_us = report
-        .first_leader_established_us
-        .map(|at_us| at_us - crash_us);
     trial
 }
 
@@ -254,98 +236,11 @@ fn last_ping_tick_us(recording: &Recording, leader: NodeId) -> Option<u64> {
         .max()
 }
 
-fn sim_config(
-    seed: u64,
-    duration_us: u64,
-    workload: Option<Workload>,
-    faults: Vec<Fault>,
-) -> SimConfig {
-    SimConfig {
-        node_count: NODE_COUNT,
-        seed,
-        duration_us,
-        max_steps: 50_000_000,
-        max_in_flight: 100_000,
-        links: LinkModel {
-            latency_us_min: LATENCY_US_MIN,
-            latency_us_max: LATENCY_US_MAX,
-            ..LinkModel::default()
-        },
-        workload,
-        faults,
-        expect: Expectations::default(),
-        paranoid: false,
-    }
-}
-
 /// The probe: the warm-up alone, keeping the last few ping intervals of timer firings.
 fn simulate_recorded(setting: FleSetting, seed: u64, duration_us: u64) -> (RunReport, Recording) {
     let config = sim_config(seed, duration_us, None, Vec::new());
     Simulator::<FleNode>::new(config, setting.config(), TraceSink::Off)
         .run_recorded(Retention::LastUs(2 * setting.ping_interval_us))
-}
-
-fn simulate(
-    setting: FleSetting,
-    seed: u64,
-    duration_us: u64,
-    workload: Workload,
-    faults: Vec<Fault>,
-) -> RunReport {
-    let config = sim_config(seed, duration_us, Some(workload), faults);
-    Simulator::<FleNode>::new(config, setting.config(), TraceSink::Off).run()
-}
-
-/// Summary statistics of one setting's downtimes.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SettingSummary {
-    pub setting: FleSetting,
-    pub trials: usize,
-    pub invalid: usize,
-    /// Trials with no new leader within [`GIVE_UP_AFTER_US`].
-    pub gave_up: usize,
-    pub min_us: Option<u64>,
-    pub median_us: Option<u64>,
-    pub p99_us: Option<u64>,
-    pub max_us: Option<u64>,
-    pub mean_us: Option<u64>,
-}
-
-/// Sorted downtimes of the valid trials of `setting` that established a leader.
-pub fn downtimes_us(trials: &[FleTrial], setting: FleSetting) -> Vec<u64> {
-    let mut values: Vec<u64> = trials
-        .iter()
-        .filter(|t| t.setting == setting && t.invalid.is_none())
-        .filter_map(|t| t.downtime_us)
-        .collect();
-    values.sort_unstable();
-    values
-}
-
-pub fn summarize(trials: &[FleTrial], setting: FleSetting) -> SettingSummary {
-    let of_setting: Vec<&FleTrial> = trials.iter().filter(|t| t.setting == setting).collect();
-    let values = downtimes_us(trials, setting);
-    // Nearest-rank percentile on the sorted values, as for Raft.
-    let rank = |fraction_permille: usize| {
-        (!values.is_empty()).then(|| {
-            let rank = (values.len() * fraction_permille).div_ceil(1000).max(1);
-            values[rank - 1]
-        })
-    };
-    SettingSummary {
-        setting,
-        trials: of_setting.len(),
-        invalid: of_setting.iter().filter(|t| t.invalid.is_some()).count(),
-        gave_up: of_setting
-            .iter()
-            .filter(|t| t.invalid.is_none() && t.downtime_us.is_none())
-            .count(),
-        min_us: values.first().copied(),
-        median_us: rank(500),
-        p99_us: rank(990),
-        max_us: values.last().copied(),
-        mean_us: (!values.is_empty()).then(|| values.iter().sum::<u64>() / values.len() as u64),
-    }
 }
 
 /// One line per trial.
@@ -407,26 +302,13 @@ pub fn render_markdown(
         LATENCY_US_MIN / 1_000,
         LATENCY_US_MAX / 1_000
     );
-    let _ = writeln!(
-        md,
-        "| setting (ms) | trials | invalid | no leader in 60 s | min | median | mean | p99 | max |\n\
-         |---|---|---|---|---|---|---|---|---|"
-    );
+    let _ = writeln!(md, "{}", table_head("setting (ms)", &[]));
     for &setting in settings {
-        let s = summarize(trials, setting);
-        let cell = |v: Option<u64>| v.map_or("-".to_string(), |us| format!("{} ms", ms_text(us)));
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} |",
             setting.label(),
-            s.trials,
-            s.invalid,
-            s.gave_up,
-            cell(s.min_us),
-            cell(s.median_us),
-            cell(s.mean_us),
-            cell(s.p99_us),
-            cell(s.max_us),
+            table_cells(&summarize(trials, setting))
         );
     }
     md.push('\n');
@@ -486,17 +368,7 @@ randomized timeouts only make unlikely.
 pub fn render_svg(settings: &[FleSetting], trials: &[FleTrial]) -> Result<String, String> {
     let series: Vec<super::plot::CdfSeries> = settings
         .iter()
-        .map(|&setting| {
-            let summary = summarize(trials, setting);
-            super::plot::CdfSeries {
-                label: setting.label(),
-                sorted_ms: downtimes_us(trials, setting)
-                    .into_iter()
-                    .map(|us| us as f64 / 1_000.0)
-                    .collect(),
-                trial_count: summary.trials - summary.invalid,
-            }
-        })
+        .map(|&setting| cdf_series(setting.label(), trials, setting))
         .collect();
     super::plot::cdf_svg(
         "FLE leader crash: sync timeout and finalizeWait",
@@ -519,12 +391,6 @@ pub fn run_and_write(
         ("election-downtime-fle.md", markdown.clone()),
         ("election-downtime-fle.svg", render_svg(&settings, &trials)?),
     ];
-    std::fs::create_dir_all(out_dir)
-        .map_err(|e| format!("{}: cannot create: {e}", out_dir.display()))?;
-    for (name, text) in files {
-        let path = out_dir.join(name);
-        std::fs::write(&path, text)
-            .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
-    }
+    write_files(out_dir, &files)?;
     Ok(markdown)
 }

@@ -9,11 +9,14 @@
 //! randomized timeout range. FLE's settings are not a range (a sync timeout, a ping interval
 //! and `finalizeWait`), so its experiment has its own setting type
 //! ([`election_downtime_fle::FleSetting`]) and shares the cluster, network, give-up horizon,
-//! definition of downtime and plot with the Raft one.
+//! definition of downtime and plot with the Raft one: the protocol-free parts of a trial are
+//! in `crash_trial`, the summaries and table cells of both reports in [`stats`].
 
+mod crash_trial;
 pub mod election_downtime;
 pub mod election_downtime_fle;
 mod plot;
+pub mod stats;
 
 use crate::protocol::Protocol;
 use crate::raft::{RaftConfig, RaftNode};

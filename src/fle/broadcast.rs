@@ -109,6 +109,12 @@ impl FleNode {
             synced: false,
             last_heard_us: ctx.now_us(),
         });
+        self.send_follower_info(ctx, leader, session);
+        self.arm_ping(ctx);
+    }
+
+    /// Zab's registration with `leader`: the epoch this server accepted, in `session`.
+    fn send_follower_info(&self, ctx: &mut FleCtx<'_>, leader: NodeId, session: u64) {
         let accepted_epoch = self.accepted_epoch(ctx);
         ctx.send(
             leader,
@@ -117,7 +123,6 @@ impl FleNode {
                 session,
             },
         );
-        self.arm_ping(ctx);
     }
 
     /// Back to LOOKING in a new round; an established leader reports that it stepped down,
@@ -679,6 +684,19 @@ impl FleNode {
         Some(following)
     }
 
+    /// Whether `from` is this server's leader in `(epoch, session)` and it has synchronised
+    /// with it: proposals and pings count only then (hearing them still resets the failure
+    /// detector, as [`Self::following_from`] does).
+    fn synced_following_from(
+        &mut self,
+        ctx: &FleCtx<'_>,
+        from: NodeId,
+        (epoch, session): (u64, u64),
+    ) -> bool {
+        self.following_from(ctx, from, (epoch, session))
+            .is_some_and(|following| following.synced)
+    }
+
     /// Zab's registerWithLeader: a later epoch is accepted and acked as fresh, the epoch
     /// already accepted is acked but not fresh, an earlier one cannot be led.
     fn on_new_epoch(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, epoch: u64, session: u64) {
@@ -781,10 +799,7 @@ impl FleNode {
         entries: &[Txn],
         commit_index: u64,
     ) {
-        let Some(following) = self.following_from(ctx, from, (epoch, session)) else {
-            return;
-        };
-        if !following.synced {
+        if !self.synced_following_from(ctx, from, (epoch, session)) {
             return;
         }
         let last_index = ctx.durable.last_index();
@@ -801,15 +816,7 @@ impl FleNode {
                 });
             }
         }
-        let last_index = ctx.durable.last_index();
-        ctx.send(
-            from,
-            FleMsg::Ack {
-                epoch,
-                last_index,
-                session,
-            },
-        );
+        send_ack(ctx, from, (epoch, session));
         self.commit_to(ctx, commit_index);
     }
 
@@ -821,23 +828,13 @@ impl FleNode {
         commit_index: u64,
         last_index: u64,
     ) {
-        let Some(following) = self.following_from(ctx, from, (epoch, session)) else {
-            return;
-        };
-        if !following.synced {
+        if !self.synced_following_from(ctx, from, (epoch, session)) {
             return;
         }
         // The leader re-sends what is missing when it sees the ack.
         let held = ctx.durable.last_index();
         if held < last_index || commit_index > self.commit_index {
-            ctx.send(
-                from,
-                FleMsg::Ack {
-                    epoch,
-                    last_index: held,
-                    session,
-                },
-            );
+            send_ack(ctx, from, (epoch, session));
         }
         self.commit_to(ctx, commit_index);
     }
@@ -860,32 +857,30 @@ impl FleNode {
         let (leader, session, fresh) = (following.leader, following.session, following.fresh);
         match (following.epoch, following.synced) {
             (None, _) => {
-                let accepted_epoch = self.accepted_epoch(ctx);
-                ctx.send(
-                    leader,
-                    FleMsg::FollowerInfo {
-                        accepted_epoch,
-                        session,
-                    },
-                );
+                self.send_follower_info(ctx, leader, session);
             }
             (Some(epoch), false) => {
                 self.send_ack_epoch(ctx, leader, (epoch, session), fresh);
             }
             (Some(epoch), true) => {
-                let last_index = ctx.durable.last_index();
-                ctx.send(
-                    leader,
-                    FleMsg::Ack {
-                        epoch,
-                        last_index,
-                        session,
-                    },
-                );
+                send_ack(ctx, leader, (epoch, session));
             }
         }
         self.arm_ping(ctx);
     }
+}
+
+/// A synchronised follower's Ack to `leader`: how much history it holds now.
+fn send_ack(ctx: &mut FleCtx<'_>, leader: NodeId, (epoch, session): (u64, u64)) {
+    let last_index = ctx.durable.last_index();
+    ctx.send(
+        leader,
+        FleMsg::Ack {
+            epoch,
+            last_index,
+            session,
+        },
+    );
 }
 
 /// An AckEpoch's fields.

@@ -1,0 +1,161 @@
+//! The plumbing of a leader-crash trial that does not depend on the protocol: the cluster
+//! and network both experiments run on, the laggards, the runs up to the give-up horizon,
+//! reading the downtime off the report, and writing the files.
+
+use crate::check::LeaderRecord;
+use crate::net::LinkModel;
+use crate::protocol::{NodeId, Protocol};
+use crate::sim::prng::Prng;
+use crate::sim::time::format_ms;
+use crate::sim::{
+    ClientTarget, Expectations, Fault, RunReport, SimConfig, Simulator, TraceSink, Workload,
+};
+
+/// Cluster size and network of the paper's measurements: one-way latency 5-8 ms, so the
+/// slowest of four parallel round trips (the broadcast time) is about 15 ms.
+pub const NODE_COUNT: u16 = 5;
+pub const LATENCY_US_MIN: u64 = 5_000;
+pub const LATENCY_US_MAX: u64 = 8_000;
+/// How long after the crash a trial waits for a new leader before giving up.
+pub const GIVE_UP_AFTER_US: u64 = 60_000_000;
+
+/// The engine configuration of every run of a trial: the cluster and network above.
+pub(super) fn sim_config(
+    seed: u64,
+    duration_us: u64,
+    workload: Option<Workload>,
+    faults: Vec<Fault>,
+) -> SimConfig {
+    SimConfig {
+        node_count: NODE_COUNT,
+        seed,
+        duration_us,
+        max_steps: 50_000_000,
+        max_in_flight: 100_000,
+        links: LinkModel {
+            latency_us_min: LATENCY_US_MIN,
+            latency_us_max: LATENCY_US_MAX,
+            ..LinkModel::default()
+        },
+        workload,
+        faults,
+        expect: Expectations::default(),
+        paranoid: false,
+    }
+}
+
+pub(super) fn simulate<N: Protocol>(
+    node_config: N::Config,
+    seed: u64,
+    duration_us: u64,
+    workload: Option<Workload>,
+    faults: Vec<Fault>,
+) -> RunReport {
+    let config = sim_config(seed, duration_us, workload, faults);
+    Simulator::<N>::new(config, node_config, TraceSink::Off).run()
+}
+
+/// Two followers of `leader` drawn at random: the ones the set-up keeps behind.
+pub(super) fn pick_laggards(rng: &mut Prng, leader: NodeId) -> [NodeId; 2] {
+    let mut followers: Vec<NodeId> = (0..NODE_COUNT)
+        .map(NodeId)
+        .filter(|&n| n != leader)
+        .collect();
+    rng.shuffle(&mut followers);
+    [followers[0], followers[1]]
+}
+
+/// Client commands to the leader, one per microsecond from `start_us` to `stop_us`.
+pub(super) fn client_requests(start_us: u64, stop_us: u64) -> Workload {
+    Workload {
+        start_us,
+        stop_us,
+        interval_us_min: 1,
+        interval_us_max: 1,
+        key_count: 1,
+        target: ClientTarget::Leader,
+    }
+}
+
+/// Runs the trial to `crash_us + short_horizon_us` and, if no leader was established by
+/// then, again to [`GIVE_UP_AFTER_US`] after the crash: most trials settle within a few
+/// timeouts, only the slow ones pay for the long horizon.
+pub(super) fn run_to_new_leader(
+    crash_us: u64,
+    short_horizon_us: u64,
+    mut run: impl FnMut(u64) -> RunReport,
+) -> RunReport {
+    let mut report = None;
+    for horizon_us in [short_horizon_us, GIVE_UP_AFTER_US] {
+        let run = run(crash_us + horizon_us);
+        let done = run.first_leader_established_us.is_some();
+        report = Some(run);
+        if done {
+            break;
+        }
+    }
+    report.expect("at least one run")
+}
+
+/// What a valid trial measured after crashing `leader` at `crash_us`.
+pub(super) struct Measurement {
+    /// The first leader of a later term and when it became leader, if any.
+    pub new_leader: Option<NodeId>,
+    pub elected_us: Option<u64>,
+    /// Crash until a live quorum acknowledged a new leader, if one did.
+    pub downtime_us: Option<u64>,
+}
+
+/// Reads the downtime off the trial run's report, or says why the trial is invalid: an
+/// invariant broke, a new leader came before the crash (`term_name` is what the protocol
+/// calls a term), or the run did not crash `crashes` times.
+pub(super) fn measure(
+    report: &RunReport,
+    leader: LeaderRecord,
+    crash_us: u64,
+    crashes: u64,
+    term_name: &str,
+) -> Result<Measurement, String> {
+    if !report.outcome.is_pass() {
+        // Every invariant is checked in every trial; a broken one is a finding, not a time.
+        return Err(format!("the run ended with {}", report.outcome));
+    }
+    if let Some(early) = report
+        .leaders
+        .iter()
+        .find(|l| l.term > leader.term && l.at_us <= crash_us)
+    {
+        return Err(format!(
+            "{} became leader of {term_name} {} at {}, before the crash",
+            early.node,
+            early.term,
+            format_ms(early.at_us)
+        ));
+    }
+    if report.stats.crashes != crashes {
+        return Err("the leader was not crashed".to_string());
+    }
+    let next = report.leaders.iter().find(|l| l.term > leader.term);
+    Ok(Measurement {
+        new_leader: next.map(|l| l.node),
+        elected_us: next.map(|l| l.at_us),
+        downtime_us: report
+            .first_leader_established_us
+            .map(|at_us| at_us - crash_us),
+    })
+}
+
+/// Writes `files` (name, text) into `out_dir`, creating it.
+pub(super) fn write_files(
+    out_dir: &std::path::Path,
+    files: &[(&str, String)],
+) -> Result<(), String> {
+    std::fs::create_dir_all(out_dir)
+        .map_err(|e| format!("{}: cannot create: {e}", out_dir.display()))?;
+    for (name, text) in files {
+        let path = out_dir.join(name);
+        std::fs::write(&path, text)
+            .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+    }
+    Ok(())
+}
