@@ -351,17 +351,17 @@ a ping interval and the sync timeout plus a ping interval after the crash; a quo
 survivors must be LOOKING before they can agree (a FOLLOWING server still names the crashed
 leader); the new leader then waits `finalizeWait`, and discovery and synchronisation
 (FOLLOWERINFO, NEWEPOCH, ACKEPOCH, the sync, its ack) cost about two and a half round trips.
-So the downtime is about sync timeout + `finalizeWait` + 50 ms, and its spread is only the
-ping interval and the network's jitter: no split votes, as ties break by server id.
+So the median downtime is about sync timeout + `finalizeWait` + 50 ms. Ties break by server
+id, so there are no split votes; the spread comes from the ping interval, the network's
+jitter, and the trials where a notification or a registration is lost and a second round is
+needed (the p99 and max columns).
 
-In the committed runs (1000 trials, seed 1), at comparable failure-detection timeouts: Raft
-with 100-200 ms election timeouts has median 136 ms, p99 356 ms, max 458 ms
-(`election-downtime.md`); FLE with a 100 ms sync timeout has median 200 ms, p99 212 ms, max
-223 ms with a 50 ms `finalizeWait`, and median 350 ms with ZooKeeper's 200 ms. FLE's median is
-higher because `finalizeWait` and Zab's synchronisation are a fixed price that Raft does not
+Against Raft at comparable failure-detection timeouts (Raft's 100-200 ms election timeouts in
+`election-downtime.md` beside FLE's 100 ms sync timeout here): FLE's median is higher, because
+`finalizeWait` and Zab's discovery and synchronisation are a fixed price that Raft does not
 pay (a Raft candidate leads once it has the votes, and one AppendEntries round makes it
-acknowledged); its tail is far shorter, because Raft's spread comes from split votes that
-randomized timeouts only make unlikely.
+acknowledged). Raft's spread comes from split votes that randomized timeouts only make
+unlikely; FLE's from lost messages.
 ";
 
 /// The CDF plot of every setting as SVG.
