@@ -2,60 +2,13 @@
 //! rule of ZooKeeper's `lookForLeader` (or of Zab) it checks.
 
 use super::*;
-use crate::protocol::{NodeStates, Outbox, TimerOp};
-use crate::sim::prng::{Prng, Stream};
+use crate::protocol::{NodeStates, ScriptedNode, TimerOp};
 
-struct Harness {
-    id: NodeId,
-    node_count: u16,
-    now_us: u64,
-    durable: FleDurable,
-    rng: Prng,
-    out: Outbox<FleNode>,
-    node: FleNode,
-}
+type Harness = ScriptedNode<FleNode>;
 
 impl Harness {
     fn new(id: u16, node_count: u16, config: FleConfig) -> Harness {
-        let mut durable = FleDurable::default();
-        let mut rng = Prng::new(1, Stream::Node(id));
-        let mut out = Outbox::default();
-        let mut ctx = Ctx::new(
-            NodeId(id),
-            node_count,
-            0,
-            false,
-            &mut durable,
-            &mut rng,
-            &mut out,
-        );
-        let node = FleNode::on_start(&config, &mut ctx);
-        Harness {
-            id: NodeId(id),
-            node_count,
-            now_us: 0,
-            durable,
-            rng,
-            out,
-            node,
-        }
-    }
-
-    fn with<R>(&mut self, f: impl FnOnce(&mut FleNode, &mut FleCtx<'_>) -> R) -> R {
-        let mut ctx = Ctx::new(
-            self.id,
-            self.node_count,
-            self.now_us,
-            false,
-            &mut self.durable,
-            &mut self.rng,
-            &mut self.out,
-        );
-        f(&mut self.node, &mut ctx)
-    }
-
-    fn deliver(&mut self, from: u16, msg: FleMsg) {
-        self.with(|node, ctx| node.on_message(ctx, NodeId(from), msg));
+        Harness::boot(id, node_count, &config)
     }
 
     fn notify(&mut self, from: u16, vote: Vote, round: u64, state: ServerState) {
@@ -83,10 +36,6 @@ impl Harness {
                 ghost,
             },
         );
-    }
-
-    fn fire(&mut self, timer: FleTimer) {
-        self.with(|node, ctx| node.on_timer(ctx, timer));
     }
 
     fn take_sent(&mut self) -> Vec<(NodeId, FleMsg)> {

@@ -17,11 +17,13 @@ mod cluster;
 mod command;
 mod context;
 mod observation;
+mod scripted;
 
 pub use cluster::{ClusterView, NodeStates};
 pub use command::{Command, KvStore};
 pub use context::{Ctx, Outbox, TimerOp};
 pub use observation::Observation;
+pub use scripted::ScriptedNode;
 
 use std::fmt;
 use std::hash::Hash;

@@ -2,43 +2,14 @@
 //! rule it checks.
 
 use super::*;
-use crate::protocol::{Outbox, TimerOp};
-use crate::sim::prng::{Prng, Stream};
+use crate::protocol::{ScriptedNode, TimerOp};
 
-struct Harness {
-    id: NodeId,
-    node_count: u16,
-    now_us: u64,
-    durable: RaftDurable,
-    rng: Prng,
-    out: Outbox<RaftNode>,
-    node: RaftNode,
-}
+type Harness = ScriptedNode<RaftNode>;
 
 impl Harness {
+    /// A booted node whose start-up sends are already taken.
     fn new(id: u16, node_count: u16, config: RaftConfig) -> Harness {
-        let mut durable = RaftDurable::default();
-        let mut rng = Prng::new(1, Stream::Node(id));
-        let mut out = Outbox::default();
-        let mut ctx = Ctx::new(
-            NodeId(id),
-            node_count,
-            0,
-            false,
-            &mut durable,
-            &mut rng,
-            &mut out,
-        );
-        let node = RaftNode::on_start(&config, &mut ctx);
-        let mut harness = Harness {
-            id: NodeId(id),
-            node_count,
-            now_us: 0,
-            durable,
-            rng,
-            out,
-            node,
-        };
+        let mut harness = Harness::boot(id, node_count, &config);
         harness.take_sent();
         harness
     }
@@ -50,27 +21,6 @@ impl Harness {
             ..RaftConfig::default()
         };
         Harness::new(id, node_count, config)
-    }
-
-    fn with<R>(&mut self, f: impl FnOnce(&mut RaftNode, &mut RaftCtx<'_>) -> R) -> R {
-        let mut ctx = Ctx::new(
-            self.id,
-            self.node_count,
-            self.now_us,
-            false,
-            &mut self.durable,
-            &mut self.rng,
-            &mut self.out,
-        );
-        f(&mut self.node, &mut ctx)
-    }
-
-    fn deliver(&mut self, from: u16, msg: RaftMsg) {
-        self.with(|node, ctx| node.on_message(ctx, NodeId(from), msg));
-    }
-
-    fn fire(&mut self, timer: RaftTimer) {
-        self.with(|node, ctx| node.on_timer(ctx, timer));
     }
 
     /// Submits one client command per id, as the leader's clients would.

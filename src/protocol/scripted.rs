@@ -1,0 +1,72 @@
+//! One node of a protocol driven by hand, for scripted unit tests of a protocol's rules: the
+//! test delivers messages, fires timers and reads what the node sent, with no simulator, no
+//! network and no other nodes. The node boots at virtual time 0; move `now_us` to script time.
+
+use super::{Ctx, NodeId, Outbox, Protocol};
+use crate::sim::prng::{Prng, Stream};
+
+/// A booted node of `P` with its durable state, random stream and outbox.
+pub struct ScriptedNode<P: Protocol> {
+    pub id: NodeId,
+    pub node_count: u16,
+    /// The virtual time the next handler sees.
+    pub now_us: u64,
+    pub durable: P::Durable,
+    pub rng: Prng,
+    /// Everything the node's handlers sent, set and observed, until a test takes it.
+    pub out: Outbox<P>,
+    pub node: P,
+}
+
+impl<P: Protocol> ScriptedNode<P> {
+    /// Boots node `id` of `node_count` with fresh durable state and the node's own stream of
+    /// seed 1. What `on_start` sent stays in `out`.
+    pub fn boot(id: u16, node_count: u16, config: &P::Config) -> Self {
+        let mut durable = P::Durable::default();
+        let mut rng = Prng::new(1, Stream::Node(id));
+        let mut out = Outbox::default();
+        let mut ctx = Ctx::new(
+            NodeId(id),
+            node_count,
+            0,
+            false,
+            &mut durable,
+            &mut rng,
+            &mut out,
+        );
+        let node = P::on_start(config, &mut ctx);
+        ScriptedNode {
+            id: NodeId(id),
+            node_count,
+            now_us: 0,
+            durable,
+            rng,
+            out,
+            node,
+        }
+    }
+
+    /// Runs `f` on the node with a context at `now_us`.
+    pub fn with<R>(&mut self, f: impl FnOnce(&mut P, &mut Ctx<'_, P>) -> R) -> R {
+        let mut ctx = Ctx::new(
+            self.id,
+            self.node_count,
+            self.now_us,
+            false,
+            &mut self.durable,
+            &mut self.rng,
+            &mut self.out,
+        );
+        f(&mut self.node, &mut ctx)
+    }
+
+    /// Delivers `msg` from node `from`.
+    pub fn deliver(&mut self, from: u16, msg: P::Msg) {
+        self.with(|node, ctx| node.on_message(ctx, NodeId(from), msg));
+    }
+
+    /// Fires `timer`.
+    pub fn fire(&mut self, timer: P::Timer) {
+        self.with(|node, ctx| node.on_timer(ctx, timer));
+    }
+}
