@@ -1,9 +1,12 @@
 //! `--paranoid` runs a naive from-scratch checker beside the incremental one. On correct
-//! Raft and on every bug variant's detecting run, both must reach the same verdict, so the
-//! paranoid run's outcome (kind, invariant, step, detail) and trace equal the normal run's.
+//! Raft and FLE, on every Raft bug variant's detecting run and on every regression file (the
+//! shrunk failures of broken variants of both protocols), both must reach the same verdict,
+//! so the paranoid run's outcome (kind, invariant, step, detail) and trace equal the normal
+//! run's.
 
+use quorumsim::run::run_scenario_unjudged;
 use quorumsim::scenario::{ProtocolConfig, Scenario};
-use quorumsim::sim::RunReport;
+use quorumsim::sim::{Outcome, RunReport, TraceSink};
 
 use crate::bugs::{first_detecting_seed, load, with_bug, DETECTIONS};
 use crate::support::{bundled_scenarios, run};
@@ -35,6 +38,48 @@ fn paranoid_agrees_on_every_bundled_raft_scenario() {
             assert_same_run(&normal, &run(&paranoid(&scenario), seed), &what);
         }
     }
+}
+
+#[test]
+fn paranoid_agrees_on_every_bundled_fle_scenario() {
+    for path in bundled_scenarios() {
+        if !path.parent().is_some_and(|dir| dir.ends_with("fle")) {
+            continue;
+        }
+        let scenario = quorumsim::scenario::load(&path).expect("bundled scenarios load");
+        assert!(matches!(scenario.protocol, ProtocolConfig::Fle(_)));
+        for seed in 1..=2 {
+            let what = format!("{} seed {seed}", path.display());
+            let normal = run(&scenario, seed);
+            assert!(normal.outcome.is_pass(), "{what}: {}", normal.outcome);
+            assert_same_run(&normal, &run(&paranoid(&scenario), seed), &what);
+        }
+    }
+}
+
+#[test]
+fn paranoid_agrees_on_every_regression_file() {
+    // The engine's own verdicts, not judged against the files' recorded ends: a violation
+    // must be the same violation at the same step.
+    let mut failing = 0;
+    for path in bundled_scenarios() {
+        if !path
+            .parent()
+            .is_some_and(|dir| dir.ends_with("regressions"))
+        {
+            continue;
+        }
+        let scenario = quorumsim::scenario::load(&path).expect("regression files load");
+        let seed = scenario.sim.seed;
+        let normal = run_scenario_unjudged(&scenario, seed, TraceSink::Off);
+        let checked = run_scenario_unjudged(&paranoid(&scenario), seed, TraceSink::Off);
+        assert_same_run(&normal, &checked, &path.display().to_string());
+        failing += usize::from(matches!(normal.outcome, Outcome::Violation { .. }));
+    }
+    assert!(
+        failing >= 2,
+        "the regression files hold violations of both protocols"
+    );
 }
 
 #[test]
