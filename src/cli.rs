@@ -29,7 +29,7 @@ pub enum Command {
     Shrink(ShrinkArgs),
     /// Combine the summaries of a campaign's shards into one.
     Merge(MergeArgs),
-    /// Measure engine throughput against a bare event loop; write reports/bench.md.
+    /// Measure engine throughput against a bare event loop, fuzzing seeds/s and peak memory.
     Bench(BenchArgs),
     /// Run a named experiment and write its tables and plots.
     #[command(subcommand)]
