@@ -11,7 +11,7 @@ use quorumsim::scenario::{self, ScenarioFile};
 use crate::bug_detection::print_seeds_to_detection;
 use crate::fuzz::fresh_dir;
 
-fn fle_base(bug: Option<FleBug>) -> ScenarioFile {
+pub(crate) fn fle_base(bug: Option<FleBug>) -> ScenarioFile {
     let (name, text) = fuzz::default_base(ProtocolName::Fle);
     let base = scenario::parse_file(name, text).expect("the bundled base parses");
     let choices = Choices {

@@ -4,11 +4,15 @@
 //! so the paranoid run's outcome (kind, invariant, step, detail) and trace equal the normal
 //! run's.
 
+use quorumsim::fle::FleBug;
+use quorumsim::fuzz::swarm;
 use quorumsim::run::run_scenario_unjudged;
+use quorumsim::scenario;
 use quorumsim::scenario::{ProtocolConfig, Scenario};
 use quorumsim::sim::{Outcome, RunReport, TraceSink};
 
 use crate::bugs::{first_detecting_seed, load, with_bug, DETECTIONS};
+use crate::fle_bug_detection::fle_base;
 use crate::support::{bundled_scenarios, run};
 
 fn paranoid(scenario: &Scenario) -> Scenario {
@@ -93,5 +97,23 @@ fn paranoid_agrees_on_every_bug_s_detecting_run() {
             &run(&paranoid(&scenario), seed),
             &what,
         );
+    }
+}
+
+#[test]
+fn paranoid_agrees_on_every_fle_bug_s_first_failing_seed() {
+    // The first seed of the bundled fuzz base that each FLE variant fails, run both ways.
+    for bug in FleBug::ALL {
+        let base = fle_base(Some(bug));
+        let failing = (0..200).find_map(|seed| {
+            let file = swarm::generate(&base, seed);
+            let scenario = scenario::from_file("generated.json", &file).expect("valid");
+            let normal = run_scenario_unjudged(&scenario, seed, TraceSink::Off);
+            (!normal.outcome.is_pass()).then_some((scenario, seed, normal))
+        });
+        let (scenario, seed, normal) =
+            failing.unwrap_or_else(|| panic!("{} fails no seed of 0..200", bug.name()));
+        let checked = run_scenario_unjudged(&paranoid(&scenario), seed, TraceSink::Off);
+        assert_same_run(&normal, &checked, &format!("{} seed {seed}", bug.name()));
     }
 }
