@@ -29,29 +29,25 @@ fn assert_same_run(normal: &RunReport, paranoid: &RunReport, what: &str) {
 
 #[test]
 fn paranoid_agrees_on_every_bundled_raft_scenario() {
-    for path in bundled_scenarios() {
-        if !path.parent().is_some_and(|dir| dir.ends_with("raft")) {
-            continue; // benchmarks are long; other protocols have their own tests
-        }
-        let scenario = quorumsim::scenario::load(&path).expect("bundled scenarios load");
-        assert!(matches!(scenario.protocol, ProtocolConfig::Raft(_)));
-        for seed in 1..=2 {
-            let what = format!("{} seed {seed}", path.display());
-            let normal = run(&scenario, seed);
-            assert!(normal.outcome.is_pass(), "{what}: {}", normal.outcome);
-            assert_same_run(&normal, &run(&paranoid(&scenario), seed), &what);
-        }
-    }
+    assert_agreement_on_scenarios_in("raft", |protocol| {
+        matches!(protocol, ProtocolConfig::Raft(_))
+    });
 }
 
 #[test]
 fn paranoid_agrees_on_every_bundled_fle_scenario() {
+    assert_agreement_on_scenarios_in("fle", |protocol| matches!(protocol, ProtocolConfig::Fle(_)));
+}
+
+/// Every bundled scenario in `scenarios/<dir>/` (benchmarks are long, and regression files
+/// have their own test), seeds 1 and 2: it passes, and the paranoid run is the same run.
+fn assert_agreement_on_scenarios_in(dir: &str, of_protocol: fn(&ProtocolConfig) -> bool) {
     for path in bundled_scenarios() {
-        if !path.parent().is_some_and(|dir| dir.ends_with("fle")) {
+        if !path.parent().is_some_and(|parent| parent.ends_with(dir)) {
             continue;
         }
         let scenario = quorumsim::scenario::load(&path).expect("bundled scenarios load");
-        assert!(matches!(scenario.protocol, ProtocolConfig::Fle(_)));
+        assert!(of_protocol(&scenario.protocol), "{}", path.display());
         for seed in 1..=2 {
             let what = format!("{} seed {seed}", path.display());
             let normal = run(&scenario, seed);

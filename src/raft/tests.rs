@@ -441,9 +441,9 @@ fn followers_in_a_leader_lease_ignore_vote_requests() {
     );
 }
 
-#[test]
-fn check_quorum_steps_down_a_leader_that_hears_no_majority() {
-    let mut h = Harness::new(0, 3, RaftConfig::default());
+/// n0 of three, with `config` (PreVote on), wins a pre-vote and a vote from n1 in term 1.
+fn elected_with_pre_vote(config: RaftConfig) -> Harness {
+    let mut h = Harness::new(0, 3, config);
     h.fire(RaftTimer::Election);
     h.deliver(
         1,
@@ -460,6 +460,12 @@ fn check_quorum_steps_down_a_leader_that_hears_no_majority() {
         },
     );
     assert!(matches!(h.node.role(), Role::Leader(_)));
+    h
+}
+
+#[test]
+fn check_quorum_steps_down_a_leader_that_hears_no_majority() {
+    let mut h = elected_with_pre_vote(RaftConfig::default());
     h.take_observed();
     h.fire(RaftTimer::QuorumCheck);
     assert!(matches!(h.node.role(), Role::Follower));

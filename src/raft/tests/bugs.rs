@@ -161,22 +161,7 @@ fn leader_never_steps_down_keeps_leading_without_a_quorum() {
         bug: Some(RaftBug::LeaderNeverStepsDown),
         ..RaftConfig::default()
     };
-    let mut h = Harness::new(0, 3, config);
-    h.fire(RaftTimer::Election);
-    h.deliver(
-        1,
-        RaftMsg::PreVoteReply {
-            term: 1,
-            granted: true,
-        },
-    );
-    h.deliver(
-        1,
-        RaftMsg::VoteReply {
-            term: 1,
-            granted: true,
-        },
-    );
+    let mut h = elected_with_pre_vote(config);
     h.fire(RaftTimer::QuorumCheck);
     h.fire(RaftTimer::QuorumCheck);
     assert!(matches!(h.node.role(), Role::Leader(_)));
