@@ -3,11 +3,11 @@
 //! correct Raft passes the same seeds. The seeds-to-detection figures in
 //! reports/bug-detection.md come from `detection_campaigns` below (ignored: it runs minutes).
 
-use std::path::PathBuf;
-
 use quorumsim::fuzz::{self, Campaign, CampaignSummary, Choices, Shard};
 use quorumsim::scenario::file::ProtocolName;
 use quorumsim::scenario::{self, ScenarioFile};
+
+use crate::fuzz::fresh_dir;
 
 /// Per bug: the invariant that must fire, any other finding the bug may also cause, and the
 /// seeds `0..budget` the fuzzer must catch it in. Budgets sit above the first detecting seed
@@ -45,15 +45,6 @@ fn raft_base(bug: Option<&str>) -> ScenarioFile {
     fuzz::apply_choices(base, &choices).expect("a known bug")
 }
 
-fn out_dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("bug-detection")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
 /// Seeds `start..start+count` of the base with `bug`; with `stop_at_first`, the campaign
 /// stops taking seeds once one failed.
 fn campaign(bug: Option<&str>, start: u64, count: u64, stop_at_first: bool) -> CampaignSummary {
@@ -65,7 +56,7 @@ fn campaign(bug: Option<&str>, start: u64, count: u64, stop_at_first: bool) -> C
         shard: Shard::WHOLE,
         jobs: 2,
         time_budget: None,
-        out_dir: out_dir(&name),
+        out_dir: fresh_dir(&format!("bug-detection-{name}")),
         resume: false,
     };
     fuzz::run_campaign(&campaign, &fuzz::builtin_executor, &|progress| {
@@ -136,7 +127,7 @@ pub(crate) fn print_seeds_to_detection(bug: &str, base: &ScenarioFile) {
             shard: Shard::WHOLE,
             jobs: 2,
             time_budget: None,
-            out_dir: out_dir(&format!("{bug}-{start}")),
+            out_dir: fresh_dir(&format!("bug-detection-{bug}-{start}")),
             resume: false,
         };
         let summary = fuzz::run_campaign(&campaign, &fuzz::builtin_executor, &|progress| {

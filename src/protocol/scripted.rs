@@ -46,6 +46,21 @@ impl<P: Protocol> ScriptedNode<P> {
         }
     }
 
+    /// A crash and restart: the node value is dropped and `on_start` boots a new one from the
+    /// durable state as it was (`ctx.is_restart()` is true). The outbox is kept.
+    pub fn restart(&mut self, config: &P::Config) {
+        let mut ctx = Ctx::new(
+            self.id,
+            self.node_count,
+            self.now_us,
+            true,
+            &mut self.durable,
+            &mut self.rng,
+            &mut self.out,
+        );
+        self.node = P::on_start(config, &mut ctx);
+    }
+
     /// Runs `f` on the node with a context at `now_us`.
     pub fn with<R>(&mut self, f: impl FnOnce(&mut P, &mut Ctx<'_, P>) -> R) -> R {
         let mut ctx = Ctx::new(

@@ -685,16 +685,7 @@ fn restart_keeps_durable_state_and_relearns_commit() {
         check_quorum: false,
         ..RaftConfig::default()
     };
-    let mut ctx = Ctx::new(
-        NodeId(0),
-        3,
-        0,
-        true,
-        &mut h.durable,
-        &mut h.rng,
-        &mut h.out,
-    );
-    h.node = RaftNode::on_start(&config, &mut ctx);
+    h.restart(&config);
     assert_eq!(h.node.commit_index(), 0);
     assert_eq!(h.durable.log.last_index(), 2);
     assert_eq!(h.durable.current_term, 1);

@@ -18,16 +18,7 @@ fn restart(h: &mut Harness, bug: RaftBug) {
         bug: Some(bug),
         ..RaftConfig::default()
     };
-    let mut ctx = Ctx::new(
-        NodeId(0),
-        3,
-        0,
-        true,
-        &mut h.durable,
-        &mut h.rng,
-        &mut h.out,
-    );
-    h.node = RaftNode::on_start(&config, &mut ctx);
+    h.restart(&config);
 }
 
 fn vote_request(term: u64, last_log_index: u64, last_log_term: u64) -> RaftMsg {
