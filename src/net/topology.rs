@@ -10,6 +10,9 @@ use crate::protocol::NodeId;
 pub struct Topology {
     graph: DiMatrix<(), ()>,
     nodes: Vec<NodeIndex<u16>>,
+    /// Every link is up: the common case, answered without a matrix look-up. `connected` runs
+    /// twice per message (at send and at delivery); profiling put the look-ups at 1% of a run.
+    all_up: bool,
 }
 
 impl std::fmt::Debug for Topology {
@@ -26,7 +29,11 @@ impl Topology {
     pub fn full_mesh(node_count: u16) -> Topology {
         let mut graph = DiMatrix::with_capacity(usize::from(node_count));
         let nodes = (0..node_count).map(|_| graph.add_node(())).collect();
-        let mut topology = Topology { graph, nodes };
+        let mut topology = Topology {
+            graph,
+            nodes,
+            all_up: false,
+        };
         topology.heal();
         topology
     }
@@ -37,7 +44,8 @@ impl Topology {
 
     /// Can a message sent by `from` reach `to` right now?
     pub fn connected(&self, from: NodeId, to: NodeId) -> bool {
-        from == to
+        self.all_up
+            || from == to
             || self
                 .graph
                 .has_edge(self.nodes[from.index()], self.nodes[to.index()])
@@ -52,6 +60,7 @@ impl Topology {
                 }
             }
         }
+        self.all_up = true;
     }
 
     /// Splits the cluster: links stay up only inside each group. A node in no group is cut
@@ -106,6 +115,7 @@ impl Topology {
         } else if self.graph.has_edge(a, b) {
             self.graph.remove_edge(a, b);
         }
+        self.all_up = self.links_down() == 0;
     }
 }
 
