@@ -134,7 +134,7 @@ fn the_trace_hash_is_pinned_for_one_run() {
     assert_eq!(format!("{:016x}", report.trace_hash), PINNED_HASH_SEED_42);
 }
 
-const PINNED_HASH_SEED_42: &str = "107d453645a8678b";
+const PINNED_HASH_SEED_42: &str = "047153f9636d5513";
 
 /// Seeds 1..=30 of `scenario` with `bug`: the invariants that fired.
 fn sweep(scenario: &Scenario, bug: FleBug) -> Vec<Option<&'static str>> {

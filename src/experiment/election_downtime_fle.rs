@@ -180,8 +180,8 @@ pub fn run_trial(setting: FleSetting, index: u64, seed: u64) -> FleTrial {
     let cut_us = WARMUP_US + 1;
     let burst_start_us = cut_us + 1;
     let burst_stop_us = burst_start_us + BURST_REQUESTS - 1;
-    // Two ticks carry the burst to the up-to-date followers (64 entries each), their acks
-    // come back within a round trip; three ticks and 100 ms leave room for both.
+    // Acks clock the burst to the up-to-date followers (64 entries a batch) in a few round
+    // trips; three ticks and 100 ms leave room for it and the last acks.
     let settled_us = burst_stop_us + (3 * ping_us).max(ms(100));
     let ticks_before = (settled_us - last_tick_us).div_ceil(ping_us);
     let synchronized_us = last_tick_us + ticks_before * ping_us;

@@ -2,7 +2,11 @@
 //! and broadcast (proposals, acks, commits), with pings both ways.
 //!
 //! Links may drop, duplicate and reorder messages (ZooKeeper has TCP), so every message is
-//! idempotent and the ping tick re-sends whatever a peer still lacks.
+//! idempotent and the ping tick re-sends whatever a peer still lacks. Between ticks the
+//! leader streams as Zab does: a proposal goes out as soon as it is appended, the ack of one
+//! batch brings the next, and a commit reaches a follower with nothing in flight at once.
+//! One batch in flight per follower stands in for TCP's ordering: a reordering network can
+//! then never deliver entries past a gap.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -113,8 +117,15 @@ enum PeerPhase {
     EpochAcked { last_zxid: u64 },
     /// Sent its Sync; waits for the ack.
     Syncing { last_zxid: u64 },
-    /// Holds the leader's history up to `acked_index`.
-    Synced { acked_index: u64 },
+    /// Holds the leader's history up to `acked_index`. The leader has sent up to
+    /// `sent_index`: a batch is in flight while that is past `acked_index`, and the next
+    /// goes when its ack comes back (or at the tick, if it was lost). `commit_sent` is the
+    /// commit index the follower was last told.
+    Synced {
+        acked_index: u64,
+        sent_index: u64,
+        commit_sent: u64,
+    },
 }
 
 impl FleNode {
@@ -449,6 +460,8 @@ impl FleNode {
         }
         peer.phase = PeerPhase::Synced {
             acked_index: last_index,
+            sent_index: last_index,
+            commit_sent: 0,
         };
         let Some(leading) = self.leading_mut() else {
             return;
@@ -493,11 +506,12 @@ impl FleNode {
             return;
         };
         peer.last_heard_us = now_us;
-        if let PeerPhase::Synced { acked_index } = &mut peer.phase {
+        if let PeerPhase::Synced { acked_index, .. } = &mut peer.phase {
             // Acks of one session may arrive out of order, but the follower's history only
             // grows within a session: progress never goes back.
             *acked_index = (*acked_index).max(last);
             self.advance_commit(ctx);
+            self.feed(ctx, from);
         }
     }
 
@@ -517,7 +531,7 @@ impl FleNode {
         // leader's own index) was a tenth of a run's instructions.
         let held = || {
             let synced = leading.peers.values().filter_map(|peer| match peer.phase {
-                PeerPhase::Synced { acked_index } => Some(acked_index.min(own)),
+                PeerPhase::Synced { acked_index, .. } => Some(acked_index.min(own)),
                 _ => None,
             });
             std::iter::once(own).chain(synced)
@@ -531,41 +545,100 @@ impl FleNode {
                 target = Some(candidate);
             }
         }
-        if let Some(target) = target {
-            self.commit_to(ctx, target);
+        let Some(target) = target else {
+            return;
+        };
+        let commit_before = self.commit_index;
+        self.commit_to(ctx, target);
+        if self.commit_index > commit_before {
+            // Zab's COMMIT: followers with nothing in flight hear of it now; the others
+            // with the batch their ack will bring.
+            for node in self.synced_peers() {
+                self.feed(ctx, node);
+            }
         }
     }
 
-    /// Sends a synchronised follower what it lacks, or a ping when it lacks nothing.
-    fn catch_up(&mut self, ctx: &mut FleCtx<'_>, node: NodeId) {
-        let commit_index = self.commit_index;
+    /// The synchronised followers of this leader, in id order.
+    fn synced_peers(&self) -> Vec<NodeId> {
         let Role::Leading(leading) = &self.role else {
+            return Vec::new();
+        };
+        leading
+            .peers
+            .iter()
+            .filter(|(_, peer)| matches!(peer.phase, PeerPhase::Synced { .. }))
+            .map(|(node, _)| node)
+            .collect()
+    }
+
+    /// Zab's streaming, clocked by acks: unless a batch to `node` is in flight, sends what it
+    /// lacks, or the commit index when that is all it lacks. One batch in flight per follower
+    /// keeps a reordering network from delivering entries past a gap; a lost batch or ack
+    /// is made good by the tick.
+    fn feed(&mut self, ctx: &mut FleCtx<'_>, node: NodeId) {
+        let (commit_index, last_index) = (self.commit_index, ctx.durable.last_index());
+        let Role::Leading(leading) = &self.role else {
+            return;
+        };
+        if !leading.established {
+            return;
+        }
+        let Some(PeerPhase::Synced {
+            acked_index,
+            sent_index,
+            commit_sent,
+        }) = leading.peers.get(node).map(|peer| peer.phase)
+        else {
+            return;
+        };
+        let idle = acked_index >= sent_index;
+        if idle && (acked_index < last_index || commit_sent < commit_index) {
+            self.catch_up(ctx, node);
+        }
+    }
+
+    /// Sends a synchronised follower what it lacks from where it last acknowledged (a batch
+    /// of at most `ENTRIES_PER_PROPOSE_MAX`), or a ping with the commit index when it lacks
+    /// nothing.
+    fn catch_up(&mut self, ctx: &mut FleCtx<'_>, node: NodeId) {
+        let (commit_index, last_index) = (self.commit_index, ctx.durable.last_index());
+        let Some(leading) = self.leading_mut() else {
             return;
         };
         let Some(epoch) = leading.epoch else {
             return;
         };
-        let Some((PeerPhase::Synced { acked_index }, session)) =
-            leading.peers.get(node).map(|p| (p.phase, p.session))
+        let Some(peer) = leading.peers.get_mut(node) else {
+            return;
+        };
+        let session = peer.session;
+        let PeerPhase::Synced {
+            acked_index,
+            sent_index,
+            commit_sent,
+        } = &mut peer.phase
         else {
             return;
         };
-        let last_index = ctx.durable.last_index();
-        if acked_index < last_index {
-            let from = acked_index as usize;
+        *commit_sent = commit_index;
+        if *acked_index < last_index {
+            let from = *acked_index as usize;
             let to = (from + ENTRIES_PER_PROPOSE_MAX).min(last_index as usize);
+            *sent_index = to as u64;
             let entries = ctx.durable.history[from..to].to_vec();
             ctx.send(
                 node,
                 FleMsg::Propose {
                     epoch,
-                    from_index: acked_index,
+                    from_index: from as u64,
                     entries,
                     commit_index,
                     session,
                 },
             );
         } else {
+            *sent_index = *acked_index;
             ctx.send(
                 node,
                 FleMsg::Ping {
@@ -612,26 +685,10 @@ impl FleNode {
             term: epoch,
             digest: txn_digest(&txn),
         });
-        let commit_index = self.commit_index;
-        if let Role::Leading(leading) = &self.role {
-            for (node, peer) in leading.peers.iter() {
-                if let PeerPhase::Synced { acked_index } = peer.phase {
-                    if acked_index + 1 == index {
-                        ctx.send(
-                            node,
-                            FleMsg::Propose {
-                                epoch,
-                                from_index: index - 1,
-                                entries: vec![txn],
-                                commit_index,
-                                session: peer.session,
-                            },
-                        );
-                    }
-                }
-            }
-        }
         self.advance_commit(ctx);
+        for node in self.synced_peers() {
+            self.feed(ctx, node);
+        }
         ClientReply::Accepted
     }
 
@@ -867,9 +924,10 @@ impl FleNode {
         if !self.synced_following_from(ctx, from, (epoch, session)) {
             return;
         }
-        // The leader re-sends what is missing when it sees the ack.
+        // The leader re-sends what is missing when it sees the ack. A ping that only brings
+        // the commit index (Zab's COMMIT) needs no answer.
         let held = ctx.durable.last_index();
-        if held < last_index || commit_index > self.commit_index {
+        if held < last_index {
             send_ack(ctx, from, (epoch, session));
         }
         self.commit_to(ctx, commit_index);

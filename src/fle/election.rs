@@ -112,6 +112,15 @@ impl FleNode {
             }
             return;
         }
+        if self.finalize_pending && !vote.beats(&self.proposal, self.config.bug) {
+            // ZooKeeper's finalize loop polls with `finalizeWait` again after every
+            // notification that does not beat the proposal, and drops it unread (it is not
+            // counted, answered or remembered): the decision comes once `finalizeWait` passes
+            // without one. A better vote ends the wait and is handled as usual below.
+            let wait_us = self.config.finalize_wait_us;
+            ctx.set_timer(FleTimer::Finalize, wait_us..=wait_us);
+            return;
+        }
         // Unlike ZooKeeper's poll(notTimeout), an arriving notification does not restart the
         // wait. ZooKeeper can afford that because its channels are TCP connections that re-send
         // the last notification on reconnect; on this lossy network a server whose own vote
@@ -271,6 +280,12 @@ impl FleNode {
 
     pub(super) fn on_notification_timeout(&mut self, ctx: &mut FleCtx<'_>) {
         if !matches!(self.role, Role::Looking) {
+            return;
+        }
+        if self.finalize_pending {
+            // In the finalize loop ZooKeeper is not in the poll whose timeout re-sends: wait
+            // on, without re-sending or backing off, until the loop ends.
+            self.arm_notification_timeout(ctx);
             return;
         }
         self.send_notifications(ctx);

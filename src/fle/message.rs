@@ -69,8 +69,8 @@ pub enum FleMsg {
         last_index: u64,
         session: u64,
     },
-    /// Leader -> follower (PROPOSAL, COMMIT folded in): entries from `from_index + 1` on, and
-    /// the leader's commit index.
+    /// Leader -> follower (PROPOSALs, with the COMMIT of what the leader has committed):
+    /// entries from `from_index + 1` on, and the leader's commit index.
     Propose {
         epoch: u64,
         from_index: u64,
@@ -78,7 +78,8 @@ pub enum FleMsg {
         commit_index: u64,
         session: u64,
     },
-    /// Leader -> follower: still here; the commit index and history length.
+    /// Leader -> follower: still here; the commit index and history length. Sent at once
+    /// when a commit is all a follower lacks (Zab's COMMIT), and at every tick.
     Ping {
         epoch: u64,
         commit_index: u64,

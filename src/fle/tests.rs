@@ -949,3 +949,220 @@ fn following_a_leader_that_never_said_leading_breaks_the_decision_basis() {
     assert_eq!(h.node.server_state(), ServerState::Following);
     assert_eq!(h.node.check_local(&h.durable), Ok(()));
 }
+
+// ----- finalizeWait as ZooKeeper's finalize loop -----
+
+/// Server 2 of 3 with a quorum for itself (server 0's vote): in the finalize wait.
+fn in_finalize_wait() -> Harness {
+    let mut h = Harness::new(2, 3, FleConfig::default());
+    h.notify(0, vote(2, 0, 0), 1, ServerState::Looking);
+    assert!(h.take_timers().contains(&TimerOp::Set {
+        timer: FleTimer::Finalize,
+        delay_us: 200_000
+    }));
+    h.take_sent();
+    h
+}
+
+#[test]
+fn in_the_finalize_wait_a_vote_that_is_not_better_restarts_the_wait_unread() {
+    // lookForLeader's finalize loop: `recvqueue.poll(finalizeWait)` again after every
+    // notification that does not beat the proposal; the notification itself is dropped.
+    let mut h = in_finalize_wait();
+    h.now_us += 150_000;
+    h.notify(1, vote(1, 0, 0), 1, ServerState::Looking);
+    assert_eq!(
+        h.take_timers(),
+        vec![TimerOp::Set {
+            timer: FleTimer::Finalize,
+            delay_us: 200_000
+        }],
+        "the wait starts over from this notification"
+    );
+    assert_eq!(h.node.voters_for(&vote(1, 0, 0)), Vec::<NodeId>::new());
+    // Not even a stale round's LOOKING sender is answered from inside the loop.
+    h.notify(1, vote(1, 0, 0), 0, ServerState::Looking);
+    assert!(h.take_sent().is_empty());
+    assert_eq!(h.node.server_state(), ServerState::Looking);
+    h.fire(FleTimer::Finalize);
+    assert_eq!(h.node.server_state(), ServerState::Leading);
+}
+
+#[test]
+fn in_the_finalize_wait_the_notification_timeout_neither_re_sends_nor_backs_off() {
+    let mut h = in_finalize_wait();
+    h.fire(FleTimer::NotificationTimeout);
+    assert!(
+        h.take_sent().is_empty(),
+        "the finalize loop does not re-send"
+    );
+    assert_eq!(
+        h.take_timers(),
+        vec![TimerOp::Set {
+            timer: FleTimer::NotificationTimeout,
+            delay_us: FleConfig::default().notification_timeout_us_initial
+        }]
+    );
+    // Outside the wait the same timeout re-sends (and backs off: see above).
+    let mut alone = Harness::new(2, 3, FleConfig::default());
+    alone.take_sent();
+    alone.fire(FleTimer::NotificationTimeout);
+    assert_eq!(alone.sent_votes().len(), 2);
+}
+
+// ----- the broadcast streams, clocked by acks -----
+
+/// Server 2 of 3 established as leader of epoch 1 with server 1 synchronised (and server 0
+/// not registered), its history empty.
+fn established_leader() -> Harness {
+    let mut l = Harness::new(2, 3, FleConfig::default());
+    l.notify(1, vote(2, 0, 0), 1, ServerState::Looking);
+    l.fire(FleTimer::Finalize);
+    l.deliver(
+        1,
+        FleMsg::FollowerInfo {
+            accepted_epoch: 0,
+            session: 1,
+        },
+    );
+    l.deliver(
+        1,
+        FleMsg::AckEpoch {
+            epoch: 1,
+            current_epoch: 0,
+            last_zxid: 0,
+            fresh: true,
+            session: 1,
+        },
+    );
+    l.deliver(
+        1,
+        FleMsg::AckSync {
+            epoch: 1,
+            last_index: 0,
+            session: 1,
+        },
+    );
+    assert_eq!(l.node.server_state(), ServerState::Leading);
+    l.take_sent();
+    l
+}
+
+fn request(l: &mut Harness, id: u64) -> ClientReply {
+    let command = Command {
+        id,
+        key: 1,
+        value: id,
+    };
+    l.with(|node, ctx| node.on_client_request(ctx, command))
+}
+
+/// The (from_index, entry count, commit index) of each Propose sent, and the commit index
+/// of each Ping.
+fn proposes_and_pings(sent: &[(NodeId, FleMsg)]) -> (Vec<(u64, usize, u64)>, Vec<u64>) {
+    let mut proposes = Vec::new();
+    let mut pings = Vec::new();
+    for (_, msg) in sent {
+        match msg {
+            FleMsg::Propose {
+                from_index,
+                entries,
+                commit_index,
+                ..
+            } => proposes.push((*from_index, entries.len(), *commit_index)),
+            FleMsg::Ping { commit_index, .. } => pings.push(*commit_index),
+            _ => {}
+        }
+    }
+    (proposes, pings)
+}
+
+fn ack(l: &mut Harness, last_index: u64) {
+    l.deliver(
+        1,
+        FleMsg::Ack {
+            epoch: 1,
+            last_index,
+            session: 1,
+        },
+    );
+}
+
+#[test]
+fn the_leader_proposes_at_once_and_the_ack_clocks_the_next_batch() {
+    let mut l = established_leader();
+    assert_eq!(request(&mut l, 1), ClientReply::Accepted);
+    let (proposes, _) = proposes_and_pings(&l.take_sent());
+    assert_eq!(
+        proposes,
+        vec![(0, 1, 0)],
+        "proposed without waiting for a tick"
+    );
+    // While that batch is in flight, new entries wait for its ack...
+    request(&mut l, 2);
+    request(&mut l, 3);
+    assert!(l.take_sent().is_empty());
+    // ...which commits entry 1 (leader and follower are a quorum of 3) and brings the rest
+    // in one batch that carries the new commit index.
+    ack(&mut l, 1);
+    assert_eq!(l.node.commit_index(), 1);
+    let (proposes, pings) = proposes_and_pings(&l.take_sent());
+    assert_eq!(proposes, vec![(1, 2, 1)]);
+    assert!(pings.is_empty());
+    // The last ack commits everything; the follower, with nothing left to receive, is told
+    // of the commit at once (Zab's COMMIT).
+    ack(&mut l, 3);
+    assert_eq!(l.node.commit_index(), 3);
+    assert_eq!(proposes_and_pings(&l.take_sent()), (vec![], vec![3]));
+    // A duplicate ack changes nothing and sends nothing.
+    ack(&mut l, 3);
+    assert!(l.take_sent().is_empty());
+}
+
+#[test]
+fn a_lost_batch_is_sent_again_from_the_last_ack_at_the_tick() {
+    let mut l = established_leader();
+    request(&mut l, 1);
+    request(&mut l, 2);
+    l.take_sent(); // entry 1's Propose is lost; entry 2 waits behind it
+    l.now_us += 10_000;
+    l.fire(FleTimer::Ping);
+    let (proposes, _) = proposes_and_pings(&l.take_sent());
+    assert_eq!(proposes, vec![(0, 2, 0)]);
+}
+
+#[test]
+fn a_follower_answers_a_ping_only_when_it_lacks_entries() {
+    let mut f = following(1, 3, 2);
+    f.deliver(
+        2,
+        FleMsg::NewEpoch {
+            epoch: 1,
+            session: 1,
+        },
+    );
+    f.deliver(
+        2,
+        FleMsg::Sync {
+            epoch: 1,
+            from_index: 0,
+            entries: vec![txn(1, 1)],
+            session: 1,
+        },
+    );
+    f.take_sent();
+    let ping = |commit_index, last_index| FleMsg::Ping {
+        epoch: 1,
+        commit_index,
+        last_index,
+        session: 1,
+    };
+    f.deliver(2, ping(1, 1));
+    assert!(f.take_sent().is_empty(), "a COMMIT needs no answer");
+    assert_eq!(f.node.commit_index(), 1);
+    f.deliver(2, ping(1, 2));
+    assert!(matches!(
+        f.take_sent().as_slice(),
+        [(NodeId(2), FleMsg::Ack { last_index: 1, .. })]
+    ));
+}
