@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::message::Txn;
 use super::vote::{make_zxid, zxid_epoch, ServerState};
 use super::{txn_digest, FleCtx, FleMsg, FleNode, FleTimer};
-use crate::protocol::{ClientReply, Command, NodeId, Observation};
+use crate::protocol::{Batch, ClientReply, Command, NodeId, Observation};
 
 /// Most entries one Propose carries when catching a follower up.
 const ENTRIES_PER_PROPOSE_MAX: usize = 64;
@@ -509,8 +509,12 @@ impl FleNode {
         if let PeerPhase::Synced { acked_index, .. } = &mut peer.phase {
             // Acks of one session may arrive out of order, but the follower's history only
             // grows within a session: progress never goes back.
-            *acked_index = (*acked_index).max(last);
-            self.advance_commit(ctx);
+            let before = *acked_index;
+            *acked_index = before.max(last);
+            // Only an ack that moves past the commit index can move it.
+            if last > before && last > self.commit_index {
+                self.advance_commit(ctx);
+            }
             self.feed(ctx, from);
         }
     }
@@ -519,6 +523,7 @@ impl FleNode {
     fn advance_commit(&mut self, ctx: &mut FleCtx<'_>) {
         let quorum = ctx.quorum();
         let own = ctx.durable.last_index();
+        let commit_index = self.commit_index;
         let Some(leading) = self.leading_mut() else {
             return;
         };
@@ -536,6 +541,10 @@ impl FleNode {
             });
             std::iter::once(own).chain(synced)
         };
+        // Most calls leave fewer than a quorum past the commit index: one pass tells.
+        if held().filter(|&index| index > commit_index).count() < quorum {
+            return;
+        }
         let mut target = None;
         for candidate in held() {
             if target.is_some_and(|found| candidate <= found) {
@@ -553,23 +562,15 @@ impl FleNode {
         if self.commit_index > commit_before {
             // Zab's COMMIT: followers with nothing in flight hear of it now; the others
             // with the batch their ack will bring.
-            for node in self.synced_peers() {
-                self.feed(ctx, node);
-            }
+            self.feed_all(ctx);
         }
     }
 
-    /// The synchronised followers of this leader, in id order.
-    fn synced_peers(&self) -> Vec<NodeId> {
-        let Role::Leading(leading) = &self.role else {
-            return Vec::new();
-        };
-        leading
-            .peers
-            .iter()
-            .filter(|(_, peer)| matches!(peer.phase, PeerPhase::Synced { .. }))
-            .map(|(node, _)| node)
-            .collect()
+    /// [`Self::feed`] for every synchronised follower, in id order.
+    fn feed_all(&mut self, ctx: &mut FleCtx<'_>) {
+        for index in 0..ctx.node_count() {
+            self.feed(ctx, NodeId(index));
+        }
     }
 
     /// Zab's streaming, clocked by acks: unless a batch to `node` is in flight, sends what it
@@ -626,7 +627,7 @@ impl FleNode {
             let from = *acked_index as usize;
             let to = (from + ENTRIES_PER_PROPOSE_MAX).min(last_index as usize);
             *sent_index = to as u64;
-            let entries = ctx.durable.history[from..to].to_vec();
+            let entries = Batch::from_slice(&ctx.durable.history[from..to]);
             ctx.send(
                 node,
                 FleMsg::Propose {
@@ -686,9 +687,7 @@ impl FleNode {
             digest: txn_digest(&txn),
         });
         self.advance_commit(ctx);
-        for node in self.synced_peers() {
-            self.feed(ctx, node);
-        }
+        self.feed_all(ctx);
         ClientReply::Accepted
     }
 

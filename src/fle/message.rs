@@ -3,7 +3,7 @@
 use std::hash::{Hash, Hasher};
 
 use super::vote::{ServerState, Vote};
-use crate::protocol::Command;
+use crate::protocol::{Batch, Command};
 
 /// One transaction of the replicated history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -74,7 +74,7 @@ pub enum FleMsg {
     Propose {
         epoch: u64,
         from_index: u64,
-        entries: Vec<Txn>,
+        entries: Batch<Txn>,
         commit_index: u64,
         session: u64,
     },

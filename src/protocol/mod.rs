@@ -13,12 +13,14 @@
 //! state as it was. Keeping something in `self` that should have been durable is exactly the
 //! class of bug the simulator exists to catch.
 
+mod batch;
 mod cluster;
 mod command;
 mod context;
 mod observation;
 mod scripted;
 
+pub use batch::Batch;
 pub use cluster::{ClusterView, NodeStates};
 pub use command::{Command, KvStore};
 pub use context::{Ctx, Outbox, TimerOp};
