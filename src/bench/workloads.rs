@@ -1,6 +1,8 @@
 //! The fixed workloads `quorumsim bench` measures. Each row is one function, so a protocol or
 //! driver added later (FastLeaderElection start-up, the fuzzer) plugs in with one entry here.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use crate::fuzz::{self, Campaign, Shard};
 use crate::scenario::file::ProtocolName;
 use crate::scenario::{self, Scenario};
@@ -72,9 +74,13 @@ fn fuzz_seeds(protocol: ProtocolName, seed_count: u64, jobs: usize) -> u64 {
     let (name, text) = fuzz::default_base(protocol);
     let base = scenario::parse_file(name, text)
         .unwrap_or_else(|error| panic!("built-in fuzz base: {error}"));
+    // Unique per call too, not just per process: two benches in one process (tests run in
+    // parallel threads) must not remove each other's ledger.
+    static CAMPAIGNS: AtomicU64 = AtomicU64::new(0);
     let out_dir = std::env::temp_dir().join(format!(
-        "quorumsim-bench-{}-{}-{jobs}",
+        "quorumsim-bench-{}-{}-{}-{jobs}",
         std::process::id(),
+        CAMPAIGNS.fetch_add(1, Ordering::Relaxed),
         fuzz::swarm::protocol_label(protocol)
     ));
     let _ = std::fs::remove_dir_all(&out_dir);
