@@ -18,6 +18,8 @@ fn quick_bench_reports_the_events_and_hashes_of_ordinary_runs() {
         assert_eq!(row.name, workload.name);
         assert_eq!(row.events, run.steps, "{}", row.name);
         assert_eq!(row.trace_hash, run.trace_hash, "{}", row.name);
+        assert_eq!(row.committed, run.committed, "{}", row.name);
+        assert!(row.committed > 0, "{}: the workloads commit", row.name);
         assert_eq!(row.outcome, "pass", "{}", row.name);
         assert!(row.events > 1_000, "{}: {} events", row.name, row.events);
         assert!(row.engine_events_per_s > 0 && row.bare_events_per_s > 0);

@@ -59,6 +59,8 @@ pub struct EngineRow {
     pub description: &'static str,
     /// Deterministic: the same on every repetition and every machine.
     pub events: u64,
+    /// Entries in the committed prefix at the end (deterministic too).
+    pub committed: u64,
     pub trace_hash: u64,
     pub outcome: String,
     pub virtual_time_us: u64,
@@ -68,6 +70,9 @@ pub struct EngineRow {
     pub bare_events: u64,
     pub engine_events_per_s: u64,
     pub bare_events_per_s: u64,
+    /// Committed entries per wall-clock second: the useful work, which events/s alone hides
+    /// (a protocol that batches does more per event).
+    pub engine_commits_per_s: u64,
 }
 
 impl EngineRow {
@@ -128,7 +133,13 @@ fn measure_engine(workload: &EngineWorkload, options: BenchOptions) -> EngineRow
         let report = run_scenario(&scenario, scenario.sim.seed, TraceSink::Off);
         engine_ns.push(started.elapsed().as_nanos() as u64);
         let (events, hash) = (report.steps, report.trace_hash);
-        let first = first.get_or_insert((events, hash, report.outcome.kind(), report.end_us));
+        let first = first.get_or_insert((
+            events,
+            hash,
+            report.outcome.kind(),
+            report.end_us,
+            report.committed,
+        ));
         assert_eq!(
             (first.0, first.1),
             (events, hash),
@@ -140,13 +151,15 @@ fn measure_engine(workload: &EngineWorkload, options: BenchOptions) -> EngineRow
         bare_ns.push(started.elapsed().as_nanos() as u64);
         std::hint::black_box(bare);
     }
-    let (events, trace_hash, outcome, virtual_time_us) = first.expect("at least one repetition");
+    let (events, trace_hash, outcome, virtual_time_us, committed) =
+        first.expect("at least one repetition");
     let engine_ns_median = median(&mut engine_ns);
     let bare_ns_median = median(&mut bare_ns);
     EngineRow {
         name: workload.name,
         description: workload.description,
         events,
+        committed,
         trace_hash,
         outcome: outcome.to_string(),
         virtual_time_us,
@@ -155,6 +168,7 @@ fn measure_engine(workload: &EngineWorkload, options: BenchOptions) -> EngineRow
         bare_events,
         engine_events_per_s: per_second(events, engine_ns_median),
         bare_events_per_s: per_second(bare_events, bare_ns_median),
+        engine_commits_per_s: per_second(committed, engine_ns_median),
     }
 }
 

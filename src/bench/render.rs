@@ -20,12 +20,12 @@ pub fn render_markdown(report: &BenchReport) -> String {
         report.repetitions
     ));
     out.push_str(
-        "| workload | events | virtual time | outcome | trace hash | engine events/s | bare events/s | ratio |\n\
-         |---|---|---|---|---|---|---|---|\n",
+        "| workload | events | virtual time | outcome | trace hash | engine events/s | bare events/s | ratio | committed | commits/s |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
     );
     for row in &report.engine {
         out.push_str(&format!(
-            "| `{}` | {} | {} | {} | `{:016x}` | {} | {} | {:.2} |\n",
+            "| `{}` | {} | {} | {} | `{:016x}` | {} | {} | {:.2} | {} | {} |\n",
             row.name,
             row.events,
             format_ms(row.virtual_time_us),
@@ -33,7 +33,9 @@ pub fn render_markdown(report: &BenchReport) -> String {
             row.trace_hash,
             millions(row.engine_events_per_s),
             millions(row.bare_events_per_s),
-            row.ratio()
+            row.ratio(),
+            row.committed,
+            millions(row.engine_commits_per_s)
         ));
     }
     out.push('\n');
@@ -93,6 +95,8 @@ pub fn render_json(report: &BenchReport) -> Value {
             "bare_ns_median": row.bare_ns_median,
             "bare_events_per_second": row.bare_events_per_s,
             "ratio": row.ratio(),
+            "committed": row.committed,
+            "engine_commits_per_second": row.engine_commits_per_s,
         })).collect::<Vec<_>>(),
         "fuzz": report.fuzz.iter().map(|row| json!({
             "name": row.name,
