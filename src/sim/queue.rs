@@ -120,7 +120,10 @@ impl<E> EventQueue<E> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+    use crate::sim::prng::{Prng, Stream};
 
     #[test]
     fn pops_by_time_then_insertion_order() {
@@ -157,5 +160,98 @@ mod tests {
         assert_eq!(queue.slots.len(), 4, "freed slots were reused");
         let order: Vec<&str> = std::iter::from_fn(|| queue.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, ["b2", "b3", "c", "d"]);
+    }
+
+    /// Pushes, reserved pushes and pops as the engine makes them (every key above the last
+    /// popped one), checked pop by pop against a sorted map. Delays mix the same instant,
+    /// a few microseconds, the 1-10 ms of network latency, a handful of shared future
+    /// instants (many events at one time, told apart by sequence number), jumps of 2^40 µs,
+    /// and the end of time; reserved sequence numbers are used late and out of order.
+    #[test]
+    fn pops_in_the_order_of_a_sorted_reference() {
+        for seed in 0..16 {
+            let mut rng = Prng::new(seed, Stream::Custom(0));
+            let mut queue = EventQueue::default();
+            let mut reference: BTreeMap<(u64, u64), u64> = BTreeMap::new();
+            let mut reserved: Vec<u64> = Vec::new();
+            let mut seq_next = 0u64;
+            let mut last_popped: Option<(u64, u64)> = None;
+            let mut popped = 0usize;
+            for id in 0..20_000u64 {
+                let now_us = last_popped.map_or(0, |(at_us, _)| at_us);
+                let delay_us = match rng.below(16) {
+                    0..=2 => 0,
+                    3..=4 => rng.below(16),
+                    5..=11 => rng.range_inclusive(1_000, 10_000),
+                    12..=13 => 1_000 * rng.range_inclusive(1, 4),
+                    14 => (1 << 40) + rng.below(1 << 20),
+                    _ if rng.below(64) == 0 => u64::MAX,
+                    _ => rng.below(1 << 20),
+                };
+                let mut at_us = now_us.saturating_add(delay_us);
+                match rng.below(8) {
+                    0..=2 => {
+                        queue.push(at_us, id);
+                        reference.insert((at_us, seq_next), id);
+                        seq_next += 1;
+                    }
+                    3 => {
+                        let seq = queue.reserve_seq();
+                        assert_eq!(seq, seq_next);
+                        seq_next += 1;
+                        reserved.push(seq);
+                    }
+                    4 if !reserved.is_empty() => {
+                        let seq = reserved.swap_remove(rng.index(reserved.len()));
+                        // Late enough to come after the last popped event, as the engine's
+                        // deferred timers are; at the end of time there is no later instant.
+                        if last_popped.is_some_and(|last| (at_us, seq) <= last) {
+                            at_us = at_us.saturating_add(1);
+                        }
+                        if last_popped.is_some_and(|last| (at_us, seq) <= last) {
+                            continue;
+                        }
+                        queue.push_reserved(at_us, seq, id);
+                        reference.insert((at_us, seq), id);
+                    }
+                    _ => {
+                        let expected = reference.pop_first();
+                        let got = queue.pop();
+                        assert_eq!(
+                            got,
+                            expected.map(|((at_us, _), id)| (at_us, id)),
+                            "seed {seed}, pop {popped}"
+                        );
+                        if let Some((key, _)) = expected {
+                            last_popped = Some(key);
+                        }
+                        popped += 1;
+                    }
+                }
+                assert_eq!(queue.len(), reference.len());
+            }
+            while let Some(((at_us, _), id)) = reference.pop_first() {
+                assert_eq!(queue.pop(), Some((at_us, id)), "seed {seed}, draining");
+            }
+            assert_eq!(queue.pop(), None);
+            assert!(queue.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_reserved_sequence_number_orders_an_event_as_of_its_reservation() {
+        let mut queue = EventQueue::default();
+        let early = queue.reserve_seq();
+        queue.push(10, "pushed-first");
+        queue.push(20, "pushed-at-20");
+        assert_eq!(queue.pop(), Some((10, "pushed-first")));
+        // Reserved before "pushed-at-20" was pushed: it comes first at the same time.
+        queue.push_reserved(20, early, "reserved-at-20");
+        queue.push(20, "pushed-later-at-20");
+        let order: Vec<&str> = std::iter::from_fn(|| queue.pop().map(|(_, e)| e)).collect();
+        assert_eq!(
+            order,
+            ["reserved-at-20", "pushed-at-20", "pushed-later-at-20"]
+        );
     }
 }
