@@ -23,6 +23,15 @@ fn quick_bench_reports_the_events_and_hashes_of_ordinary_runs() {
         assert_eq!(row.outcome, "pass", "{}", row.name);
         assert!(row.events > 1_000, "{}: {} events", row.name, row.events);
         assert!(row.engine_events_per_s > 0 && row.bare_events_per_s > 0);
+        // The yardstick keeps as many events queued as the engine did on average.
+        assert!(run.stats.queue_pops >= run.steps, "{}", row.name);
+        let depth_mean = run.stats.queue_depth_sum as f64 / run.stats.queue_pops as f64;
+        assert!(
+            (row.bare_pending as f64 - depth_mean).abs() <= 0.5,
+            "{}: bare loop {} pending, engine queue {depth_mean:.2} deep",
+            row.name,
+            row.bare_pending
+        );
     }
     let faults = &report.engine[1];
     let scenario = (workloads[1].scenario)(true);

@@ -5,8 +5,9 @@
 //! What it does per event is the irreducible core of any event-driven simulator: pop the
 //! earliest `(time, seq)` entry, draw a latency from the same ChaCha8 [`Prng`] the engine
 //! uses, and push the next event carrying a payload of the size of a small message. The
-//! population stays at `pending` events, what the engine's queue holds on average in a
-//! 5-node run under load, so both heaps sift through about the same depth. Nothing else: no nodes, no network rules, no checks, no trace.
+//! population stays at `pending` events: the bench passes the mean depth of the engine's own
+//! queue in the workload it compares with, so both queues hold as many events. Nothing else:
+//! no nodes, no network rules, no checks, no trace.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

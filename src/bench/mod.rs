@@ -20,7 +20,7 @@ pub use render::{render_json, render_markdown};
 pub use workloads::{engine_workloads, fuzz_workloads, EngineWorkload, FuzzWorkload};
 
 use crate::run::run_scenario;
-use crate::sim::TraceSink;
+use crate::sim::{RunStats, TraceSink};
 
 /// What to measure and how often.
 #[derive(Clone, Copy, Debug)]
@@ -47,11 +47,6 @@ impl BenchOptions {
     }
 }
 
-/// Pending events the bare loop keeps: the engine's queue held 234 on average per pop in the
-/// 300 s fault workload (deliveries in flight plus armed and stale timers), so both heaps
-/// have about the same depth.
-pub const BARE_PENDING_EVENTS: usize = 256;
-
 /// One engine workload's measurements.
 #[derive(Clone, Debug)]
 pub struct EngineRow {
@@ -68,6 +63,9 @@ pub struct EngineRow {
     pub engine_ns_median: u64,
     pub bare_ns_median: u64,
     pub bare_events: u64,
+    /// Events the bare loop keeps queued: the engine's mean queue depth in this workload
+    /// (deterministic), so both queues hold as many events.
+    pub bare_pending: usize,
     pub engine_events_per_s: u64,
     pub bare_events_per_s: u64,
     /// Committed entries per wall-clock second: the useful work, which events/s alone hides
@@ -128,6 +126,7 @@ fn measure_engine(workload: &EngineWorkload, options: BenchOptions) -> EngineRow
     let mut engine_ns = Vec::new();
     let mut bare_ns = Vec::new();
     let mut first = None;
+    let mut bare_pending = None;
     for repetition in 0..options.repetitions() {
         let started = Instant::now();
         let report = run_scenario(&scenario, scenario.sim.seed, TraceSink::Off);
@@ -146,8 +145,9 @@ fn measure_engine(workload: &EngineWorkload, options: BenchOptions) -> EngineRow
             "{}: repetition {repetition} ran differently",
             workload.name
         );
+        let pending = *bare_pending.get_or_insert_with(|| mean_queue_depth(&report.stats));
         let started = Instant::now();
-        let bare = run_bare_loop(bare_events, BARE_PENDING_EVENTS, repetition as u64);
+        let bare = run_bare_loop(bare_events, pending, repetition as u64);
         bare_ns.push(started.elapsed().as_nanos() as u64);
         std::hint::black_box(bare);
     }
@@ -166,6 +166,7 @@ fn measure_engine(workload: &EngineWorkload, options: BenchOptions) -> EngineRow
         engine_ns_median,
         bare_ns_median,
         bare_events,
+        bare_pending: bare_pending.expect("at least one repetition"),
         engine_events_per_s: per_second(events, engine_ns_median),
         bare_events_per_s: per_second(bare_events, bare_ns_median),
         engine_commits_per_s: per_second(committed, engine_ns_median),
@@ -194,6 +195,12 @@ fn measure_fuzz(workload: &FuzzWorkload, options: BenchOptions) -> FuzzRow {
         seeds_per_s_one_job: rate(1),
         seeds_per_s_all_jobs: rate(jobs_all),
     }
+}
+
+/// The engine queue's mean depth over a run, rounded, at least 1.
+fn mean_queue_depth(stats: &RunStats) -> usize {
+    let mean = stats.queue_depth_sum as f64 / stats.queue_pops.max(1) as f64;
+    (mean.round() as usize).max(1)
 }
 
 fn median(samples: &mut [u64]) -> u64 {

@@ -123,6 +123,11 @@ pub struct RunStats {
     pub crashes: u64,
     pub restarts: u64,
     pub faults_skipped: u64,
+    /// Events taken from the queue (steps, and timer events found stale or deferred), and
+    /// the sum over them of the events queued at that moment: their ratio is the queue's
+    /// mean depth, which the bench's bare loop matches.
+    pub queue_pops: u64,
+    pub queue_depth_sum: u64,
 }
 
 /// Everything a run reports.

@@ -199,6 +199,8 @@ impl<P: Protocol> Simulator<P> {
     fn run_to_end(mut self) -> (RunReport, Option<Recording>) {
         self.schedule_start();
         while self.outcome.is_none() {
+            self.stats.queue_pops += 1;
+            self.stats.queue_depth_sum += self.queue.len() as u64;
             let Some((at_us, event)) = self.queue.pop() else {
                 // Nothing left to happen (every node down, no workload): time runs out.
                 self.now_us = self.config.duration_us;
