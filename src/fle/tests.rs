@@ -809,26 +809,7 @@ fn after_sync_the_decided_vote_names_the_new_epoch() {
         "{sent:?}"
     );
     // The leader, once established.
-    let mut l = Harness::new(2, 3, FleConfig::default());
-    l.notify(1, vote(2, 0, 0), 1, ServerState::Looking);
-    l.fire(FleTimer::Finalize);
-    l.deliver(
-        1,
-        FleMsg::FollowerInfo {
-            accepted_epoch: 0,
-            session: 1,
-        },
-    );
-    l.deliver(
-        1,
-        FleMsg::AckEpoch {
-            epoch: 1,
-            current_epoch: 0,
-            last_zxid: 0,
-            fresh: true,
-            session: 1,
-        },
-    );
+    let mut l = epoch_acked_leader();
     assert_eq!(
         l.node.proposal(),
         vote(2, 0, 0),
@@ -1012,9 +993,9 @@ fn in_the_finalize_wait_the_notification_timeout_neither_re_sends_nor_backs_off(
 
 // ----- the broadcast streams, clocked by acks -----
 
-/// Server 2 of 3 established as leader of epoch 1 with server 1 synchronised (and server 0
-/// not registered), its history empty.
-fn established_leader() -> Harness {
+/// Server 2 of 3 elected by server 1's vote, with server 1 registered in session 1 and its
+/// ack of epoch 1 in: the next step, server 1's AckSync, establishes it.
+fn epoch_acked_leader() -> Harness {
     let mut l = Harness::new(2, 3, FleConfig::default());
     l.notify(1, vote(2, 0, 0), 1, ServerState::Looking);
     l.fire(FleTimer::Finalize);
@@ -1035,6 +1016,13 @@ fn established_leader() -> Harness {
             session: 1,
         },
     );
+    l
+}
+
+/// Server 2 of 3 established as leader of epoch 1 with server 1 synchronised (and server 0
+/// not registered), its history empty.
+fn established_leader() -> Harness {
+    let mut l = epoch_acked_leader();
     l.deliver(
         1,
         FleMsg::AckSync {
