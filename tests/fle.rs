@@ -119,7 +119,7 @@ const FAULTY_FLE: &str = r#"{
     {"action": "crash", "at_ms": 2700, "node": "leader"},
     {"action": "restart", "at_ms": 3000, "node": "crashed"}
   ],
-  "expect": {"leader_within_ms": 1500}
+  "expect": {"leader_within_ms": 2000}
 }"#;
 
 #[test]
@@ -134,7 +134,7 @@ fn the_trace_hash_is_pinned_for_one_run() {
     assert_eq!(format!("{:016x}", report.trace_hash), PINNED_HASH_SEED_42);
 }
 
-const PINNED_HASH_SEED_42: &str = "047153f9636d5513";
+const PINNED_HASH_SEED_42: &str = "d33f5757508aee16";
 
 /// Seeds 1..=30 of `scenario` with `bug`: the invariants that fired.
 fn sweep(scenario: &Scenario, bug: FleBug) -> Vec<Option<&'static str>> {

@@ -28,6 +28,8 @@ struct BareEvent {
 pub struct BareRun {
     pub events: u64,
     pub checksum: u64,
+    /// Events left queued at the end: the population the loop kept throughout.
+    pub pending: usize,
 }
 
 /// Latency range of the bare loop's draws, as in the benchmark scenarios (1-10 ms).
@@ -69,7 +71,11 @@ pub fn run_bare_loop(events: u64, pending: usize, seed: u64) -> BareRun {
         }));
         seq += 1;
     }
-    BareRun { events, checksum }
+    BareRun {
+        events,
+        checksum,
+        pending: heap.len(),
+    }
 }
 
 #[cfg(test)]
@@ -81,6 +87,7 @@ mod tests {
         let first = run_bare_loop(10_000, 64, 1);
         assert_eq!(first, run_bare_loop(10_000, 64, 1));
         assert_eq!(first.events, 10_000);
+        assert_eq!(first.pending, 64);
         assert_ne!(first.checksum, run_bare_loop(10_000, 64, 2).checksum);
     }
 }

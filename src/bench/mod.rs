@@ -149,6 +149,7 @@ fn measure_engine(workload: &EngineWorkload, options: BenchOptions) -> EngineRow
         let started = Instant::now();
         let bare = run_bare_loop(bare_events, pending, repetition as u64);
         bare_ns.push(started.elapsed().as_nanos() as u64);
+        assert_eq!(bare.pending, pending, "the bare loop keeps its population");
         std::hint::black_box(bare);
     }
     let (events, trace_hash, outcome, virtual_time_us, committed) =

@@ -112,21 +112,22 @@ impl FleNode {
             }
             return;
         }
-        if self.finalize_pending && !vote.beats(&self.proposal, self.config.bug) {
-            // ZooKeeper's finalize loop polls with `finalizeWait` again after every
-            // notification that does not beat the proposal, and drops it unread (it is not
-            // counted, answered or remembered): the decision comes once `finalizeWait` passes
-            // without one. A better vote ends the wait and is handled as usual below.
-            let wait_us = self.config.finalize_wait_us;
-            ctx.set_timer(FleTimer::Finalize, wait_us..=wait_us);
-            return;
+        if self.finalize_pending {
+            if !vote.beats(&self.proposal, self.config.bug) {
+                self.finalize_poll_again(ctx, from, round, state);
+                return;
+            }
+            // A better vote, of any state or round, ends the loop undecided (ZooKeeper puts
+            // it back in the queue and leaves the loop); it is then handled as usual below.
+            self.cancel_finalize(ctx);
         }
-        // Unlike ZooKeeper's poll(notTimeout), an arriving notification does not restart the
-        // wait. ZooKeeper can afford that because its channels are TCP connections that re-send
-        // the last notification on reconnect; on this lossy network a server whose own vote
-        // was lost would otherwise stay silent for as long as a peer's periodic re-sends keep
-        // arriving just before its timer, and the election never completes (found by the
-        // fuzzer: scenarios/fle/silenced-by-peer-notifications.json).
+        // Outside the finalize loop, and unlike ZooKeeper's poll(notTimeout), an arriving
+        // notification does not restart the re-send wait. ZooKeeper can afford that because
+        // its channels are TCP connections that re-send the last notification on reconnect;
+        // on this lossy network a server whose own vote was lost would otherwise stay silent
+        // for as long as a peer's periodic re-sends keep arriving just before its timer, and
+        // the election never completes (found by the fuzzer:
+        // scenarios/fle/silenced-by-peer-notifications.json).
         match state {
             ServerState::Looking => {
                 self.on_looking_vote(ctx, from, vote, round, ghost.sender_history)
@@ -256,6 +257,36 @@ impl FleNode {
         }
     }
 
+    /// ZooKeeper's finalize loop, on a notification that does not beat the proposal: it is
+    /// dropped unread (not counted or remembered) and the loop polls with a fresh
+    /// `finalizeWait`, so the decision comes once that long passes without one. ZooKeeper's
+    /// receiver thread still answers a LOOKING sender of an older round with this server's
+    /// vote, whatever `lookForLeader` is doing, so a lagging server is not left unanswered.
+    ///
+    /// One answer more than ZooKeeper gives: the proposed leader itself, still LOOKING in
+    /// this round, gets this server's vote back. Over TCP it would hold that vote already;
+    /// on this lossy network, when the vote was lost, the proposed leader never learns of
+    /// its quorum while its voters decide, fall silent and later give up on it, round after
+    /// round (found by the fuzzer: without this answer 1 seed in 100,000 of the bundled
+    /// base elects no leader in time). Only the proposed leader is answered, so two servers
+    /// waiting out the loop cannot answer each other back and forth.
+    fn finalize_poll_again(
+        &mut self,
+        ctx: &mut FleCtx<'_>,
+        from: NodeId,
+        round: u64,
+        state: ServerState,
+    ) {
+        let older_round = round < self.round && !self.ignores_rounds();
+        let proposed_leader_looking = round == self.round && from == self.proposal.leader;
+        if state == ServerState::Looking && (older_round || proposed_leader_looking) {
+            let notification = self.notification(ctx);
+            ctx.send(from, notification);
+        }
+        let wait_us = self.config.finalize_wait_us;
+        ctx.set_timer(FleTimer::Finalize, wait_us..=wait_us);
+    }
+
     fn cancel_finalize(&mut self, ctx: &mut FleCtx<'_>) {
         if self.finalize_pending {
             self.finalize_pending = false;
@@ -268,8 +299,8 @@ impl FleNode {
         if !matches!(self.role, Role::Looking) {
             return;
         }
-        // No better vote came in the wait (it would have cancelled it): decide, if the
-        // quorum still stands.
+        // `finalizeWait` passed without a notification (a better one would have ended the
+        // wait, any other restarts it): decide, if the quorum still stands.
         let voters = self.voters_for(&self.proposal);
         if voters.len() >= ctx.quorum() {
             let (proposal, round) = (self.proposal, self.round);

@@ -78,8 +78,19 @@ pub enum FleMsg {
         commit_index: u64,
         session: u64,
     },
-    /// Leader -> follower: still here; the commit index and history length. Sent at once
-    /// when a commit is all a follower lacks (Zab's COMMIT), and at every tick.
+    /// Leader -> follower (COMMIT): everything up to `commit_index` is committed. Sent to
+    /// every synchronised follower as soon as the commit index moves, unless a Propose that
+    /// carries it goes to that follower at the same moment. Never answered.
+    Commit {
+        epoch: u64,
+        commit_index: u64,
+        session: u64,
+    },
+    /// Leader -> follower: this server no longer leads; the session is over. Stands in for
+    /// the TCP connection a ZooKeeper leader closes when it shuts down, which sends its
+    /// learners back to LOOKING at once instead of after their timeout.
+    Disconnect { session: u64 },
+    /// Leader -> follower, every tick: still here; the commit index and history length.
     Ping {
         epoch: u64,
         commit_index: u64,

@@ -961,12 +961,44 @@ fn in_the_finalize_wait_a_vote_that_is_not_better_restarts_the_wait_unread() {
         "the wait starts over from this notification"
     );
     assert_eq!(h.node.voters_for(&vote(1, 0, 0)), Vec::<NodeId>::new());
-    // Not even a stale round's LOOKING sender is answered from inside the loop.
+    assert!(
+        h.take_sent().is_empty(),
+        "a same-round vote is not answered"
+    );
+    // ZooKeeper's receiver thread answers a LOOKING sender of an older round whatever
+    // lookForLeader is doing; the wait still starts over.
     h.notify(1, vote(1, 0, 0), 0, ServerState::Looking);
-    assert!(h.take_sent().is_empty());
+    assert!(matches!(
+        h.take_sent().as_slice(),
+        [(NodeId(1), FleMsg::Notification { round: 1, .. })]
+    ));
+    assert!(h.take_timers().contains(&TimerOp::Set {
+        timer: FleTimer::Finalize,
+        delay_us: 200_000
+    }));
     assert_eq!(h.node.server_state(), ServerState::Looking);
     h.fire(FleTimer::Finalize);
     assert_eq!(h.node.server_state(), ServerState::Leading);
+}
+
+#[test]
+fn in_the_finalize_wait_any_better_vote_ends_the_wait_undecided() {
+    // The finalize loop breaks on any notification that beats the proposal, whatever its
+    // sender's state or round (`totalOrderPredicate` alone decides), and puts it back for
+    // the main loop: no decision on the worse proposal.
+    let from_a_follower = (vote(1, 0, 5), 1, ServerState::Following);
+    let from_an_older_round = (vote(1, 0, 5), 0, ServerState::Looking);
+    for (better, round, state) in [from_a_follower, from_an_older_round] {
+        let mut h = in_finalize_wait();
+        h.notify(1, better, round, state);
+        assert!(
+            h.take_timers().contains(&TimerOp::Cancel {
+                timer: FleTimer::Finalize
+            }),
+            "{state:?} round {round}"
+        );
+        assert_eq!(h.node.server_state(), ServerState::Looking);
+    }
 }
 
 #[test]
@@ -1006,8 +1038,14 @@ fn epoch_acked_leader() -> Harness {
             session: 1,
         },
     );
+    ack_epoch_1(&mut l, 1);
+    l
+}
+
+/// `follower`'s fresh AckEpoch of epoch 1 in session 1, with an empty history.
+fn ack_epoch_1(l: &mut Harness, follower: u16) {
     l.deliver(
-        1,
+        follower,
         FleMsg::AckEpoch {
             epoch: 1,
             current_epoch: 0,
@@ -1016,7 +1054,6 @@ fn epoch_acked_leader() -> Harness {
             session: 1,
         },
     );
-    l
 }
 
 /// Server 2 of 3 established as leader of epoch 1 with server 1 synchronised (and server 0
@@ -1094,17 +1131,113 @@ fn the_leader_proposes_at_once_and_the_ack_clocks_the_next_batch() {
     // in one batch that carries the new commit index.
     ack(&mut l, 1);
     assert_eq!(l.node.commit_index(), 1);
-    let (proposes, pings) = proposes_and_pings(&l.take_sent());
-    assert_eq!(proposes, vec![(1, 2, 1)]);
-    assert!(pings.is_empty());
+    let sent = l.take_sent();
+    assert_eq!(proposes_and_pings(&sent), (vec![(1, 2, 1)], vec![]));
+    assert!(commits(&sent).is_empty(), "the batch carries the commit");
     // The last ack commits everything; the follower, with nothing left to receive, is told
     // of the commit at once (Zab's COMMIT).
     ack(&mut l, 3);
     assert_eq!(l.node.commit_index(), 3);
-    assert_eq!(proposes_and_pings(&l.take_sent()), (vec![], vec![3]));
+    let sent = l.take_sent();
+    assert_eq!(proposes_and_pings(&sent), (vec![], vec![]));
+    assert_eq!(commits(&sent), vec![(NodeId(1), 3)]);
     // A duplicate ack changes nothing and sends nothing.
     ack(&mut l, 3);
     assert!(l.take_sent().is_empty());
+}
+
+/// The (follower, commit index) of each Commit sent.
+fn commits(sent: &[(NodeId, FleMsg)]) -> Vec<(NodeId, u64)> {
+    sent.iter()
+        .filter_map(|(to, msg)| match msg {
+            FleMsg::Commit { commit_index, .. } => Some((*to, *commit_index)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_commit_reaches_a_follower_with_a_batch_in_flight_at_once() {
+    // Zab's Leader.commit sends COMMIT to every follower as soon as a quorum acks. Server 2
+    // leads 5 servers (quorum 3) with servers 0 and 1 synchronised.
+    let mut l = Harness::new(2, 5, FleConfig::default());
+    l.notify(0, vote(2, 0, 0), 1, ServerState::Looking);
+    l.notify(1, vote(2, 0, 0), 1, ServerState::Looking);
+    l.fire(FleTimer::Finalize);
+    for follower in [0, 1] {
+        l.deliver(
+            follower,
+            FleMsg::FollowerInfo {
+                accepted_epoch: 0,
+                session: 1,
+            },
+        );
+    }
+    for follower in [0, 1] {
+        ack_epoch_1(&mut l, follower);
+    }
+    for follower in [0, 1] {
+        l.deliver(
+            follower,
+            FleMsg::AckSync {
+                epoch: 1,
+                last_index: 0,
+                session: 1,
+            },
+        );
+    }
+    assert_eq!(request(&mut l, 1), ClientReply::Accepted, "established");
+    request(&mut l, 2);
+    l.take_sent(); // entry 1 to both; entry 2 waits behind it
+                   // Server 0's ack of entry 1: the leader and server 0 are two of five, no commit yet.
+    let ack_from = |l: &mut Harness, follower: u16, last_index: u64| {
+        l.deliver(
+            follower,
+            FleMsg::Ack {
+                epoch: 1,
+                last_index,
+                session: 1,
+            },
+        );
+    };
+    ack_from(&mut l, 0, 1);
+    assert_eq!(l.node.commit_index(), 0);
+    l.take_sent();
+    // Server 1's ack commits entry 1. Server 1 gets entry 2 with the commit; server 0,
+    // whose batch (entry 2) is in flight, gets a Commit at once.
+    ack_from(&mut l, 1, 1);
+    assert_eq!(l.node.commit_index(), 1);
+    let sent = l.take_sent();
+    assert_eq!(commits(&sent), vec![(NodeId(0), 1)]);
+    assert!(sent.iter().any(|(to, msg)| *to == NodeId(1)
+        && matches!(
+            msg,
+            FleMsg::Propose {
+                from_index: 1,
+                commit_index: 1,
+                ..
+            }
+        )));
+}
+
+#[test]
+fn acks_of_another_session_or_epoch_move_nothing() {
+    let mut l = established_leader();
+    request(&mut l, 1);
+    request(&mut l, 2);
+    l.take_sent();
+    for (epoch, session) in [(1, 2), (2, 1)] {
+        l.deliver(
+            1,
+            FleMsg::Ack {
+                epoch,
+                last_index: 1,
+                session,
+            },
+        );
+        assert!(l.take_sent().is_empty(), "epoch {epoch} session {session}");
+        assert_eq!(l.node.commit_index(), 0);
+    }
 }
 
 #[test]
@@ -1153,4 +1286,34 @@ fn a_follower_answers_a_ping_only_when_it_lacks_entries() {
         f.take_sent().as_slice(),
         [(NodeId(2), FleMsg::Ack { last_index: 1, .. })]
     ));
+}
+
+#[test]
+fn a_leader_that_steps_down_disconnects_its_followers_who_look_again_at_once() {
+    // ZooKeeper's Leader.shutdown closes its learners' connections; each learner's read
+    // fails and it goes LOOKING without waiting out its timeout.
+    let mut l = established_leader();
+    l.now_us += l.node.config.sync_timeout_us + 1;
+    l.fire(FleTimer::Ping); // nobody acked within the sync timeout: the quorum is gone
+    assert_eq!(l.node.server_state(), ServerState::Looking);
+    let sent = l.take_sent();
+    assert!(sent
+        .iter()
+        .any(|(to, msg)| *to == NodeId(1) && matches!(msg, FleMsg::Disconnect { session: 1 })));
+
+    let mut f = following(1, 3, 2);
+    f.deliver(2, FleMsg::Disconnect { session: 7 });
+    assert_eq!(
+        f.node.server_state(),
+        ServerState::Following,
+        "another session's"
+    );
+    f.deliver(0, FleMsg::Disconnect { session: 1 });
+    assert_eq!(
+        f.node.server_state(),
+        ServerState::Following,
+        "not its leader"
+    );
+    f.deliver(2, FleMsg::Disconnect { session: 1 });
+    assert_eq!(f.node.server_state(), ServerState::Looking);
 }
