@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::message::Txn;
 use super::vote::{make_zxid, zxid_epoch, ServerState};
-use super::{txn_digest, FleCtx, FleMsg, FleNode, FleTimer};
+use super::{append_txn, FleCtx, FleMsg, FleNode, FleTimer};
 use crate::protocol::{Batch, ClientReply, Command, NodeId, Observation};
 
 /// Most entries one Propose carries when catching a follower up.
@@ -733,13 +733,7 @@ impl FleNode {
             command,
         };
         debug_assert!(txn.zxid > last_zxid, "a leader's zxids increase");
-        ctx.durable.history.push(txn);
-        let index = ctx.durable.last_index();
-        ctx.observe(Observation::LogAppended {
-            index,
-            term: epoch,
-            digest: txn_digest(&txn),
-        });
+        append_txn(ctx, txn);
         self.advance_commit(ctx);
         self.feed_all(ctx);
         ClientReply::Accepted
@@ -954,12 +948,7 @@ impl FleNode {
             // holds, append the rest.
             let skip = (last_index - from_index) as usize;
             for txn in entries.iter().skip(skip) {
-                ctx.durable.history.push(*txn);
-                ctx.observe(Observation::LogAppended {
-                    index: ctx.durable.last_index(),
-                    term: zxid_epoch(txn.zxid),
-                    digest: txn_digest(txn),
-                });
+                append_txn(ctx, *txn);
             }
         }
         send_ack(ctx, from, (epoch, session));
@@ -1054,12 +1043,7 @@ fn replace_history_from(ctx: &mut FleCtx<'_>, from_index: u64, entries: &[Txn]) 
             ctx.durable.history.truncate(position);
             ctx.observe(Observation::LogTruncated { from_index: index });
         }
-        ctx.durable.history.push(*txn);
-        ctx.observe(Observation::LogAppended {
-            index,
-            term: zxid_epoch(txn.zxid),
-            digest: txn_digest(txn),
-        });
+        append_txn(ctx, *txn);
     }
     if ctx.durable.last_index() > index {
         ctx.durable.history.truncate(index as usize);
