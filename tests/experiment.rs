@@ -30,11 +30,11 @@ fn every_trial_crashes_the_leader_and_a_log_complete_survivor_takes_over() {
         let downtime_us = trial
             .downtime_us
             .expect("the survivors heard the new leader");
-        let heartbeat_us = trial.range.min_us / 2;
+        let heartbeat_us = trial.setting.min_us / 2;
         // Followers heard the synchronized heartbeat at most one heartbeat before the crash,
         // so none can time out sooner than this after it.
         assert!(
-            downtime_us >= trial.range.min_us - heartbeat_us,
+            downtime_us >= trial.setting.min_us - heartbeat_us,
             "{trial:?}"
         );
         let elected_us = trial.elected_us.expect("elected");

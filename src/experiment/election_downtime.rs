@@ -27,7 +27,7 @@ use super::crash_trial::{
     client_requests, measure, pick_laggards, run_to_new_leader, simulate, write_files,
 };
 pub use super::crash_trial::{GIVE_UP_AFTER_US, LATENCY_US_MAX, LATENCY_US_MIN, NODE_COUNT};
-use super::stats::{cdf_series, ms_text, table_cells, table_head, DowntimeTrial};
+use super::stats::{self, cdf_series, table_cells, table_head, DowntimeTrial, TRIAL_CSV_COLUMNS};
 pub use super::stats::{downtimes_us, summarize};
 use super::{ElectionProtocol, TimeoutRange};
 use crate::protocol::NodeId;
@@ -56,41 +56,8 @@ pub fn paper_ranges() -> (Vec<TimeoutRange>, Vec<TimeoutRange>) {
     )
 }
 
-/// One trial's result.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Trial {
-    pub range: TimeoutRange,
-    pub index: u64,
-    pub seed: u64,
-    pub crashed_leader: NodeId,
-    pub laggards: [NodeId; 2],
-    pub crash_us: u64,
-    /// The first leader of a later term and when it became leader, if any.
-    pub new_leader: Option<NodeId>,
-    pub elected_us: Option<u64>,
-    /// Crash until a live quorum acknowledged a new leader; `None` if none within
-    /// [`GIVE_UP_AFTER_US`].
-    pub downtime_us: Option<u64>,
-    /// Why the trial does not measure what it should (the leader changed before the crash),
-    /// if it does not.
-    pub invalid: Option<String>,
-}
-
-impl DowntimeTrial for Trial {
-    type Setting = TimeoutRange;
-
-    fn setting(&self) -> TimeoutRange {
-        self.range
-    }
-
-    fn is_invalid(&self) -> bool {
-        self.invalid.is_some()
-    }
-
-    fn downtime_us(&self) -> Option<u64> {
-        self.downtime_us
-    }
-}
+/// One trial's result; its setting is the timeout range.
+pub type Trial = DowntimeTrial<TimeoutRange>;
 
 /// Runs `trials` trials of every range in `ranges`; trial `i` uses seed `base_seed + i` in
 /// every range (the same seeds for every range, so ranges differ only in their timeouts).
@@ -99,13 +66,7 @@ pub fn run_trials<P: ElectionProtocol>(
     trials: u64,
     base_seed: u64,
 ) -> Vec<Trial> {
-    let mut results = Vec::new();
-    for &range in ranges {
-        for index in 0..trials {
-            results.push(run_trial::<P>(range, index, base_seed.wrapping_add(index)));
-        }
-    }
-    results
+    stats::run_trials(ranges, trials, base_seed, run_trial::<P>)
 }
 
 /// One trial: see the module docs.
@@ -113,18 +74,7 @@ pub fn run_trial<P: ElectionProtocol>(range: TimeoutRange, index: u64, seed: u64
     let heartbeat_us = P::heartbeat_interval_us(range);
     let warmup_us = ms(1_000).max(range.max_us.saturating_mul(10));
     let probe = simulate_range::<P>(range, seed, warmup_us, None, staggered_boot(range));
-    let mut trial = Trial {
-        range,
-        index,
-        seed,
-        crashed_leader: NodeId(0),
-        laggards: [NodeId(0); 2],
-        crash_us: 0,
-        new_leader: None,
-        elected_us: None,
-        downtime_us: None,
-        invalid: None,
-    };
+    let mut trial = Trial::new(range, index, seed);
     let Some(leader) = probe.leaders.last().copied() else {
         trial.invalid = Some("no leader by the end of the warm-up".to_string());
         return trial;
@@ -165,14 +115,13 @@ pub fn run_trial<P: ElectionProtocol>(range: TimeoutRange, index: u64, seed: u64
         simulate_range::<P>(range, seed, duration_us, Some(request), faults.clone())
     });
     // The staggered boot crashes the four other nodes once each, then the leader crashes.
-    match measure(&report, leader, crash_us, u64::from(NODE_COUNT), "term") {
-        Ok(measured) => {
-            trial.new_leader = measured.new_leader;
-            trial.elected_us = measured.elected_us;
-            trial.downtime_us = measured.downtime_us;
-        }
-        Err(reason) => trial.invalid = Some(reason),
-    }
+    trial.record(measure(
+        &report,
+        leader,
+        crash_us,
+        u64::from(NODE_COUNT),
+        "term",
+    ));
     trial
 }
 
@@ -209,26 +158,9 @@ fn simulate_range<P: ElectionProtocol>(
 
 /// One line per trial.
 pub fn render_csv(trials: &[Trial]) -> String {
-    let mut csv = String::from(
-        "range_ms,trial,seed,crashed_leader,laggards,crash_ms,new_leader,elected_after_ms,downtime_ms,invalid\n",
-    );
+    let mut csv = format!("range_ms,{TRIAL_CSV_COLUMNS}\n");
     for t in trials {
-        let after = |at: Option<u64>| at.map_or(String::new(), |at| ms_text(at - t.crash_us));
-        let _ = writeln!(
-            csv,
-            "{},{},{},{},{} {},{},{},{},{},{}",
-            t.range.label(),
-            t.index,
-            t.seed,
-            t.crashed_leader,
-            t.laggards[0],
-            t.laggards[1],
-            ms_text(t.crash_us),
-            t.new_leader.map_or(String::new(), |n| n.to_string()),
-            after(t.elected_us),
-            t.downtime_us.map_or(String::new(), ms_text),
-            t.invalid.as_deref().unwrap_or("").replace(',', ";"),
-        );
+        let _ = writeln!(csv, "{},{}", t.setting.label(), t.csv_fields());
     }
     csv
 }

@@ -29,7 +29,9 @@ use super::crash_trial::{
     client_requests, measure, pick_laggards, run_to_new_leader, sim_config, simulate, write_files,
     LATENCY_US_MAX, LATENCY_US_MIN, NODE_COUNT,
 };
-use super::stats::{cdf_series, ms_text, table_cells, table_head, DowntimeTrial};
+use super::stats::{
+    self, cdf_series, ms_text, table_cells, table_head, DowntimeTrial, TRIAL_CSV_COLUMNS,
+};
 pub use super::stats::{downtimes_us, summarize};
 use crate::fle::{FleConfig, FleNode};
 use crate::protocol::NodeId;
@@ -104,68 +106,19 @@ pub const WARMUP_US: u64 = 2_000_000;
 /// Client commands in the burst: more than one re-send (64 entries) carries.
 pub const BURST_REQUESTS: u64 = 100;
 
-/// One trial's result.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FleTrial {
-    pub setting: FleSetting,
-    pub index: u64,
-    pub seed: u64,
-    pub crashed_leader: NodeId,
-    pub laggards: [NodeId; 2],
-    pub crash_us: u64,
-    /// The first leader of a later epoch and when it was established, if any.
-    pub new_leader: Option<NodeId>,
-    pub elected_us: Option<u64>,
-    /// Crash until a live quorum acknowledged a new leader; `None` if none within
-    /// [`GIVE_UP_AFTER_US`](super::election_downtime::GIVE_UP_AFTER_US).
-    pub downtime_us: Option<u64>,
-    /// Why the trial does not measure what it should, if it does not.
-    pub invalid: Option<String>,
-}
-
-impl DowntimeTrial for FleTrial {
-    type Setting = FleSetting;
-
-    fn setting(&self) -> FleSetting {
-        self.setting
-    }
-
-    fn is_invalid(&self) -> bool {
-        self.invalid.is_some()
-    }
-
-    fn downtime_us(&self) -> Option<u64> {
-        self.downtime_us
-    }
-}
+/// One trial's result; its setting is the FLE timing setting.
+pub type FleTrial = DowntimeTrial<FleSetting>;
 
 /// Runs `trials` trials of every setting; trial `i` uses seed `base_seed + i` in every
 /// setting.
 pub fn run_trials(settings: &[FleSetting], trials: u64, base_seed: u64) -> Vec<FleTrial> {
-    let mut results = Vec::new();
-    for &setting in settings {
-        for index in 0..trials {
-            results.push(run_trial(setting, index, base_seed.wrapping_add(index)));
-        }
-    }
-    results
+    stats::run_trials(settings, trials, base_seed, run_trial)
 }
 
 /// One trial: see the module docs.
 pub fn run_trial(setting: FleSetting, index: u64, seed: u64) -> FleTrial {
     let ping_us = setting.ping_interval_us;
-    let mut trial = FleTrial {
-        setting,
-        index,
-        seed,
-        crashed_leader: NodeId(0),
-        laggards: [NodeId(0); 2],
-        crash_us: 0,
-        new_leader: None,
-        elected_us: None,
-        downtime_us: None,
-        invalid: None,
-    };
+    let mut trial = FleTrial::new(setting, index, seed);
     let probe = simulate_recorded(setting, seed, WARMUP_US);
     let Some(leader) = probe.0.leaders.last().copied() else {
         trial.invalid = Some("no leader by the end of the warm-up".to_string());
@@ -215,14 +168,7 @@ pub fn run_trial(setting: FleSetting, index: u64, seed: u64) -> FleTrial {
             faults.clone(),
         )
     });
-    match measure(&report, leader, crash_us, 1, "epoch") {
-        Ok(measured) => {
-            trial.new_leader = measured.new_leader;
-            trial.elected_us = measured.elected_us;
-            trial.downtime_us = measured.downtime_us;
-        }
-        Err(reason) => trial.invalid = Some(reason),
-    }
+    trial.record(measure(&report, leader, crash_us, 1, "epoch"));
     trial
 }
 
@@ -245,27 +191,16 @@ fn simulate_recorded(setting: FleSetting, seed: u64, duration_us: u64) -> (RunRe
 
 /// One line per trial.
 pub fn render_csv(trials: &[FleTrial]) -> String {
-    let mut csv = String::from(
-        "sync_timeout_ms,ping_interval_ms,finalize_wait_ms,trial,seed,crashed_leader,laggards,crash_ms,new_leader,elected_after_ms,downtime_ms,invalid\n",
-    );
+    let mut csv =
+        format!("sync_timeout_ms,ping_interval_ms,finalize_wait_ms,{TRIAL_CSV_COLUMNS}\n");
     for t in trials {
-        let after = |at: Option<u64>| at.map_or(String::new(), |at| ms_text(at - t.crash_us));
         let _ = writeln!(
             csv,
-            "{},{},{},{},{},{},{} {},{},{},{},{},{}",
+            "{},{},{},{}",
             ms_text(t.setting.sync_timeout_us),
             ms_text(t.setting.ping_interval_us),
             ms_text(t.setting.finalize_wait_us),
-            t.index,
-            t.seed,
-            t.crashed_leader,
-            t.laggards[0],
-            t.laggards[1],
-            ms_text(t.crash_us),
-            t.new_leader.map_or(String::new(), |n| n.to_string()),
-            after(t.elected_us),
-            t.downtime_us.map_or(String::new(), ms_text),
-            t.invalid.as_deref().unwrap_or("").replace(',', ";"),
+            t.csv_fields()
         );
     }
     csv
