@@ -49,6 +49,37 @@ impl Harness {
         self.take_sent().pop().expect("a reply was sent").1
     }
 
+    /// Node 0 of 3 holding one entry of term 1, elected leader of term 2 by node 1's vote:
+    /// the Figure 8 situation, an old-term entry under a new leader.
+    fn figure_8_leader(mut self) -> Harness {
+        self.append_log(&[1]);
+        self.durable.current_term = 1;
+        self.fire(RaftTimer::Election); // term 2
+        self.deliver(
+            1,
+            RaftMsg::VoteReply {
+                term: 2,
+                granted: true,
+            },
+        );
+        assert!(matches!(self.node.role(), Role::Leader(_)));
+        self
+    }
+
+    /// Node 1's successful AppendEntries reply in term 2, matching up to `match_index`.
+    fn match_from_node_1(&mut self, match_index: u64) {
+        self.deliver(
+            1,
+            RaftMsg::AppendReply {
+                term: 2,
+                success: true,
+                match_index,
+                rejected_index: 0,
+                conflict_index: 0,
+            },
+        );
+    }
+
     fn append_log(&mut self, terms: &[u64]) {
         for (offset, &term) in terms.iter().enumerate() {
             self.durable.log.append(Entry {
@@ -287,42 +318,13 @@ fn commit_index_is_bounded_by_the_last_new_entry() {
 fn leader_commits_old_term_entries_only_through_a_current_term_entry() {
     // Reference: Raft §5.4.2 and Figure 8: counting replicas of an entry from an earlier term
     // does not commit it.
-    let mut h = Harness::plain(0, 3);
-    h.append_log(&[1]);
-    h.durable.current_term = 1;
-    h.fire(RaftTimer::Election); // term 2
-    h.deliver(
-        1,
-        RaftMsg::VoteReply {
-            term: 2,
-            granted: true,
-        },
-    );
-    assert!(matches!(h.node.role(), Role::Leader(_)));
+    let mut h = Harness::plain(0, 3).figure_8_leader();
     h.take_sent();
     // Node 1 acknowledges only the old entry at index 1 (term 1): nothing commits.
-    h.deliver(
-        1,
-        RaftMsg::AppendReply {
-            term: 2,
-            success: true,
-            match_index: 1,
-            rejected_index: 0,
-            conflict_index: 0,
-        },
-    );
+    h.match_from_node_1(1);
     assert_eq!(h.node.commit_index(), 0);
     // Node 1 acknowledges the term-2 no-op at index 2: both commit.
-    h.deliver(
-        1,
-        RaftMsg::AppendReply {
-            term: 2,
-            success: true,
-            match_index: 2,
-            rejected_index: 0,
-            conflict_index: 0,
-        },
-    );
+    h.match_from_node_1(2);
     assert_eq!(h.node.commit_index(), 2);
 }
 

@@ -117,28 +117,8 @@ fn truncate_on_stale_append_drops_matching_entries() {
 
 #[test]
 fn figure_8_commit_counts_replicas_of_an_old_term_entry() {
-    let mut h = plain_with(RaftBug::Figure8Commit);
-    h.append_log(&[1]);
-    h.durable.current_term = 1;
-    h.fire(RaftTimer::Election); // term 2
-    h.deliver(
-        1,
-        RaftMsg::VoteReply {
-            term: 2,
-            granted: true,
-        },
-    );
-    assert!(matches!(h.node.role(), Role::Leader(_)));
-    h.deliver(
-        1,
-        RaftMsg::AppendReply {
-            term: 2,
-            success: true,
-            match_index: 1,
-            rejected_index: 0,
-            conflict_index: 0,
-        },
-    );
+    let mut h = plain_with(RaftBug::Figure8Commit).figure_8_leader();
+    h.match_from_node_1(1);
     assert_eq!(
         h.node.commit_index(),
         1,
