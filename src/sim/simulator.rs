@@ -351,13 +351,7 @@ impl<P: Protocol> Simulator<P> {
                 seq,
                 generation,
             } => {
-                let event = Event::Timer {
-                    node,
-                    incarnation,
-                    timer,
-                    generation,
-                };
-                self.queue.push_reserved(at_us, seq, event);
+                self.queue_timer(node, timer, generation, at_us, seq);
                 return; // re-armed since it was queued: not a step
             }
             TimerEvent::Stale => return, // cancelled or re-armed earlier: not a step
@@ -569,18 +563,31 @@ impl<P: Protocol> Simulator<P> {
                 let at_us = self.now_us.saturating_add(delay_us);
                 let seq = self.queue.reserve_seq();
                 if slot.timers.set(timer, at_us, seq, generation) {
-                    let incarnation = slot.incarnation;
-                    let event = Event::Timer {
-                        node,
-                        incarnation,
-                        timer,
-                        generation,
-                    };
-                    self.queue.push_reserved(at_us, seq, event);
+                    self.queue_timer(node, timer, generation, at_us, seq);
                 }
             }
             TimerOp::Cancel { timer } => slot.timers.cancel(timer),
         }
+    }
+
+    /// Queues the event that carries `node`'s `timer` (of its current incarnation) to
+    /// `at_us`, ordered by `seq`, the sequence number reserved when the timer was armed.
+    fn queue_timer(
+        &mut self,
+        node: NodeId,
+        timer: P::Timer,
+        generation: u64,
+        at_us: u64,
+        seq: u64,
+    ) {
+        let incarnation = self.nodes[node.index()].incarnation;
+        let event = Event::Timer {
+            node,
+            incarnation,
+            timer,
+            generation,
+        };
+        self.queue.push_reserved(at_us, seq, event);
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
