@@ -20,7 +20,7 @@ pub use render::{render_json, render_markdown};
 pub use workloads::{engine_workloads, fuzz_workloads, EngineWorkload, FuzzWorkload};
 
 use crate::run::run_scenario;
-use crate::sim::{RunStats, TraceSink};
+use crate::sim::{RunReport, RunStats, TraceSink};
 
 /// What to measure and how often.
 #[derive(Clone, Copy, Debug)]
@@ -125,35 +125,28 @@ fn measure_engine(workload: &EngineWorkload, options: BenchOptions) -> EngineRow
     let bare_events = options.bare_events();
     let mut engine_ns = Vec::new();
     let mut bare_ns = Vec::new();
-    let mut first = None;
-    let mut bare_pending = None;
+    // The first repetition's report: every later one must run the same way.
+    let mut first: Option<RunReport> = None;
     for repetition in 0..options.repetitions() {
         let started = Instant::now();
         let report = run_scenario(&scenario, scenario.sim.seed, TraceSink::Off);
         engine_ns.push(started.elapsed().as_nanos() as u64);
-        let (events, hash) = (report.steps, report.trace_hash);
-        let first = first.get_or_insert((
-            events,
-            hash,
-            report.outcome.kind(),
-            report.end_us,
-            report.committed,
-        ));
+        let first = first.get_or_insert_with(|| report.clone());
         assert_eq!(
-            (first.0, first.1),
-            (events, hash),
+            (first.steps, first.trace_hash),
+            (report.steps, report.trace_hash),
             "{}: repetition {repetition} ran differently",
             workload.name
         );
-        let pending = *bare_pending.get_or_insert_with(|| mean_queue_depth(&report.stats));
+        let pending = mean_queue_depth(&first.stats);
         let started = Instant::now();
         let bare = run_bare_loop(bare_events, pending, repetition as u64);
         bare_ns.push(started.elapsed().as_nanos() as u64);
         assert_eq!(bare.pending, pending, "the bare loop keeps its population");
         std::hint::black_box(bare);
     }
-    let (events, trace_hash, outcome, virtual_time_us, committed) =
-        first.expect("at least one repetition");
+    let first = first.expect("at least one repetition");
+    let (events, committed) = (first.steps, first.committed);
     let engine_ns_median = median(&mut engine_ns);
     let bare_ns_median = median(&mut bare_ns);
     EngineRow {
@@ -161,13 +154,13 @@ fn measure_engine(workload: &EngineWorkload, options: BenchOptions) -> EngineRow
         description: workload.description,
         events,
         committed,
-        trace_hash,
-        outcome: outcome.to_string(),
-        virtual_time_us,
+        trace_hash: first.trace_hash,
+        outcome: first.outcome.kind().to_string(),
+        virtual_time_us: first.end_us,
         engine_ns_median,
         bare_ns_median,
         bare_events,
-        bare_pending: bare_pending.expect("at least one repetition"),
+        bare_pending: mean_queue_depth(&first.stats),
         engine_events_per_s: per_second(events, engine_ns_median),
         bare_events_per_s: per_second(bare_events, bare_ns_median),
         engine_commits_per_s: per_second(committed, engine_ns_median),
