@@ -66,20 +66,6 @@ impl Harness {
         self
     }
 
-    /// Node 1's successful AppendEntries reply in term 2, matching up to `match_index`.
-    fn match_from_node_1(&mut self, match_index: u64) {
-        self.deliver(
-            1,
-            RaftMsg::AppendReply {
-                term: 2,
-                success: true,
-                match_index,
-                rejected_index: 0,
-                conflict_index: 0,
-            },
-        );
-    }
-
     fn append_log(&mut self, terms: &[u64]) {
         for (offset, &term) in terms.iter().enumerate() {
             self.durable.log.append(Entry {
@@ -321,10 +307,10 @@ fn leader_commits_old_term_entries_only_through_a_current_term_entry() {
     let mut h = Harness::plain(0, 3).figure_8_leader();
     h.take_sent();
     // Node 1 acknowledges only the old entry at index 1 (term 1): nothing commits.
-    h.match_from_node_1(1);
+    h.deliver(1, matched(1));
     assert_eq!(h.node.commit_index(), 0);
     // Node 1 acknowledges the term-2 no-op at index 2: both commit.
-    h.match_from_node_1(2);
+    h.deliver(1, matched(2));
     assert_eq!(h.node.commit_index(), 2);
 }
 

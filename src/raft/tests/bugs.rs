@@ -118,7 +118,7 @@ fn truncate_on_stale_append_drops_matching_entries() {
 #[test]
 fn figure_8_commit_counts_replicas_of_an_old_term_entry() {
     let mut h = plain_with(RaftBug::Figure8Commit).figure_8_leader();
-    h.match_from_node_1(1);
+    h.deliver(1, matched(1));
     assert_eq!(
         h.node.commit_index(),
         1,
