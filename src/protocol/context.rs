@@ -1,5 +1,6 @@
 //! The handler context: what a node may read (id, time, cluster size, durable state, its RNG)
-//! and the outbox it writes effects to. The simulator drains the outbox after each handler.
+//! and where its effects go. In a run they go straight to the simulator, which applies each
+//! as it is made; a scripted test collects them in an [`Outbox`].
 
 use std::ops::RangeInclusive;
 
@@ -13,7 +14,15 @@ pub enum TimerOp<T> {
     Cancel { timer: T },
 }
 
-/// Effects of one handler call, in the order the handler produced them.
+/// Where a handler's effects go, in the order the handler makes them.
+pub trait Effects<P: Protocol> {
+    fn send(&mut self, from: NodeId, to: NodeId, msg: P::Msg);
+    fn timer(&mut self, node: NodeId, op: TimerOp<P::Timer>);
+    fn observe(&mut self, node: NodeId, observation: Observation);
+}
+
+/// Effects of one node's handler calls, kept by kind in the order the handler made them, for
+/// tests that drive a node by hand.
 pub struct Outbox<P: Protocol> {
     pub sends: Vec<(NodeId, P::Msg)>,
     pub timers: Vec<TimerOp<P::Timer>>,
@@ -36,6 +45,20 @@ impl<P: Protocol> Outbox<P> {
     }
 }
 
+impl<P: Protocol> Effects<P> for Outbox<P> {
+    fn send(&mut self, _from: NodeId, to: NodeId, msg: P::Msg) {
+        self.sends.push((to, msg));
+    }
+
+    fn timer(&mut self, _node: NodeId, op: TimerOp<P::Timer>) {
+        self.timers.push(op);
+    }
+
+    fn observe(&mut self, _node: NodeId, observation: Observation) {
+        self.observations.push(observation);
+    }
+}
+
 /// Everything a handler may touch besides `self`.
 pub struct Ctx<'a, P: Protocol> {
     /// Durable state: survives crashes; written through before the handler's sends leave.
@@ -45,7 +68,7 @@ pub struct Ctx<'a, P: Protocol> {
     now_us: u64,
     is_restart: bool,
     rng: &'a mut Prng,
-    out: &'a mut Outbox<P>,
+    out: &'a mut dyn Effects<P>,
 }
 
 impl<'a, P: Protocol> Ctx<'a, P> {
@@ -57,7 +80,7 @@ impl<'a, P: Protocol> Ctx<'a, P> {
         is_restart: bool,
         durable: &'a mut P::Durable,
         rng: &'a mut Prng,
-        out: &'a mut Outbox<P>,
+        out: &'a mut dyn Effects<P>,
     ) -> Self {
         Ctx {
             durable,
@@ -106,13 +129,13 @@ impl<'a, P: Protocol> Ctx<'a, P> {
 
     pub fn send(&mut self, to: NodeId, msg: P::Msg) {
         debug_assert!(to.0 < self.node_count, "send to unknown node {to}");
-        self.out.sends.push((to, msg));
+        self.out.send(self.id, to, msg);
     }
 
     /// Sends `msg` to every peer (not to this node).
     pub fn broadcast(&mut self, msg: P::Msg) {
         for peer in self.peers() {
-            self.out.sends.push((peer, msg.clone()));
+            self.out.send(self.id, peer, msg.clone());
         }
     }
 
@@ -121,16 +144,16 @@ impl<'a, P: Protocol> Ctx<'a, P> {
     /// than drawing themselves, so all randomness stays on the simulator's seeded streams.
     pub fn set_timer(&mut self, timer: P::Timer, delay_us: RangeInclusive<u64>) {
         let delay_us = self.rng.range_inclusive(*delay_us.start(), *delay_us.end());
-        self.out.timers.push(TimerOp::Set { timer, delay_us });
+        self.out.timer(self.id, TimerOp::Set { timer, delay_us });
     }
 
     /// Disarms `timer` if it is pending.
     pub fn cancel_timer(&mut self, timer: P::Timer) {
-        self.out.timers.push(TimerOp::Cancel { timer });
+        self.out.timer(self.id, TimerOp::Cancel { timer });
     }
 
     /// Reports a fact for the invariant checkers and the trace.
     pub fn observe(&mut self, observation: Observation) {
-        self.out.observations.push(observation);
+        self.out.observe(self.id, observation);
     }
 }

@@ -23,7 +23,7 @@ mod scripted;
 pub use batch::Batch;
 pub use cluster::{ClusterView, NodeStates};
 pub use command::{Command, KvStore};
-pub use context::{Ctx, Outbox, TimerOp};
+pub use context::{Ctx, Effects, Outbox, TimerOp};
 pub use observation::Observation;
 pub use scripted::ScriptedNode;
 

@@ -2,6 +2,7 @@
 //! schedule, workload, and the run loop that checks invariants after every step. It knows
 //! nothing about any particular protocol.
 
+mod engine;
 pub mod fault;
 pub mod hash;
 pub mod outcome;
