@@ -169,7 +169,12 @@ impl<E> EventQueue<E> {
         let index = if self.free != NIL {
             let index = self.free;
             self.free = self.keys[index as usize].next;
-            self.slots[index as usize] = Some(event);
+            // A free slot is always empty (`pop` takes its event), so there is nothing to drop:
+            // forgetting the `None` it held skips the drop code an assignment would run for
+            // an event type with owned data (messages that hold vectors).
+            let empty = self.slots[index as usize].replace(event);
+            debug_assert!(empty.is_none(), "a free slot holds no event");
+            std::mem::forget(empty);
             index
         } else {
             let index = u32::try_from(self.slots.len())
