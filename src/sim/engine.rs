@@ -254,13 +254,7 @@ impl<P: Protocol> Engine<P> {
         }
     }
 
-    fn enqueue_delivery(
-        &mut self,
-        from: NodeId,
-        to: NodeId,
-        delay_us: u64,
-        msg: P::Msg,
-    ) {
+    fn enqueue_delivery(&mut self, from: NodeId, to: NodeId, delay_us: u64, msg: P::Msg) {
         self.in_flight += 1;
         if self.in_flight > self.max_in_flight && self.outcome.is_none() {
             self.outcome = Some(Outcome::LimitReached {
