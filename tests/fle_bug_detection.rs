@@ -68,7 +68,7 @@ fn the_1419_vote_order_elects_a_leader_behind_its_voters() {
     // beats the epoch and a voter from a newer epoch elects a stale leader.
     assert_detected(
         FleBug::ZxidBeforeEpoch,
-        170,
+        50,
         60,
         names::LEADER_QUORUM_DOMINANCE,
     );

@@ -24,6 +24,7 @@ impl RaftNode {
         self.role = Role::PreCandidate { votes };
         self.leader = None;
         self.leader_contact_us = None;
+        self.redraw_election_timeout(ctx);
         self.reset_election_timer(ctx);
         let msg = RaftMsg::PreVote {
             term: ctx.durable.current_term + 1,
@@ -48,6 +49,7 @@ impl RaftNode {
         self.role = Role::Candidate { votes };
         self.leader = None;
         self.leader_contact_us = None;
+        self.redraw_election_timeout(ctx);
         self.reset_election_timer(ctx);
         let msg = RaftMsg::RequestVote {
             term,

@@ -57,6 +57,11 @@ pub struct RaftNode {
     leader_contact_us: Option<u64>,
     /// The (term, leader) last reported with `Observation::Following`.
     reported_following: Option<(u64, NodeId)>,
+    /// This node's election timeout, drawn from the configured range each time its role or
+    /// term changes and reused whenever the timer restarts in between (a heartbeat, a granted
+    /// vote), as etcd's raft does: the randomness that splits votes is all there, and a
+    /// follower does not draw a random number for every AppendEntries.
+    election_timeout_us: u64,
 }
 
 type RaftCtx<'a> = Ctx<'a, RaftNode>;
@@ -72,7 +77,7 @@ impl Protocol for RaftNode {
         if ctx.is_restart() {
             forget_unpersisted(config, ctx);
         }
-        let node = RaftNode {
+        let mut node = RaftNode {
             config: *config,
             role: Role::Follower,
             commit_index: 0,
@@ -81,7 +86,9 @@ impl Protocol for RaftNode {
             leader: None,
             leader_contact_us: None,
             reported_following: None,
+            election_timeout_us: 0,
         };
+        node.redraw_election_timeout(ctx);
         node.reset_election_timer(ctx);
         node
     }
@@ -205,17 +212,27 @@ impl RaftNode {
         &self.store
     }
 
+    /// Restarts the election timer with this node's current timeout.
     fn reset_election_timer(&self, ctx: &mut RaftCtx<'_>) {
-        ctx.set_timer(
-            RaftTimer::Election,
-            self.config.election_timeout_us_min..=self.config.election_timeout_us_max,
+        let timeout_us = self.election_timeout_us;
+        ctx.set_timer(RaftTimer::Election, timeout_us..=timeout_us);
+    }
+
+    /// Draws a new election timeout, uniform over the configured range (Raft §5.2), on the
+    /// node's own random stream.
+    pub(super) fn redraw_election_timeout(&mut self, ctx: &mut RaftCtx<'_>) {
+        let (min_us, max_us) = (
+            self.config.election_timeout_us_min,
+            self.config.election_timeout_us_max,
         );
+        self.election_timeout_us = ctx.rng().range_inclusive(min_us, max_us);
     }
 
     /// Figure 2, "All servers": a higher term makes any node a follower of that term, with no
     /// vote cast in it yet. Both are written durably before anything else happens.
     fn become_follower(&mut self, ctx: &mut RaftCtx<'_>, term: u64, leader: Option<NodeId>) {
         assert!(term >= ctx.durable.current_term, "terms never go backwards");
+        self.redraw_election_timeout(ctx);
         let led_term = ctx.durable.current_term;
         if term > ctx.durable.current_term {
             ctx.durable.current_term = term;

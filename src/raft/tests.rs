@@ -693,4 +693,47 @@ fn timers_are_requested_as_ranges() {
         TimerOp::Set { timer: RaftTimer::Election, delay_us } if range.contains(delay_us))));
 }
 
+/// The election timeout is drawn when the term or role changes and reused while they stand,
+/// as etcd does: every heartbeat of one term restarts the timer with the same timeout, and a
+/// new term draws again (over many terms, more than one value comes up).
+#[test]
+fn the_election_timeout_is_drawn_per_term_not_per_heartbeat() {
+    let mut h = Harness::plain(1, 3);
+    let election_delays = |h: &mut Harness| -> Vec<u64> {
+        let delays = h
+            .out
+            .timers
+            .iter()
+            .filter_map(|op| match op {
+                TimerOp::Set {
+                    timer: RaftTimer::Election,
+                    delay_us,
+                } => Some(*delay_us),
+                _ => None,
+            })
+            .collect();
+        h.take_sent();
+        delays
+    };
+    let mut per_term = Vec::new();
+    for term in 1..=20 {
+        for _ in 0..3 {
+            h.deliver(0, append(term, (0, 0), vec![], 0));
+        }
+        let delays = election_delays(&mut h);
+        assert_eq!(delays.len(), 3, "term {term}: one restart per heartbeat");
+        assert!(
+            delays.iter().all(|&delay| delay == delays[0]),
+            "term {term}: {delays:?}"
+        );
+        per_term.push(delays[0]);
+    }
+    let config = RaftConfig::default();
+    let range = config.election_timeout_us_min..=config.election_timeout_us_max;
+    assert!(per_term.iter().all(|delay| range.contains(delay)));
+    per_term.sort_unstable();
+    per_term.dedup();
+    assert!(per_term.len() > 10, "new terms draw anew: {per_term:?}");
+}
+
 mod bugs;
