@@ -105,9 +105,12 @@ impl<P: Protocol> Engine<P> {
         if let Some(recorder) = self.recorder.as_deref_mut() {
             recorder.observation(node, self.now_us, self.step, observation);
         }
-        self.record(&(6u8, node, observation), || {
-            format!("{node} observe {observation:?}")
-        });
+        // Text only. An observation is what a handler reports about its own state, which the
+        // trace already fixes through the handler's inputs; it can change the run only through
+        // the checkers' verdict and the leader they track, and those reach the hash through
+        // the run's end record and the client requests and faults aimed at that leader.
+        // Hashing every observation cost a fifth of the trace's work.
+        self.note(|| format!("{node} observe {observation:?}"));
         if matches!(
             observation,
             Observation::BecameLeader { .. }

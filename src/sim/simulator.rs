@@ -732,9 +732,15 @@ impl<P: Protocol> Simulator<P> {
                 reasons: std::mem::take(&mut self.expectation_failures),
             },
         };
+        // The whole verdict, with what it names (invariant, nodes, step, time), and how much
+        // was committed: observations are not hashed one by one (see `on_observation`).
+        let verdict = outcome.to_string();
+        let committed = self.engine.checker.committed_count();
         let summary = format!("end: {}", outcome.kind());
-        self.engine
-            .record(&(21u8, outcome.kind(), self.engine.now_us), || summary);
+        self.engine.record(
+            &(21u8, verdict.as_str(), self.engine.now_us, committed),
+            || summary,
+        );
         self.engine.trace.flush();
         RunReport {
             protocol: P::NAME,

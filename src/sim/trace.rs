@@ -7,6 +7,11 @@
 //! finalisations per record, about 6% of a run's instructions.) Each step's number and virtual
 //! time go in once, ahead of its records; records begin with a distinct tag, so they stay
 //! apart in the stream.
+//!
+//! The hash covers what decides a run: every step's input (a delivered message with its
+//! contents, a timer, a client request, a fault), every message lost, and the run's end. Lines
+//! for facts those already fix (a send that arrives later, a node's observations) are text
+//! only; the engine says why where it writes them.
 
 use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
