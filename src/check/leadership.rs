@@ -16,6 +16,9 @@ pub enum Claim {
 #[derive(Debug)]
 pub struct Leadership {
     leaders: BTreeMap<u64, LeaderRecord>,
+    /// The highest term in `leaders` (0 while there is none), kept beside the map because
+    /// every commit report reads it: a B-tree walk there cost more than the rest of the check.
+    leader_term_high: u64,
     claims: Vec<Claim>,
     /// Per node, its latest vote as (term, candidate). Durable: survives crashes, because a
     /// vote is a promise the node must keep across them. Terms only grow, so the latest vote
@@ -28,6 +31,7 @@ impl Leadership {
     pub fn new(node_count: u16) -> Leadership {
         Leadership {
             leaders: BTreeMap::new(),
+            leader_term_high: 0,
             claims: vec![Claim::None; usize::from(node_count)],
             last_votes: vec![None; usize::from(node_count)],
         }
@@ -56,6 +60,7 @@ impl Leadership {
                 ),
             ));
         }
+        self.leader_term_high = self.leader_term_high.max(term);
         self.claims[node.index()] = Claim::Leader { term };
         Ok(())
     }
@@ -126,6 +131,11 @@ impl Leadership {
             Claim::Leader { term } => Some(term),
             _ => None,
         }
+    }
+
+    /// The highest term any leader has claimed so far, or 0.
+    pub fn leader_term_high(&self) -> u64 {
+        self.leader_term_high
     }
 
     pub fn leaders(&self) -> &BTreeMap<u64, LeaderRecord> {

@@ -157,8 +157,7 @@ impl Checker {
                 term,
                 digest,
             } => {
-                let leader_term_high = self.leadership.leaders().keys().next_back();
-                let leader_term_high = leader_term_high.copied().unwrap_or(0);
+                let leader_term_high = self.leadership.leader_term_high();
                 self.commits
                     .on_committed(node, index, term, digest, leader_term_high)?;
                 self.logs
