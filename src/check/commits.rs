@@ -1,8 +1,8 @@
 //! The cluster-wide committed prefix and applied-state digests.
 
+use super::logs::extend_chain;
 use super::{names, Violation};
 use crate::protocol::NodeId;
-use crate::sim::hash::{chain, stable_hash};
 
 #[derive(Debug)]
 pub struct Commits {
@@ -92,7 +92,7 @@ impl Commits {
                 let previous = self.committed_chain.last().copied().unwrap_or(0);
                 self.committed.push((term, digest));
                 self.committed_chain
-                    .push(chain(previous, stable_hash(&(term, digest))));
+                    .push(extend_chain(previous, term, digest));
                 self.first_committer.push(node);
                 self.commit_terms.push(leader_term_high);
                 Ok(())

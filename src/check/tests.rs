@@ -168,6 +168,29 @@ fn log_matching_fires_when_same_index_and_term_have_different_prefixes() {
 }
 
 #[test]
+fn prefix_chains_tell_apart_entries_whose_term_and_digest_are_swapped() {
+    // The chain hashes (previous, term, digest) in one pass, so the word order must count.
+    assert_eq!(
+        fires(&[
+            (N0, append(1, 1, 2)),
+            (N0, append(2, 2, 20)),
+            (N1, append(1, 2, 1)),
+            (N1, append(2, 2, 20)),
+        ]),
+        names::LOG_MATCHING
+    );
+    assert_eq!(
+        fires(&[
+            (N0, append(1, 1, 2)),
+            (N0, commit(1, 1, 2)),
+            (N1, append(1, 2, 1)),
+            (N1, BecameLeader { term: 3 }),
+        ]),
+        names::LEADER_COMPLETENESS
+    );
+}
+
+#[test]
 fn log_matching_fires_on_a_hole() {
     assert_eq!(fires(&[(N0, append(2, 1, 10))]), names::LOG_MATCHING);
 }
