@@ -74,10 +74,10 @@ impl Commits {
         progress.reports_commits = true;
         let in_order = reports_next(progress.committed_len, progress.restarted_commits, index);
         if !in_order {
-            return Err(Violation::new(
+            return Err(Violation::cold(
                 names::COMMITTED_PREFIX_AGREEMENT,
-                vec![node],
-                format!(
+                &[node],
+                format_args!(
                     "{node} reported index {index} committed after index {}: commits are \
                      reported once each, in index order, with no gaps",
                     progress.committed_len
@@ -100,10 +100,10 @@ impl Commits {
             Some(&first) if first == (term, digest) => Ok(()),
             Some(&(first_term, _)) => {
                 let first = self.first_committer[position];
-                Err(Violation::new(
+                Err(Violation::cold(
                     names::COMMITTED_PREFIX_AGREEMENT,
-                    vec![first, node],
-                    format!(
+                    &[first, node],
+                    format_args!(
                         "index {index} committed as an entry of term {first_term} by {first} \
                          and as a different entry of term {term} by {node}"
                     ),
@@ -121,20 +121,20 @@ impl Commits {
         let progress = &mut self.nodes[node.index()];
         let in_order = reports_next(progress.applied_len, progress.restarted_applies, index);
         if !in_order {
-            return Err(Violation::new(
+            return Err(Violation::cold(
                 names::STATE_MACHINE_SAFETY,
-                vec![node],
-                format!(
+                &[node],
+                format_args!(
                     "{node} applied index {index} after index {}: entries apply once each, in order",
                     progress.applied_len
                 ),
             ));
         }
         if progress.reports_commits && index > progress.committed_len {
-            return Err(Violation::new(
+            return Err(Violation::cold(
                 names::STATE_MACHINE_SAFETY,
-                vec![node],
-                format!(
+                &[node],
+                format_args!(
                     "{node} applied index {index} but has committed only up to {}",
                     progress.committed_len
                 ),
@@ -149,10 +149,10 @@ impl Commits {
                 Ok(())
             }
             Some(&(first_digest, _)) if first_digest == state_digest => Ok(()),
-            Some(&(first_digest, first)) => Err(Violation::new(
+            Some(&(first_digest, first)) => Err(Violation::cold(
                 names::STATE_MACHINE_SAFETY,
-                vec![first, node],
-                format!(
+                &[first, node],
+                format_args!(
                     "after applying index {index}, {first} has state {first_digest:016x} \
                      and {node} has state {state_digest:016x}"
                 ),

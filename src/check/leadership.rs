@@ -50,10 +50,10 @@ impl Leadership {
             at_us: now_us,
         });
         if record.node != node {
-            return Err(Violation::new(
+            return Err(Violation::cold(
                 names::ELECTION_SAFETY,
-                vec![record.node, node],
-                format!(
+                &[record.node, node],
+                format_args!(
                     "two leaders in term {term}: {} (since {}) and {node}",
                     record.node,
                     crate::sim::time::format_ms(record.at_us)
@@ -97,16 +97,18 @@ impl Leadership {
         let last = &mut self.last_votes[node.index()];
         match *last {
             Some((last_term, earlier)) if last_term == term && earlier != candidate => {
-                Err(Violation::new(
+                Err(Violation::cold(
                     names::VOTE_ONCE_PER_TERM,
-                    vec![node, earlier, candidate],
-                    format!("{node} voted twice in term {term}: for {earlier} and for {candidate}"),
+                    &[node, earlier, candidate],
+                    format_args!(
+                        "{node} voted twice in term {term}: for {earlier} and for {candidate}"
+                    ),
                 ))
             }
-            Some((last_term, earlier)) if last_term > term => Err(Violation::new(
+            Some((last_term, earlier)) if last_term > term => Err(Violation::cold(
                 names::VOTE_ONCE_PER_TERM,
-                vec![node, earlier, candidate],
-                format!(
+                &[node, earlier, candidate],
+                format_args!(
                     "{node} voted for {candidate} in term {term} after voting for {earlier} in \
                      term {last_term}: its term went backwards, so it may vote twice in a term"
                 ),

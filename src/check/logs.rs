@@ -78,10 +78,12 @@ impl GhostLogs {
         self.reports_log[node.index()] = true;
         let length = self.logs[node.index()].len() as u64;
         if index == 0 || index > length + 1 {
-            return Err(Violation::new(
+            return Err(Violation::cold(
                 names::LOG_MATCHING,
-                vec![node],
-                format!("{node} wrote index {index} into a log of length {length}, leaving a hole"),
+                &[node],
+                format_args!(
+                    "{node} wrote index {index} into a log of length {length}, leaving a hole"
+                ),
             ));
         }
         if index <= length {
@@ -118,10 +120,10 @@ impl GhostLogs {
         };
         if first.prefix_chain != prefix_chain {
             let first_node = first.node;
-            return Err(Violation::new(
+            return Err(Violation::cold(
                 names::LOG_MATCHING,
-                vec![first_node, node],
-                format!(
+                &[first_node, node],
+                format_args!(
                     "{first_node} and {node} both hold an entry of term {term} at index {index}, \
                      but their logs differ at or before it"
                 ),
@@ -183,10 +185,10 @@ impl GhostLogs {
             Some(entry) => format!("it holds an entry of term {} there", entry.term),
             None => format!("its log ends at index {}", log.len()),
         };
-        Err(Violation::new(
+        Err(Violation::cold(
             names::LEADER_COMPLETENESS,
-            vec![node],
-            format!(
+            &[node],
+            format_args!(
                 "{node} became leader of term {term} without committed entry {index} \
                  (term {committed_term}): {what}"
             ),
@@ -211,10 +213,10 @@ impl GhostLogs {
         if held == Some((term, digest)) {
             return Ok(());
         }
-        Err(Violation::new(
+        Err(Violation::cold(
             names::COMMITTED_PREFIX_AGREEMENT,
-            vec![node],
-            format!("{node} reported index {index} (term {term}) committed but does not hold that entry"),
+            &[node],
+            format_args!("{node} reported index {index} (term {term}) committed but does not hold that entry"),
         ))
     }
 }
@@ -234,9 +236,11 @@ pub(super) fn extend_chain(previous: u64, term: u64, digest: u64) -> u64 {
 }
 
 fn leader_rewrote(node: NodeId, term: u64, index: u64) -> Violation {
-    Violation::new(
+    Violation::cold(
         names::LEADER_APPEND_ONLY,
-        vec![node],
-        format!("{node}, leader of term {term}, overwrote or deleted its entry at index {index}"),
+        &[node],
+        format_args!(
+            "{node}, leader of term {term}, overwrote or deleted its entry at index {index}"
+        ),
     )
 }

@@ -69,6 +69,15 @@ pub struct Violation {
 }
 
 impl Violation {
+    /// The incremental checker's constructor. A violation ends the run, so building one is
+    /// kept out of line (and the formatting with it): the checks run after every step, and
+    /// inlined formatting code made their hot paths save and restore more registers.
+    #[cold]
+    #[inline(never)]
+    fn cold(invariant: &'static str, nodes: &[NodeId], detail: std::fmt::Arguments) -> Violation {
+        Violation::new(invariant, nodes.to_vec(), std::fmt::format(detail))
+    }
+
     fn new(invariant: &'static str, nodes: Vec<NodeId>, detail: String) -> Violation {
         Violation {
             invariant,
