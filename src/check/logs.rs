@@ -1,6 +1,7 @@
 //! A shadow of each node's durable log, as (term, digest, prefix-chain-hash) per index, for
 //! log matching, leader append-only and leader completeness.
 
+use std::collections::BTreeMap;
 use std::hash::Hasher;
 
 use super::{names, Violation};
@@ -15,120 +16,109 @@ struct GhostEntry {
     prefix_chain: u64,
 }
 
-/// The first prefix chain seen for one (index, term) anywhere in the cluster, and who held it.
+/// The first entry seen for one (index, term) anywhere in the cluster, and who held it.
 #[derive(Clone, Copy, Debug)]
 struct FirstSeen {
     term: u64,
+    digest: u64,
+    /// The holder's prefix chain just before this entry.
+    previous_chain: u64,
     prefix_chain: u64,
     node: NodeId,
 }
 
-/// The terms seen at one index: the first inline, any later ones beside it.
-#[derive(Clone, Debug)]
-struct SeenAt {
-    first: FirstSeen,
-    later: Vec<FirstSeen>,
-}
-
-impl SeenAt {
-    /// The entry first seen for `term` here, recording `candidate` as that if there is none.
-    fn first_for(&mut self, candidate: FirstSeen) -> FirstSeen {
-        if self.first.term == candidate.term {
-            return self.first;
-        }
-        match self.later.iter().find(|first| first.term == candidate.term) {
-            Some(first) => *first,
-            None => {
-                self.later.push(candidate);
-                candidate
-            }
-        }
-    }
+/// One node's shadow log.
+#[derive(Clone, Debug, Default)]
+struct NodeLog {
+    entries: Vec<GhostEntry>,
+    /// Whether the node has ever reported a log write (protocols without logs never do).
+    reports_log: bool,
 }
 
 #[derive(Debug)]
 pub struct GhostLogs {
-    logs: Vec<Vec<GhostEntry>>,
-    /// Per index (position = index - 1), the terms seen there with their first prefix chain.
-    /// Almost every index sees one term, so the first is held inline and only further terms
-    /// allocate: profiling put a map keyed by (index, term) at 12% of a run, and a vector
-    /// per index at one allocation per index.
-    first_seen_by_index: Vec<SeenAt>,
-    /// Whether each node has ever reported a log write (protocols without logs never do).
-    reports_log: Vec<bool>,
+    nodes: Vec<NodeLog>,
+    /// Per index (position = index - 1), the first entry seen there. Almost every index sees
+    /// one term, so that one sits in a flat vector: profiling put a map keyed by (index, term)
+    /// at 12% of a run, and a vector per index at one allocation per index.
+    first_seen_by_index: Vec<FirstSeen>,
+    /// The first entry seen for each further term at an index, by (index, term): only where a
+    /// leader replaced entries that never committed.
+    first_seen_other_terms: BTreeMap<(u64, u64), FirstSeen>,
 }
 
 impl GhostLogs {
     pub fn new(node_count: u16) -> GhostLogs {
         GhostLogs {
-            logs: vec![Vec::new(); usize::from(node_count)],
+            nodes: vec![NodeLog::default(); usize::from(node_count)],
             first_seen_by_index: Vec::new(),
-            reports_log: vec![false; usize::from(node_count)],
+            first_seen_other_terms: BTreeMap::new(),
         }
     }
 
+    /// `leading_term` says which term `node` leads, if any; asked only when the write replaces
+    /// entries, since appends at the end (nearly all of them) need not know.
     pub fn on_appended(
         &mut self,
         node: NodeId,
-        leading_term: Option<u64>,
+        leading_term: impl FnOnce() -> Option<u64>,
         index: u64,
         term: u64,
         digest: u64,
     ) -> Result<(), Violation> {
-        self.reports_log[node.index()] = true;
-        let length = self.logs[node.index()].len() as u64;
+        let log = &mut self.nodes[node.index()];
+        log.reports_log = true;
+        let length = log.entries.len() as u64;
         if index == 0 || index > length + 1 {
-            return Err(Violation::cold(
-                names::LOG_MATCHING,
-                &[node],
-                format_args!(
-                    "{node} wrote index {index} into a log of length {length}, leaving a hole"
-                ),
-            ));
+            return Err(hole(node, index, length));
         }
         if index <= length {
-            if let Some(leading) = leading_term {
+            if let Some(leading) = leading_term() {
                 return Err(leader_rewrote(node, leading, index));
             }
+            log.entries.truncate(index as usize - 1);
         }
-        let log = &mut self.logs[node.index()];
-        log.truncate(index as usize - 1);
-        let previous_chain = log.last().map_or(0, |entry| entry.prefix_chain);
-        let prefix_chain = extend_chain(previous_chain, term, digest);
-        log.push(GhostEntry {
+        let previous_chain = log.entries.last().map_or(0, |entry| entry.prefix_chain);
+        let position = index as usize - 1;
+        let first = match self.first_seen_by_index.get(position) {
+            Some(first) if first.term == term => Some(*first),
+            Some(_) => self.first_seen_other_terms.get(&(index, term)).copied(),
+            None => None,
+        };
+        let prefix_chain = match first {
+            // The logs match through this entry exactly when the entries match and so do the
+            // prefixes before them: comparing those is the chain comparison without hashing,
+            // and the first holder's chain is this log's chain too.
+            Some(first) => {
+                if first.digest != digest || first.previous_chain != previous_chain {
+                    return Err(logs_differ(first.node, node, term, index));
+                }
+                first.prefix_chain
+            }
+            None => {
+                let prefix_chain = extend_chain(previous_chain, term, digest);
+                let first = FirstSeen {
+                    term,
+                    digest,
+                    previous_chain,
+                    prefix_chain,
+                    node,
+                };
+                // No hole in a node's log, so an index is new cluster-wide only right past
+                // the end.
+                if position == self.first_seen_by_index.len() {
+                    self.first_seen_by_index.push(first);
+                } else {
+                    self.first_seen_other_terms.insert((index, term), first);
+                }
+                prefix_chain
+            }
+        };
+        log.entries.push(GhostEntry {
             term,
             digest,
             prefix_chain,
         });
-        let position = index as usize - 1;
-        let candidate = FirstSeen {
-            term,
-            prefix_chain,
-            node,
-        };
-        // No hole in a node's log, so an index is new cluster-wide only right past the end.
-        let first = match self.first_seen_by_index.get_mut(position) {
-            Some(seen) => seen.first_for(candidate),
-            None => {
-                debug_assert_eq!(position, self.first_seen_by_index.len());
-                self.first_seen_by_index.push(SeenAt {
-                    first: candidate,
-                    later: Vec::new(),
-                });
-                candidate
-            }
-        };
-        if first.prefix_chain != prefix_chain {
-            let first_node = first.node;
-            return Err(Violation::cold(
-                names::LOG_MATCHING,
-                &[first_node, node],
-                format_args!(
-                    "{first_node} and {node} both hold an entry of term {term} at index {index}, \
-                     but their logs differ at or before it"
-                ),
-            ));
-        }
         Ok(())
     }
 
@@ -138,7 +128,7 @@ impl GhostLogs {
         leading_term: Option<u64>,
         from_index: u64,
     ) -> Result<(), Violation> {
-        let log = &mut self.logs[node.index()];
+        let log = &mut self.nodes[node.index()].entries;
         let keep = from_index.saturating_sub(1) as usize;
         if keep >= log.len() {
             return Ok(());
@@ -163,7 +153,7 @@ impl GhostLogs {
         let Some(&expected_chain) = committed_chain.last() else {
             return Ok(());
         };
-        let log = &self.logs[node.index()];
+        let log = &self.nodes[node.index()].entries;
         let held_chain = log
             .get(committed_chain.len() - 1)
             .map(|entry| entry.prefix_chain);
@@ -203,11 +193,12 @@ impl GhostLogs {
         term: u64,
         digest: u64,
     ) -> Result<(), Violation> {
-        if !self.reports_log[node.index()] {
+        let log = &self.nodes[node.index()];
+        if !log.reports_log {
             return Ok(()); // a protocol without log observations: nothing to compare
         }
-        let log = &self.logs[node.index()];
         let held = log
+            .entries
             .get(index as usize - 1)
             .map(|entry| (entry.term, entry.digest));
         if held == Some((term, digest)) {
@@ -235,6 +226,28 @@ pub(super) fn extend_chain(previous: u64, term: u64, digest: u64) -> u64 {
     hasher.finish()
 }
 
+#[cold]
+fn hole(node: NodeId, index: u64, length: u64) -> Violation {
+    Violation::cold(
+        names::LOG_MATCHING,
+        &[node],
+        format_args!("{node} wrote index {index} into a log of length {length}, leaving a hole"),
+    )
+}
+
+#[cold]
+fn logs_differ(first_node: NodeId, node: NodeId, term: u64, index: u64) -> Violation {
+    Violation::cold(
+        names::LOG_MATCHING,
+        &[first_node, node],
+        format_args!(
+            "{first_node} and {node} both hold an entry of term {term} at index {index}, \
+             but their logs differ at or before it"
+        ),
+    )
+}
+
+#[cold]
 fn leader_rewrote(node: NodeId, term: u64, index: u64) -> Violation {
     Violation::cold(
         names::LEADER_APPEND_ONLY,

@@ -191,6 +191,17 @@ fn prefix_chains_tell_apart_entries_whose_term_and_digest_are_swapped() {
 }
 
 #[test]
+fn log_matching_compares_with_the_first_holder_of_a_later_term_at_an_index() {
+    let n0_then_n1_in_term_2 = [(N0, append(1, 1, 10)), (N1, append(1, 2, 20))];
+    let mut diverging = n0_then_n1_in_term_2.to_vec();
+    diverging.push((N2, append(1, 2, 21)));
+    assert_eq!(fires(&diverging), names::LOG_MATCHING);
+    let mut matching = n0_then_n1_in_term_2.to_vec();
+    matching.push((N2, append(1, 2, 20)));
+    holds(&matching);
+}
+
+#[test]
 fn log_matching_fires_on_a_hole() {
     assert_eq!(fires(&[(N0, append(2, 1, 10))]), names::LOG_MATCHING);
 }
