@@ -74,15 +74,7 @@ impl Commits {
         progress.reports_commits = true;
         let in_order = reports_next(progress.committed_len, progress.restarted_commits, index);
         if !in_order {
-            return Err(Violation::cold(
-                names::COMMITTED_PREFIX_AGREEMENT,
-                &[node],
-                format_args!(
-                    "{node} reported index {index} committed after index {}: commits are \
-                     reported once each, in index order, with no gaps",
-                    progress.committed_len
-                ),
-            ));
+            return Err(commit_out_of_order(node, index, progress.committed_len));
         }
         progress.restarted_commits = false;
         progress.committed_len = index;
@@ -100,14 +92,7 @@ impl Commits {
             Some(&first) if first == (term, digest) => Ok(()),
             Some(&(first_term, _)) => {
                 let first = self.first_committer[position];
-                Err(Violation::cold(
-                    names::COMMITTED_PREFIX_AGREEMENT,
-                    &[first, node],
-                    format_args!(
-                        "index {index} committed as an entry of term {first_term} by {first} \
-                         and as a different entry of term {term} by {node}"
-                    ),
-                ))
+                Err(commits_differ(first, first_term, node, index, term))
             }
         }
     }
@@ -121,24 +106,10 @@ impl Commits {
         let progress = &mut self.nodes[node.index()];
         let in_order = reports_next(progress.applied_len, progress.restarted_applies, index);
         if !in_order {
-            return Err(Violation::cold(
-                names::STATE_MACHINE_SAFETY,
-                &[node],
-                format_args!(
-                    "{node} applied index {index} after index {}: entries apply once each, in order",
-                    progress.applied_len
-                ),
-            ));
+            return Err(apply_out_of_order(node, index, progress.applied_len));
         }
         if progress.reports_commits && index > progress.committed_len {
-            return Err(Violation::cold(
-                names::STATE_MACHINE_SAFETY,
-                &[node],
-                format_args!(
-                    "{node} applied index {index} but has committed only up to {}",
-                    progress.committed_len
-                ),
-            ));
+            return Err(applied_uncommitted(node, index, progress.committed_len));
         }
         progress.restarted_applies = false;
         progress.applied_len = index;
@@ -149,13 +120,12 @@ impl Commits {
                 Ok(())
             }
             Some(&(first_digest, _)) if first_digest == state_digest => Ok(()),
-            Some(&(first_digest, first)) => Err(Violation::cold(
-                names::STATE_MACHINE_SAFETY,
-                &[first, node],
-                format_args!(
-                    "after applying index {index}, {first} has state {first_digest:016x} \
-                     and {node} has state {state_digest:016x}"
-                ),
+            Some(&(first_digest, first)) => Err(states_differ(
+                first,
+                first_digest,
+                node,
+                index,
+                state_digest,
             )),
         }
     }
@@ -175,4 +145,76 @@ fn reports_next(reported_len: u64, restarted: bool, index: u64) -> bool {
     } else {
         index == reported_len + 1
     }
+}
+
+// The violations, built out of line from plain values so the checks above keep nothing in
+// memory for them.
+
+#[cold]
+fn commit_out_of_order(node: NodeId, index: u64, committed_len: u64) -> Violation {
+    Violation::cold(
+        names::COMMITTED_PREFIX_AGREEMENT,
+        &[node],
+        format_args!(
+            "{node} reported index {index} committed after index {committed_len}: commits are \
+             reported once each, in index order, with no gaps"
+        ),
+    )
+}
+
+#[cold]
+fn commits_differ(
+    first: NodeId,
+    first_term: u64,
+    node: NodeId,
+    index: u64,
+    term: u64,
+) -> Violation {
+    Violation::cold(
+        names::COMMITTED_PREFIX_AGREEMENT,
+        &[first, node],
+        format_args!(
+            "index {index} committed as an entry of term {first_term} by {first} \
+             and as a different entry of term {term} by {node}"
+        ),
+    )
+}
+
+#[cold]
+fn apply_out_of_order(node: NodeId, index: u64, applied_len: u64) -> Violation {
+    Violation::cold(
+        names::STATE_MACHINE_SAFETY,
+        &[node],
+        format_args!(
+            "{node} applied index {index} after index {applied_len}: entries apply once each, \
+             in order"
+        ),
+    )
+}
+
+#[cold]
+fn applied_uncommitted(node: NodeId, index: u64, committed_len: u64) -> Violation {
+    Violation::cold(
+        names::STATE_MACHINE_SAFETY,
+        &[node],
+        format_args!("{node} applied index {index} but has committed only up to {committed_len}"),
+    )
+}
+
+#[cold]
+fn states_differ(
+    first: NodeId,
+    first_digest: u64,
+    node: NodeId,
+    index: u64,
+    state_digest: u64,
+) -> Violation {
+    Violation::cold(
+        names::STATE_MACHINE_SAFETY,
+        &[first, node],
+        format_args!(
+            "after applying index {index}, {first} has state {first_digest:016x} \
+             and {node} has state {state_digest:016x}"
+        ),
+    )
 }

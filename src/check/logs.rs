@@ -204,11 +204,7 @@ impl GhostLogs {
         if held == Some((term, digest)) {
             return Ok(());
         }
-        Err(Violation::cold(
-            names::COMMITTED_PREFIX_AGREEMENT,
-            &[node],
-            format_args!("{node} reported index {index} (term {term}) committed but does not hold that entry"),
-        ))
+        Err(commit_not_held(node, index, term))
     }
 }
 
@@ -243,6 +239,17 @@ fn logs_differ(first_node: NodeId, node: NodeId, term: u64, index: u64) -> Viola
         format_args!(
             "{first_node} and {node} both hold an entry of term {term} at index {index}, \
              but their logs differ at or before it"
+        ),
+    )
+}
+
+#[cold]
+fn commit_not_held(node: NodeId, index: u64, term: u64) -> Violation {
+    Violation::cold(
+        names::COMMITTED_PREFIX_AGREEMENT,
+        &[node],
+        format_args!(
+            "{node} reported index {index} (term {term}) committed but does not hold that entry"
         ),
     )
 }
