@@ -4,17 +4,25 @@ use super::logs::extend_chain;
 use super::{names, Violation};
 use crate::protocol::NodeId;
 
+/// One index of the cluster-wide committed prefix. One record per index rather than a vector
+/// per field: the first report of each index pushes once instead of four times.
+#[derive(Clone, Copy, Debug)]
+pub struct CommittedEntry {
+    pub term: u64,
+    pub digest: u64,
+    /// Chain hash of the committed prefix up to this index (same formula as the ghost logs'
+    /// prefix chains), so a whole prefix compares in O(1).
+    pub prefix_chain: u64,
+    /// The highest term any leader had claimed when this index was first reported committed:
+    /// leaders of higher terms must hold it (leader completeness).
+    pub commit_term: u64,
+    pub first_committer: NodeId,
+}
+
 #[derive(Debug)]
 pub struct Commits {
-    /// (term, digest) of each committed index, 1-based index = position + 1.
-    committed: Vec<(u64, u64)>,
-    /// Chain hash of the committed prefix up to each index (same formula as the ghost logs'
-    /// prefix chains), so a whole prefix compares in O(1).
-    committed_chain: Vec<u64>,
-    first_committer: Vec<NodeId>,
-    /// For each committed index, the highest term any leader had claimed when it was first
-    /// reported committed: leaders of higher terms must hold it (leader completeness).
-    commit_terms: Vec<u64>,
+    /// The committed prefix, 1-based index = position + 1.
+    committed: Vec<CommittedEntry>,
     /// State digest after each applied index, with the node that applied it first.
     applied: Vec<(u64, NodeId)>,
     nodes: Vec<NodeProgress>,
@@ -36,20 +44,13 @@ impl Commits {
     pub fn new(node_count: u16) -> Commits {
         Commits {
             committed: Vec::new(),
-            committed_chain: Vec::new(),
-            first_committer: Vec::new(),
-            commit_terms: Vec::new(),
             applied: Vec::new(),
             nodes: vec![NodeProgress::default(); usize::from(node_count)],
         }
     }
 
-    pub fn committed(&self) -> &[(u64, u64)] {
+    pub fn committed(&self) -> &[CommittedEntry] {
         &self.committed
-    }
-
-    pub fn committed_prefix_chain(&self) -> &[u64] {
-        &self.committed_chain
     }
 
     /// How many committed entries, from index 1, a leader of `term` must hold: those first
@@ -57,8 +58,8 @@ impl Commits {
     /// decrease along the prefix (the highest leader term only grows, and indexes are first
     /// committed in order), so this is a binary search.
     pub fn owed_to_leader_of(&self, term: u64) -> usize {
-        self.commit_terms
-            .partition_point(|&commit_term| commit_term < term)
+        self.committed
+            .partition_point(|entry| entry.commit_term < term)
     }
 
     /// `leader_term_high` is the highest term any leader has claimed so far.
@@ -81,19 +82,24 @@ impl Commits {
         let position = index as usize - 1;
         match self.committed.get(position) {
             None => {
-                let previous = self.committed_chain.last().copied().unwrap_or(0);
-                self.committed.push((term, digest));
-                self.committed_chain
-                    .push(extend_chain(previous, term, digest));
-                self.first_committer.push(node);
-                self.commit_terms.push(leader_term_high);
+                let previous = self.committed.last().map_or(0, |entry| entry.prefix_chain);
+                self.committed.push(CommittedEntry {
+                    term,
+                    digest,
+                    prefix_chain: extend_chain(previous, term, digest),
+                    commit_term: leader_term_high,
+                    first_committer: node,
+                });
                 Ok(())
             }
-            Some(&first) if first == (term, digest) => Ok(()),
-            Some(&(first_term, _)) => {
-                let first = self.first_committer[position];
-                Err(commits_differ(first, first_term, node, index, term))
-            }
+            Some(first) if (first.term, first.digest) == (term, digest) => Ok(()),
+            Some(first) => Err(commits_differ(
+                first.first_committer,
+                first.term,
+                node,
+                index,
+                term,
+            )),
         }
     }
 

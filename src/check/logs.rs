@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::hash::Hasher;
 
+use super::commits::CommittedEntry;
 use super::{names, Violation};
 use crate::protocol::NodeId;
 use crate::sim::hash::StableHasher;
@@ -147,30 +148,28 @@ impl GhostLogs {
         &self,
         node: NodeId,
         term: u64,
-        committed: &[(u64, u64)],
-        committed_chain: &[u64],
+        committed: &[CommittedEntry],
     ) -> Result<(), Violation> {
-        let Some(&expected_chain) = committed_chain.last() else {
+        let Some(expected) = committed.last() else {
             return Ok(());
         };
         let log = &self.nodes[node.index()].entries;
-        let held_chain = log
-            .get(committed_chain.len() - 1)
-            .map(|entry| entry.prefix_chain);
-        if held_chain == Some(expected_chain) {
+        let held_chain = log.get(committed.len() - 1).map(|entry| entry.prefix_chain);
+        if held_chain == Some(expected.prefix_chain) {
             return Ok(());
         }
         let position = committed
             .iter()
+            .map(|entry| (entry.term, entry.digest))
             .zip(
                 log.iter()
                     .map(|entry| (entry.term, entry.digest))
                     .chain(std::iter::repeat((0, 0))),
             )
-            .position(|(want, held)| *want != held)
+            .position(|(want, held)| want != held)
             .unwrap_or(committed.len() - 1);
         let index = position as u64 + 1;
-        let committed_term = committed[position].0;
+        let committed_term = committed[position].term;
         let what = match log.get(position) {
             Some(entry) => format!("it holds an entry of term {} there", entry.term),
             None => format!("its log ends at index {}", log.len()),

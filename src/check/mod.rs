@@ -127,12 +127,8 @@ impl Checker {
                 // higher terms. A leader of a lower term can still be elected later (late
                 // vote replies, or Zab's late NEWLEADER acks), and owes nothing committed since.
                 let owed = self.commits.owed_to_leader_of(term);
-                self.logs.check_leader_completeness(
-                    node,
-                    term,
-                    &self.commits.committed()[..owed],
-                    &self.commits.committed_prefix_chain()[..owed],
-                )
+                self.logs
+                    .check_leader_completeness(node, term, &self.commits.committed()[..owed])
             }
             Observation::SteppedDown { term } => {
                 self.leadership.on_stepped_down(node, term);
