@@ -95,15 +95,6 @@ pub fn stable_hash<T: Hash + ?Sized>(value: &T) -> u64 {
     hasher.finish()
 }
 
-/// Folds `value` into a running chain hash: `chain(prev, x)` differs whenever `prev` or `x`
-/// does. Used for log-prefix hashes.
-pub fn chain(previous: u64, value: u64) -> u64 {
-    let mut hasher = StableHasher::default();
-    hasher.write_u64(previous);
-    hasher.write_u64(value);
-    hasher.finish()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,7 +111,6 @@ mod tests {
     #[test]
     fn different_inputs_differ() {
         assert_ne!(stable_hash(&(1u64, 2u64)), stable_hash(&(2u64, 1u64)));
-        assert_ne!(chain(1, 2), chain(2, 1));
         assert_ne!(
             stable_hash(&[1u8, 2, 3][..]),
             stable_hash(&[1u8, 2, 3, 0][..])
