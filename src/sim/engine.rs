@@ -101,16 +101,12 @@ impl<P: Protocol> Engine<P> {
         true
     }
 
+    /// The common case, a run nobody watches or records with only the incremental checker,
+    /// stays a few instructions around the checker's call; the rest is out of line.
     fn on_observation(&mut self, node: NodeId, observation: Observation) {
-        if let Some(recorder) = self.recorder.as_deref_mut() {
-            recorder.observation(node, self.now_us, self.step, observation);
+        if self.recorder.is_some() || self.trace.wants_text() {
+            self.show_observation(node, observation);
         }
-        // Text only. An observation is what a handler reports about its own state, which the
-        // trace already fixes through the handler's inputs; it can change the run only through
-        // the checkers' verdict and the leader they track, and those reach the hash through
-        // the run's end record and the client requests and faults aimed at that leader.
-        // Hashing every observation cost a fifth of the trace's work.
-        self.note(|| format!("{node} observe {observation:?}"));
         if matches!(
             observation,
             Observation::BecameLeader { .. }
@@ -120,7 +116,36 @@ impl<P: Protocol> Engine<P> {
         ) {
             self.leadership_changed = true;
         }
-        let mut verdict = self.checker.observe(node, &observation, self.now_us);
+        let verdict = self.checker.observe(node, &observation, self.now_us);
+        if verdict.is_err() || self.paranoid.is_some() {
+            self.judge_observation(node, observation, verdict);
+        }
+    }
+
+    /// Records an observation for pictures and writes its trace line. Text only, not hashed:
+    /// an observation is what a handler reports about its own state, which the trace already
+    /// fixes through the handler's inputs; it can change the run only through the checkers'
+    /// verdict and the leader they track, and those reach the hash through the run's end
+    /// record and the client requests and faults aimed at that leader. Hashing every
+    /// observation cost a fifth of the trace's work.
+    #[cold]
+    #[inline(never)]
+    fn show_observation(&mut self, node: NodeId, observation: Observation) {
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.observation(node, self.now_us, self.step, observation);
+        }
+        self.note(|| format!("{node} observe {observation:?}"));
+    }
+
+    /// Cross-checks with the paranoid checker, if on, and fails the run on a violation.
+    #[cold]
+    #[inline(never)]
+    fn judge_observation(
+        &mut self,
+        node: NodeId,
+        observation: Observation,
+        mut verdict: Result<(), Violation>,
+    ) {
         if let Some(paranoid) = &mut self.paranoid {
             verdict = paranoid_verdict(verdict, paranoid.observe(node, &observation));
         }
@@ -187,29 +212,60 @@ impl<P: Protocol> Engine<P> {
         self.queue.push_reserved(at_us, seq, event);
     }
 
+    /// The common case, a message on its way to a live node in a run nobody watches, is
+    /// routed and queued here; drops, duplicates and everything a watcher sees are out of line.
     fn send_message(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
         if to.index() >= self.incarnations.len() {
-            // A protocol bug, reported like a panic in its handler.
-            let message = format!(
-                "{from} sent a message to {to}, which is not in this {}-node cluster",
-                self.incarnations.len()
-            );
-            self.panicked(Some(from), message);
+            self.sent_outside_cluster(from, to);
             return;
         }
         self.stats.messages_sent += 1;
         if !self.alive[to.index()] {
-            self.stats.messages_dropped_down += 1;
-            if let Some(recorder) = self.recorder.as_deref_mut() {
-                let fate = Err(DropReason::ReceiverDown);
-                recorder.sent(from, to, self.now_us, &msg, fate, None);
-            }
-            self.record(&(10u8, from, to), || {
-                format!("{from} -> {to} dropped: {to} is down")
-            });
+            self.drop_to_down_node(from, to, &msg);
             return;
         }
-        match self.network.route(from, to) {
+        let route = self.network.route(from, to);
+        match route {
+            Route::Deliver {
+                delay_us,
+                duplicate_delay_us: None,
+            } if self.recorder.is_none() && !self.trace.wants_text() => {
+                self.enqueue_delivery(from, to, delay_us, msg);
+            }
+            _ => self.send_routed(from, to, msg, route),
+        }
+    }
+
+    /// A protocol bug, reported like a panic in its handler.
+    #[cold]
+    #[inline(never)]
+    fn sent_outside_cluster(&mut self, from: NodeId, to: NodeId) {
+        let message = format!(
+            "{from} sent a message to {to}, which is not in this {}-node cluster",
+            self.incarnations.len()
+        );
+        self.panicked(Some(from), message);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn drop_to_down_node(&mut self, from: NodeId, to: NodeId, msg: &P::Msg) {
+        self.stats.messages_dropped_down += 1;
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            let fate = Err(DropReason::ReceiverDown);
+            recorder.sent(from, to, self.now_us, msg, fate, None);
+        }
+        self.record(&(10u8, from, to), || {
+            format!("{from} -> {to} dropped: {to} is down")
+        });
+    }
+
+    /// A routed message that is lost or duplicated, or sent in a run someone records or
+    /// watches.
+    #[cold]
+    #[inline(never)]
+    fn send_routed(&mut self, from: NodeId, to: NodeId, msg: P::Msg, route: Route) {
+        match route {
             Route::Dropped { partitioned } => {
                 if partitioned {
                     self.stats.messages_dropped_partition += 1;
@@ -260,11 +316,7 @@ impl<P: Protocol> Engine<P> {
     fn enqueue_delivery(&mut self, from: NodeId, to: NodeId, delay_us: u64, msg: P::Msg) {
         self.in_flight += 1;
         if self.in_flight > self.max_in_flight && self.outcome.is_none() {
-            self.outcome = Some(Outcome::LimitReached {
-                limit: format!("more than {} messages in flight", self.max_in_flight),
-                step: self.step,
-                at_us: self.now_us,
-            });
+            self.flooded();
         }
         let incarnation = self.incarnations[to.index()];
         self.queue.push(
@@ -276,6 +328,16 @@ impl<P: Protocol> Engine<P> {
                 msg,
             },
         );
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn flooded(&mut self) {
+        self.outcome = Some(Outcome::LimitReached {
+            limit: format!("more than {} messages in flight", self.max_in_flight),
+            step: self.step,
+            at_us: self.now_us,
+        });
     }
 
     /// Folds a record into the trace hash and, when someone watches, writes its line. Inside
