@@ -177,18 +177,25 @@ impl<E> EventQueue<E> {
             std::mem::forget(empty);
             index
         } else {
-            let index = u32::try_from(self.slots.len())
-                .ok()
-                .filter(|&index| index != NIL)
-                .expect("fewer than 2^32 - 1 pending events");
-            self.keys.push(Key { order, next: NIL });
-            self.slots.push(Some(event));
-            index
+            self.grow(order, event)
         };
         // A reused index still holds the key of the event last popped from it.
         self.keys[index as usize].order = order;
         self.insert(index);
         self.len += 1;
+    }
+
+    /// A new index, past the end: only while the queue is longer than it has ever been.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, order: u128, event: E) -> u32 {
+        let index = u32::try_from(self.slots.len())
+            .ok()
+            .filter(|&index| index != NIL)
+            .expect("fewer than 2^32 - 1 pending events");
+        self.keys.push(Key { order, next: NIL });
+        self.slots.push(Some(event));
+        index
     }
 
     #[cold]
