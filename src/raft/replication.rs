@@ -223,7 +223,9 @@ impl RaftNode {
         } else {
             on_rejected(progress, rejected_index, conflict_index)
         };
-        if success {
+        // Only a follower now past the commit index can complete a new majority; the
+        // acknowledgements that arrive after one formed (and duplicates) cannot.
+        if success && progress.match_index > self.commit_index {
             self.maybe_commit(ctx);
         }
         if send_more {
