@@ -22,7 +22,7 @@ mod scripted;
 
 pub use batch::Batch;
 pub use cluster::{ClusterView, NodeStates};
-pub use command::{Command, KvStore};
+pub use command::{command_digest, Command, KvStore};
 pub use context::{Ctx, Effects, Outbox, TimerOp};
 pub use observation::Observation;
 pub use scripted::ScriptedNode;
