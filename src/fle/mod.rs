@@ -193,7 +193,36 @@ impl Protocol for FleNode {
         self.propose(ctx, command)
     }
 
+    /// Runs after every step: the common case (nothing broken) is a few compares, inlined
+    /// into the engine's loop; building a violation is out of line.
+    #[inline]
     fn check_local(&self, durable: &FleDurable) -> Result<(), LocalViolation> {
+        if self.zxid_order_broken.is_none()
+            && self.finalize_promise_broken.is_none()
+            && self.decision_basis_broken.is_none()
+            && self.commit_index <= durable.last_index()
+        {
+            return Ok(());
+        }
+        self.local_violation(durable)
+    }
+
+    /// Runs after every step and has work only on the step a server decided LEADING: inlined
+    /// so that the other steps cost one compare.
+    #[inline]
+    fn check_cluster(&self, cluster: &ClusterView<'_, Self>) -> Result<(), LocalViolation> {
+        match &self.decided_this_step {
+            None => Ok(()),
+            Some(decision) => self.check_leader_dominance(decision, cluster),
+        }
+    }
+}
+
+impl FleNode {
+    /// The first of this server's local invariants that is broken, described.
+    #[cold]
+    #[inline(never)]
+    fn local_violation(&self, durable: &FleDurable) -> Result<(), LocalViolation> {
         if let Some(detail) = &self.zxid_order_broken {
             return Err(LocalViolation {
                 invariant: names::COMMITTED_ZXID_INCREASING,
@@ -239,10 +268,13 @@ impl Protocol for FleNode {
     ///   server that has since followed another leader is stale (FLE may legitimately decide
     ///   on it; Zab's epoch agreement then stops that leader). A standing voter that is
     ///   LOOKING has written nothing since it voted.
-    fn check_cluster(&self, cluster: &ClusterView<'_, Self>) -> Result<(), LocalViolation> {
-        let Some(decision) = &self.decided_this_step else {
-            return Ok(());
-        };
+    #[cold]
+    #[inline(never)]
+    fn check_leader_dominance(
+        &self,
+        decision: &Decision,
+        cluster: &ClusterView<'_, Self>,
+    ) -> Result<(), LocalViolation> {
         let mine = &decision.mine;
         let broken = |voter: NodeId, theirs: (u64, u64), when: &str| LocalViolation {
             invariant: names::LEADER_QUORUM_DOMINANCE,
@@ -274,9 +306,7 @@ impl Protocol for FleNode {
         }
         Ok(())
     }
-}
 
-impl FleNode {
     pub fn role(&self) -> &Role {
         &self.role
     }
