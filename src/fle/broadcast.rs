@@ -75,13 +75,99 @@ struct Peer {
 
 /// A synchronised follower as its leader keeps it, borrowed for one step.
 struct SyncedLink<'a> {
-    /// The leader is established (a quorum synchronised).
-    established: bool,
+    node: NodeId,
     epoch: u64,
     session: u64,
     acked_index: &'a mut u64,
     sent_index: &'a mut u64,
     commit_sent: &'a mut u64,
+}
+
+impl Peer {
+    /// The link to this follower, `node`, in `epoch`, if it is synchronised.
+    fn synced_link(&mut self, node: NodeId, epoch: u64) -> Option<SyncedLink<'_>> {
+        let PeerPhase::Synced {
+            acked_index,
+            sent_index,
+            commit_sent,
+        } = &mut self.phase
+        else {
+            return None;
+        };
+        Some(SyncedLink {
+            node,
+            epoch,
+            session: self.session,
+            acked_index,
+            sent_index,
+            commit_sent,
+        })
+    }
+}
+
+impl SyncedLink<'_> {
+    /// Streaming, clocked by the follower's acks: unless a batch to it is in flight, sends
+    /// what it lacks (with the commit index); otherwise, or when it lacks nothing, a Commit
+    /// if the commit index moved since it was last told (Zab's COMMIT, sent at once). A lost
+    /// batch or ack is made good by the tick.
+    ///
+    /// One batch in flight per follower is a throttle of this model, not Zab's: a Zab leader
+    /// queues every PROPOSAL to every follower at once, over TCP. Here each batch starts
+    /// where the follower last acknowledged, so any batch applies whatever the network
+    /// reorders, and a window of one keeps such overlapping batches from piling up. A
+    /// proposal made while a batch is in flight waits for its ack: under load a commit
+    /// takes one to two round trips rather than one.
+    fn feed(self, ctx: &mut FleCtx<'_>, commit_index: u64) {
+        let last_index = ctx.durable.last_index();
+        if *self.acked_index >= *self.sent_index && *self.acked_index < last_index {
+            self.catch_up(ctx, commit_index);
+        } else if *self.commit_sent < commit_index {
+            *self.commit_sent = commit_index;
+            ctx.send(
+                self.node,
+                FleMsg::Commit {
+                    epoch: self.epoch,
+                    commit_index,
+                    session: self.session,
+                },
+            );
+        }
+    }
+
+    /// Sends the follower what it lacks from where it last acknowledged (a batch of at most
+    /// `ENTRIES_PER_PROPOSE_MAX`), or a ping with the commit index when it lacks nothing.
+    fn catch_up(self, ctx: &mut FleCtx<'_>, commit_index: u64) {
+        let last_index = ctx.durable.last_index();
+        let (epoch, session) = (self.epoch, self.session);
+        *self.commit_sent = commit_index;
+        if *self.acked_index < last_index {
+            let from = *self.acked_index as usize;
+            let to = (from + ENTRIES_PER_PROPOSE_MAX).min(last_index as usize);
+            *self.sent_index = to as u64;
+            let entries = Batch::from_slice(&ctx.durable.history[from..to]);
+            ctx.send(
+                self.node,
+                FleMsg::Propose {
+                    epoch,
+                    from_index: from as u64,
+                    entries,
+                    commit_index,
+                    session,
+                },
+            );
+        } else {
+            *self.sent_index = *self.acked_index;
+            ctx.send(
+                self.node,
+                FleMsg::Ping {
+                    epoch,
+                    commit_index,
+                    last_index,
+                    session,
+                },
+            );
+        }
+    }
 }
 
 /// The leader's followers by server id: one slot per server, visited in id order (as the map
@@ -113,6 +199,16 @@ impl PeerTable {
 
     fn values(&self) -> impl Iterator<Item = &Peer> {
         self.slots.iter().flatten()
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = (NodeId, &mut Peer)> {
+        self.slots
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(index, slot)| {
+                let node = NodeId(u16::try_from(index).expect("node ids are u16"));
+                slot.as_mut().map(|peer| (node, peer))
+            })
     }
 }
 
@@ -594,116 +690,53 @@ impl FleNode {
         }
     }
 
-    /// [`Self::feed`] for every synchronised follower, in id order.
+    /// [`SyncedLink::feed`] for every synchronised follower, in id order: one pass over the
+    /// peer table rather than a look-up per server, as this runs on every proposal and every
+    /// commit.
     fn feed_all(&mut self, ctx: &mut FleCtx<'_>) {
-        for index in 0..ctx.node_count() {
-            self.feed(ctx, NodeId(index));
-        }
-    }
-
-    /// Streaming to `node`, clocked by its acks: unless a batch to it is in flight, sends
-    /// what it lacks (with the commit index); otherwise, or when it lacks nothing, a Commit
-    /// if the commit index moved since it was last told (Zab's COMMIT, sent at once). A lost
-    /// batch or ack is made good by the tick.
-    ///
-    /// One batch in flight per follower is a throttle of this model, not Zab's: a Zab leader
-    /// queues every PROPOSAL to every follower at once, over TCP. Here each batch starts
-    /// where the follower last acknowledged, so any batch applies whatever the network
-    /// reorders, and a window of one keeps such overlapping batches from piling up. A
-    /// proposal made while a batch is in flight waits for its ack: under load a commit
-    /// takes one to two round trips rather than one.
-    fn feed(&mut self, ctx: &mut FleCtx<'_>, node: NodeId) {
-        let (commit_index, last_index) = (self.commit_index, ctx.durable.last_index());
-        let Some(link) = self.synced_link(node) else {
-            return;
-        };
-        if !link.established {
-            return;
-        }
-        if *link.acked_index >= *link.sent_index && *link.acked_index < last_index {
-            self.catch_up(ctx, node);
-        } else if *link.commit_sent < commit_index {
-            *link.commit_sent = commit_index;
-            let (epoch, session) = (link.epoch, link.session);
-            ctx.send(
-                node,
-                FleMsg::Commit {
-                    epoch,
-                    commit_index,
-                    session,
-                },
-            );
-        }
-    }
-
-    /// What this leader keeps of `node`, if it leads an epoch and `node` is synchronised.
-    fn synced_link(&mut self, node: NodeId) -> Option<SyncedLink<'_>> {
-        let leading = self.leading_mut()?;
-        let (established, epoch) = (leading.established, leading.epoch?);
-        let peer = leading.peers.get_mut(node)?;
-        let session = peer.session;
-        let PeerPhase::Synced {
-            acked_index,
-            sent_index,
-            commit_sent,
-        } = &mut peer.phase
-        else {
-            return None;
-        };
-        Some(SyncedLink {
-            established,
-            epoch,
-            session,
-            acked_index,
-            sent_index,
-            commit_sent,
-        })
-    }
-
-    /// Sends a synchronised follower what it lacks from where it last acknowledged (a batch
-    /// of at most `ENTRIES_PER_PROPOSE_MAX`), or a ping with the commit index when it lacks
-    /// nothing.
-    fn catch_up(&mut self, ctx: &mut FleCtx<'_>, node: NodeId) {
-        let (commit_index, last_index) = (self.commit_index, ctx.durable.last_index());
-        let Some(SyncedLink {
-            epoch,
-            session,
-            acked_index,
-            sent_index,
-            commit_sent,
+        let commit_index = self.commit_index;
+        let Role::Leading(Leading {
+            established: true,
+            epoch: Some(epoch),
+            peers,
             ..
-        }) = self.synced_link(node)
+        }) = &mut self.role
         else {
             return;
         };
-        *commit_sent = commit_index;
-        if *acked_index < last_index {
-            let from = *acked_index as usize;
-            let to = (from + ENTRIES_PER_PROPOSE_MAX).min(last_index as usize);
-            *sent_index = to as u64;
-            let entries = Batch::from_slice(&ctx.durable.history[from..to]);
-            ctx.send(
-                node,
-                FleMsg::Propose {
-                    epoch,
-                    from_index: from as u64,
-                    entries,
-                    commit_index,
-                    session,
-                },
-            );
-        } else {
-            *sent_index = *acked_index;
-            ctx.send(
-                node,
-                FleMsg::Ping {
-                    epoch,
-                    commit_index,
-                    last_index,
-                    session,
-                },
-            );
+        for (node, peer) in peers.iter_mut() {
+            if let Some(link) = peer.synced_link(node, *epoch) {
+                link.feed(ctx, commit_index);
+            }
         }
+    }
+
+    /// [`SyncedLink::feed`] for `node`, if this leader is established and `node` synchronised.
+    fn feed(&mut self, ctx: &mut FleCtx<'_>, node: NodeId) {
+        let commit_index = self.commit_index;
+        if let Some(link) = self.synced_link(node, true) {
+            link.feed(ctx, commit_index);
+        }
+    }
+
+    /// [`SyncedLink::catch_up`] for `node`, if this server leads an epoch and `node` is
+    /// synchronised.
+    fn catch_up(&mut self, ctx: &mut FleCtx<'_>, node: NodeId) {
+        let commit_index = self.commit_index;
+        if let Some(link) = self.synced_link(node, false) {
+            link.catch_up(ctx, commit_index);
+        }
+    }
+
+    /// What this leader keeps of `node`, if it leads an epoch (and is established, if
+    /// `established` is asked for) and `node` is synchronised.
+    fn synced_link(&mut self, node: NodeId, established: bool) -> Option<SyncedLink<'_>> {
+        let leading = self.leading_mut()?;
+        if established && !leading.established {
+            return None;
+        }
+        let epoch = leading.epoch?;
+        leading.peers.get_mut(node)?.synced_link(node, epoch)
     }
 
     /// A client's command: an established leader appends it with the next zxid of its epoch
