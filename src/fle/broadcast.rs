@@ -655,31 +655,14 @@ impl FleNode {
         if !leading.established {
             return;
         }
-        // The quorum-th highest of what the leader and its synchronised followers hold: the
-        // highest held index that at least a quorum hold. Counted, not collected and sorted:
-        // this runs on every acknowledgement, and the vector (grown once more for the
-        // leader's own index) was a tenth of a run's instructions.
-        let held = || {
-            let synced = leading.peers.values().filter_map(|peer| match peer.phase {
-                PeerPhase::Synced { acked_index, .. } => Some(acked_index.min(own)),
-                _ => None,
-            });
-            std::iter::once(own).chain(synced)
-        };
-        // Most calls leave fewer than a quorum past the commit index: one pass tells.
-        if held().filter(|&index| index > commit_index).count() < quorum {
-            return;
-        }
-        let mut target = None;
-        for candidate in held() {
-            if target.is_some_and(|found| candidate <= found) {
-                continue;
-            }
-            if held().filter(|&index| index >= candidate).count() >= quorum {
-                target = Some(candidate);
-            }
-        }
-        let Some(target) = target else {
+        // What the leader and its synchronised followers hold.
+        let synced = leading.peers.values().filter_map(|peer| match peer.phase {
+            PeerPhase::Synced { acked_index, .. } => Some(acked_index.min(own)),
+            _ => None,
+        });
+        let Some(target) =
+            quorum_index_past(std::iter::once(own).chain(synced), commit_index, quorum)
+        else {
             return;
         };
         let commit_before = self.commit_index;
@@ -1037,6 +1020,47 @@ impl FleNode {
         }
         self.arm_ping(ctx);
     }
+}
+
+/// Most servers a cluster may have for [`quorum_index_past`] to work on the stack alone.
+const SERVERS_INLINE_MAX: usize = 16;
+
+/// The highest index that at least `quorum` of the servers hold (`held`, one index per
+/// server), if it is past `commit_index`. Only indexes past the commit index can move it, so
+/// only they are kept, on the stack: this runs on every acknowledgement that moves past the
+/// commit index and on every proposal, and a vector here (grown once more for the leader's
+/// own index) was once a tenth of a run's instructions. Most calls find fewer than a quorum
+/// past the commit index and stop after the one pass.
+pub(super) fn quorum_index_past(
+    held: impl Iterator<Item = u64>,
+    commit_index: u64,
+    quorum: usize,
+) -> Option<u64> {
+    let mut inline = [0u64; SERVERS_INLINE_MAX];
+    let mut spilled = Vec::new();
+    let mut count = 0;
+    for index in held.filter(|&index| index > commit_index) {
+        if count < SERVERS_INLINE_MAX {
+            inline[count] = index;
+        } else {
+            if count == SERVERS_INLINE_MAX {
+                spilled.extend_from_slice(&inline);
+            }
+            spilled.push(index);
+        }
+        count += 1;
+    }
+    if count < quorum {
+        return None;
+    }
+    let past = if count <= SERVERS_INLINE_MAX {
+        &mut inline[..count]
+    } else {
+        &mut spilled[..]
+    };
+    // The quorum-th highest: held by it and by every server above it, a quorum in all.
+    past.sort_unstable_by(|a, b| b.cmp(a));
+    Some(past[quorum - 1])
 }
 
 /// A synchronised follower's Ack to `leader`: how much history it holds now.
