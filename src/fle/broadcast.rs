@@ -277,6 +277,7 @@ impl FleNode {
 
     /// Back to LOOKING in a new round; an established leader reports that it stepped down,
     /// a synchronised follower that it stopped following.
+    #[inline(never)]
     fn look_again(&mut self, ctx: &mut FleCtx<'_>) {
         match &self.role {
             Role::Leading(leading) => {
@@ -322,10 +323,19 @@ impl FleNode {
         }
     }
 
-    /// Every Zab message (all but notifications), to its handler.
-    pub(super) fn on_zab_message(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, msg: FleMsg) {
+    /// Every message to its handler: notifications to the election, the rest to Zab. One
+    /// match on the message as it arrived, so no variant is moved twice on its way. Every
+    /// message of a run goes through here, so the handlers that run rarely once a leader
+    /// stands (the election's, registration's, stepping down) are `#[inline(never)]`: inlined,
+    /// they made this function's frame and register saves those of the largest of them.
+    pub(super) fn dispatch_message(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, msg: FleMsg) {
         match msg {
-            FleMsg::Notification { .. } => unreachable!("notifications go to the election"),
+            FleMsg::Notification {
+                vote,
+                round,
+                state,
+                ghost,
+            } => self.on_notification(ctx, from, vote, round, state, ghost),
             FleMsg::FollowerInfo {
                 accepted_epoch,
                 session,
@@ -412,6 +422,7 @@ impl FleNode {
             .filter(|peer| peer.session == session)
     }
 
+    #[inline(never)]
     fn on_follower_info(
         &mut self,
         ctx: &mut FleCtx<'_>,
@@ -481,6 +492,7 @@ impl FleNode {
     /// that had accepted the epoch already may have promised it to another leader that chose
     /// the same epoch; every ack is checked for a follower ahead of its leader, and every
     /// acking follower is synchronised.
+    #[inline(never)]
     fn on_ack_epoch(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, ack: EpochAck) {
         let now_us = ctx.now_us();
         let own = (ctx.durable.current_epoch, ctx.durable.last_zxid());
@@ -570,6 +582,7 @@ impl FleNode {
         );
     }
 
+    #[inline(never)]
     fn on_ack_sync(
         &mut self,
         ctx: &mut FleCtx<'_>,
@@ -855,6 +868,7 @@ impl FleNode {
 
     /// Zab's registerWithLeader: a later epoch is accepted and acked as fresh, the epoch
     /// already accepted is acked but not fresh, an earlier one cannot be led.
+    #[inline(never)]
     fn on_new_epoch(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, epoch: u64, session: u64) {
         let now_us = ctx.now_us();
         let accepted = self.accepted_epoch(ctx);
@@ -905,6 +919,7 @@ impl FleNode {
         ctx.send(leader, msg);
     }
 
+    #[inline(never)]
     fn on_sync(
         &mut self,
         ctx: &mut FleCtx<'_>,

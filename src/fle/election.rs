@@ -93,6 +93,7 @@ impl FleNode {
         self.config.bug == Some(FleBug::IgnoreRound)
     }
 
+    #[inline(never)]
     pub(super) fn on_notification(
         &mut self,
         ctx: &mut FleCtx<'_>,

@@ -168,15 +168,7 @@ impl Protocol for FleNode {
 
     fn on_message(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, msg: FleMsg) {
         self.decided_this_step = None;
-        match msg {
-            FleMsg::Notification {
-                vote,
-                round,
-                state,
-                ghost,
-            } => self.on_notification(ctx, from, vote, round, state, ghost),
-            zab => self.on_zab_message(ctx, from, zab),
-        }
+        self.dispatch_message(ctx, from, msg);
     }
 
     fn on_timer(&mut self, ctx: &mut FleCtx<'_>, timer: FleTimer) {
