@@ -640,20 +640,33 @@ impl FleNode {
 
     fn on_ack(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, epoch_session: (u64, u64), last: u64) {
         let now_us = ctx.now_us();
+        let commit_index = self.commit_index;
+        let established = matches!(
+            self.role,
+            Role::Leading(Leading {
+                established: true,
+                ..
+            })
+        );
+        let (epoch, _) = epoch_session;
         let Some(peer) = self.peer_in(from, epoch_session) else {
             return;
         };
         peer.last_heard_us = now_us;
-        if let PeerPhase::Synced { acked_index, .. } = &mut peer.phase {
-            // Acks of one session may arrive out of order, but the follower's history only
-            // grows within a session: progress never goes back.
-            let before = *acked_index;
-            *acked_index = before.max(last);
-            // Only an ack that moves past the commit index can move it.
-            if last > before && last > self.commit_index {
-                self.advance_commit(ctx);
-            }
+        let Some(link) = peer.synced_link(from, epoch) else {
+            return;
+        };
+        // Acks of one session may arrive out of order, but the follower's history only grows
+        // within a session: progress never goes back.
+        let before = *link.acked_index;
+        *link.acked_index = before.max(last);
+        // Only an ack that moves past the commit index can move it.
+        if last > before && last > commit_index {
+            self.advance_commit(ctx);
             self.feed(ctx, from);
+        } else if established {
+            // Nothing else moved: feed the follower through the link already in hand.
+            link.feed(ctx, commit_index);
         }
     }
 
