@@ -197,7 +197,7 @@ impl PeerTable {
         })
     }
 
-    fn values(&self) -> impl Iterator<Item = &Peer> {
+    fn values(&self) -> impl Iterator<Item = &Peer> + Clone {
         self.slots.iter().flatten()
     }
 
@@ -1054,41 +1054,35 @@ impl FleNode {
 const SERVERS_INLINE_MAX: usize = 16;
 
 /// The highest index that at least `quorum` of the servers hold (`held`, one index per
-/// server), if it is past `commit_index`. Only indexes past the commit index can move it, so
-/// only they are kept, on the stack: this runs on every acknowledgement that moves past the
-/// commit index and on every proposal, and a vector here (grown once more for the leader's
-/// own index) was once a tenth of a run's instructions. Most calls find fewer than a quorum
-/// past the commit index and stop after the one pass.
+/// server), if it is past `commit_index`. This runs on every acknowledgement that moves past
+/// the commit index and on every proposal, and most calls find fewer than a quorum past it:
+/// a counting pass tells, before anything is stored. Only indexes past the commit index can
+/// move it, so only they are then gathered, on the stack (a vector here, grown once more for
+/// the leader's own index, was once a tenth of a run's instructions), and sorted.
 pub(super) fn quorum_index_past(
-    held: impl Iterator<Item = u64>,
+    held: impl Iterator<Item = u64> + Clone,
     commit_index: u64,
     quorum: usize,
 ) -> Option<u64> {
-    let mut inline = [0u64; SERVERS_INLINE_MAX];
-    let mut spilled = Vec::new();
-    let mut count = 0;
-    for index in held.filter(|&index| index > commit_index) {
-        if count < SERVERS_INLINE_MAX {
-            inline[count] = index;
-        } else {
-            if count == SERVERS_INLINE_MAX {
-                spilled.extend_from_slice(&inline);
-            }
-            spilled.push(index);
-        }
-        count += 1;
-    }
+    let past = held.filter(|&index| index > commit_index);
+    let count = past.clone().count();
     if count < quorum {
         return None;
     }
-    let past = if count <= SERVERS_INLINE_MAX {
+    let mut inline = [0u64; SERVERS_INLINE_MAX];
+    let mut spilled = Vec::new();
+    let past_sorted = if count <= SERVERS_INLINE_MAX {
+        for (slot, index) in inline.iter_mut().zip(past) {
+            *slot = index;
+        }
         &mut inline[..count]
     } else {
+        spilled.extend(past);
         &mut spilled[..]
     };
     // The quorum-th highest: held by it and by every server above it, a quorum in all.
-    past.sort_unstable_by(|a, b| b.cmp(a));
-    Some(past[quorum - 1])
+    past_sorted.sort_unstable_by(|a, b| b.cmp(a));
+    Some(past_sorted[quorum - 1])
 }
 
 /// A synchronised follower's Ack to `leader`: how much history it holds now.
