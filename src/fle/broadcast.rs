@@ -179,6 +179,10 @@ struct PeerTable {
 }
 
 impl PeerTable {
+    fn get(&self, node: NodeId) -> Option<&Peer> {
+        self.slots.get(node.index())?.as_ref()
+    }
+
     fn get_mut(&mut self, node: NodeId) -> Option<&mut Peer> {
         self.slots.get_mut(node.index())?.as_mut()
     }
@@ -315,6 +319,13 @@ impl FleNode {
     }
 
     // ----- leader side -----
+
+    fn leading(&self) -> Option<&Leading> {
+        match &self.role {
+            Role::Leading(leading) => Some(leading),
+            _ => None,
+        }
+    }
 
     fn leading_mut(&mut self) -> Option<&mut Leading> {
         match &mut self.role {
@@ -797,12 +808,8 @@ impl FleNode {
         let Role::Leading(leading) = &self.role else {
             return;
         };
-        let peers: Vec<(NodeId, PeerPhase, u64)> = leading
-            .peers
-            .iter()
-            .map(|(n, p)| (n, p.phase, p.session))
-            .collect();
         let (epoch, epoch_acked) = (leading.epoch, leading.epoch_acked);
+        let slot_count = leading.peers.slots.len();
         let lost = if leading.established {
             let heard = leading
                 .peers
@@ -820,7 +827,14 @@ impl FleNode {
             self.look_again(ctx);
             return;
         }
-        for (node, phase, session) in peers {
+        // Each step below changes its own follower's entry only, so the table is read as the
+        // loop goes rather than copied first (a vector per tick).
+        for index in 0..slot_count {
+            let node = NodeId(u16::try_from(index).expect("node ids are u16"));
+            let Some(peer) = self.leading().and_then(|leading| leading.peers.get(node)) else {
+                continue;
+            };
+            let (phase, session) = (peer.phase, peer.session);
             match (phase, epoch) {
                 (PeerPhase::Connected, Some(epoch)) => {
                     ctx.send(node, FleMsg::NewEpoch { epoch, session })
