@@ -73,43 +73,11 @@ struct Peer {
     last_heard_us: u64,
 }
 
-/// A synchronised follower as its leader keeps it, borrowed for one step.
-struct SyncedLink<'a> {
-    node: NodeId,
-    epoch: u64,
-    session: u64,
-    acked_index: &'a mut u64,
-    sent_index: &'a mut u64,
-    commit_sent: &'a mut u64,
-}
-
 impl Peer {
-    /// The link to this follower, `node`, in `epoch`, if it is synchronised.
-    fn synced_link(&mut self, node: NodeId, epoch: u64) -> Option<SyncedLink<'_>> {
-        let PeerPhase::Synced {
-            acked_index,
-            sent_index,
-            commit_sent,
-        } = &mut self.phase
-        else {
-            return None;
-        };
-        Some(SyncedLink {
-            node,
-            epoch,
-            session: self.session,
-            acked_index,
-            sent_index,
-            commit_sent,
-        })
-    }
-}
-
-impl SyncedLink<'_> {
-    /// Streaming, clocked by the follower's acks: unless a batch to it is in flight, sends
-    /// what it lacks (with the commit index); otherwise, or when it lacks nothing, a Commit
-    /// if the commit index moved since it was last told (Zab's COMMIT, sent at once). A lost
-    /// batch or ack is made good by the tick.
+    /// Streaming to this follower, `node`, if it is synchronised, clocked by its acks: unless
+    /// a batch to it is in flight, sends what it lacks (with the commit index); otherwise, or
+    /// when it lacks nothing, a Commit if the commit index moved since it was last told
+    /// (Zab's COMMIT, sent at once). A lost batch or ack is made good by the tick.
     ///
     /// One batch in flight per follower is a throttle of this model, not Zab's: a Zab leader
     /// queues every PROPOSAL to every follower at once, over TCP. Here each batch starts
@@ -117,36 +85,53 @@ impl SyncedLink<'_> {
     /// reorders, and a window of one keeps such overlapping batches from piling up. A
     /// proposal made while a batch is in flight waits for its ack: under load a commit
     /// takes one to two round trips rather than one.
-    fn feed(self, ctx: &mut FleCtx<'_>, commit_index: u64) {
-        let last_index = ctx.durable.last_index();
-        if *self.acked_index >= *self.sent_index && *self.acked_index < last_index {
-            self.catch_up(ctx, commit_index);
-        } else if *self.commit_sent < commit_index {
-            *self.commit_sent = commit_index;
+    fn feed(&mut self, ctx: &mut FleCtx<'_>, node: NodeId, epoch: u64, commit_index: u64) {
+        let PeerPhase::Synced {
+            acked_index,
+            sent_index,
+            commit_sent,
+        } = &mut self.phase
+        else {
+            return;
+        };
+        if *acked_index >= *sent_index && *acked_index < ctx.durable.last_index() {
+            self.catch_up(ctx, node, epoch, commit_index);
+        } else if *commit_sent < commit_index {
+            *commit_sent = commit_index;
+            let session = self.session;
             ctx.send(
-                self.node,
+                node,
                 FleMsg::Commit {
-                    epoch: self.epoch,
+                    epoch,
                     commit_index,
-                    session: self.session,
+                    session,
                 },
             );
         }
     }
 
-    /// Sends the follower what it lacks from where it last acknowledged (a batch of at most
-    /// `ENTRIES_PER_PROPOSE_MAX`), or a ping with the commit index when it lacks nothing.
-    fn catch_up(self, ctx: &mut FleCtx<'_>, commit_index: u64) {
+    /// Sends this follower, `node`, if it is synchronised, what it lacks from where it last
+    /// acknowledged (a batch of at most `ENTRIES_PER_PROPOSE_MAX`), or a ping with the commit
+    /// index when it lacks nothing.
+    fn catch_up(&mut self, ctx: &mut FleCtx<'_>, node: NodeId, epoch: u64, commit_index: u64) {
         let last_index = ctx.durable.last_index();
-        let (epoch, session) = (self.epoch, self.session);
-        *self.commit_sent = commit_index;
-        if *self.acked_index < last_index {
-            let from = *self.acked_index as usize;
+        let session = self.session;
+        let PeerPhase::Synced {
+            acked_index,
+            sent_index,
+            commit_sent,
+        } = &mut self.phase
+        else {
+            return;
+        };
+        *commit_sent = commit_index;
+        if *acked_index < last_index {
+            let from = *acked_index as usize;
             let to = (from + ENTRIES_PER_PROPOSE_MAX).min(last_index as usize);
-            *self.sent_index = to as u64;
+            *sent_index = to as u64;
             let entries = Batch::from_slice(&ctx.durable.history[from..to]);
             ctx.send(
-                self.node,
+                node,
                 FleMsg::Propose {
                     epoch,
                     from_index: from as u64,
@@ -156,9 +141,9 @@ impl SyncedLink<'_> {
                 },
             );
         } else {
-            *self.sent_index = *self.acked_index;
+            *sent_index = *acked_index;
             ctx.send(
-                self.node,
+                node,
                 FleMsg::Ping {
                     epoch,
                     commit_index,
@@ -664,20 +649,20 @@ impl FleNode {
             return;
         };
         peer.last_heard_us = now_us;
-        let Some(link) = peer.synced_link(from, epoch) else {
+        let PeerPhase::Synced { acked_index, .. } = &mut peer.phase else {
             return;
         };
         // Acks of one session may arrive out of order, but the follower's history only grows
         // within a session: progress never goes back.
-        let before = *link.acked_index;
-        *link.acked_index = before.max(last);
+        let before = *acked_index;
+        *acked_index = before.max(last);
         // Only an ack that moves past the commit index can move it.
         if last > before && last > commit_index {
             self.advance_commit(ctx);
             self.feed(ctx, from);
         } else if established {
-            // Nothing else moved: feed the follower through the link already in hand.
-            link.feed(ctx, commit_index);
+            // Nothing else moved: feed the follower already in hand.
+            peer.feed(ctx, from, epoch, commit_index);
         }
     }
 
@@ -710,8 +695,8 @@ impl FleNode {
         }
     }
 
-    /// [`SyncedLink::feed`] for every synchronised follower, in id order: one pass over the
-    /// peer table rather than a look-up per server, as this runs on every proposal and every
+    /// [`Peer::feed`] for every synchronised follower, in id order: one pass over the peer
+    /// table rather than a look-up per server, as this runs on every proposal and every
     /// commit.
     fn feed_all(&mut self, ctx: &mut FleCtx<'_>) {
         let commit_index = self.commit_index;
@@ -725,38 +710,35 @@ impl FleNode {
             return;
         };
         for (node, peer) in peers.iter_mut() {
-            if let Some(link) = peer.synced_link(node, *epoch) {
-                link.feed(ctx, commit_index);
-            }
+            peer.feed(ctx, node, *epoch, commit_index);
         }
     }
 
-    /// [`SyncedLink::feed`] for `node`, if this leader is established and `node` synchronised.
+    /// [`Peer::feed`] for `node`, if this leader is established.
     fn feed(&mut self, ctx: &mut FleCtx<'_>, node: NodeId) {
         let commit_index = self.commit_index;
-        if let Some(link) = self.synced_link(node, true) {
-            link.feed(ctx, commit_index);
+        if let Some((peer, epoch)) = self.peer_of_epoch(node, true) {
+            peer.feed(ctx, node, epoch, commit_index);
         }
     }
 
-    /// [`SyncedLink::catch_up`] for `node`, if this server leads an epoch and `node` is
-    /// synchronised.
+    /// [`Peer::catch_up`] for `node`, if this server leads an epoch.
     fn catch_up(&mut self, ctx: &mut FleCtx<'_>, node: NodeId) {
         let commit_index = self.commit_index;
-        if let Some(link) = self.synced_link(node, false) {
-            link.catch_up(ctx, commit_index);
+        if let Some((peer, epoch)) = self.peer_of_epoch(node, false) {
+            peer.catch_up(ctx, node, epoch, commit_index);
         }
     }
 
-    /// What this leader keeps of `node`, if it leads an epoch (and is established, if
-    /// `established` is asked for) and `node` is synchronised.
-    fn synced_link(&mut self, node: NodeId, established: bool) -> Option<SyncedLink<'_>> {
+    /// What this leader keeps of `node`, with the epoch it leads, if it leads one (and is
+    /// established, if `established` is asked for).
+    fn peer_of_epoch(&mut self, node: NodeId, established: bool) -> Option<(&mut Peer, u64)> {
         let leading = self.leading_mut()?;
         if established && !leading.established {
             return None;
         }
         let epoch = leading.epoch?;
-        leading.peers.get_mut(node)?.synced_link(node, epoch)
+        Some((leading.peers.get_mut(node)?, epoch))
     }
 
     /// A client's command: an established leader appends it with the next zxid of its epoch
