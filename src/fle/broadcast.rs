@@ -323,7 +323,7 @@ impl FleNode {
     /// match on the message as it arrived, so no variant is moved twice on its way. Every
     /// message of a run goes through here, so the handlers that run rarely once a leader
     /// stands (the election's, registration's, stepping down) are `#[inline(never)]`: inlined,
-    /// they made this function's frame and register saves those of the largest of them.
+    /// they gave this function, and so every message, the stack frame of the largest of them.
     pub(super) fn dispatch_message(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, msg: FleMsg) {
         match msg {
             FleMsg::Notification {
