@@ -349,17 +349,18 @@ impl FleNode {
             return;
         };
         let travel_us = ctx.now_us().saturating_sub(ghost.sent_at_us);
-        if self.finalize_promise_broken.is_none()
+        if self.breaches().finalize_promise.is_none()
             && round == decided_round
             && ghost.sent_at_us < quorum_at_us
             && travel_us <= self.config.finalize_wait_us
             && vote.order(&decided) == std::cmp::Ordering::Greater
         {
-            self.finalize_promise_broken = Some(format!(
+            let detail = format!(
                 "{} decided on {decided:?} in round {round} (quorum at {} us); {from}'s better \
                  vote {vote:?}, sent at {} us, arrived {travel_us} us later, after the decision",
                 self.id, quorum_at_us, ghost.sent_at_us
-            ));
+            );
+            self.breaches_mut().finalize_promise = Some(detail);
         }
     }
 
@@ -378,7 +379,7 @@ impl FleNode {
         voters: &[NodeId],
         basis: Basis,
     ) {
-        if self.decision_basis_broken.is_some() {
+        if self.breaches().decision_basis.is_some() {
             return;
         }
         if basis != Basis::OutOfElection {
@@ -389,11 +390,12 @@ impl FleNode {
                     other => Some((*voter, other.copied())),
                 });
             if let Some((voter, cast)) = stray {
-                self.decision_basis_broken = Some(format!(
+                let detail = format!(
                     "{} decided on {vote:?} in round {round} counting {voter}'s vote of round {}",
                     self.id,
                     cast.map_or("none".to_string(), |cast| cast.to_string())
-                ));
+                );
+                self.breaches_mut().decision_basis = Some(detail);
                 return;
             }
         }
@@ -404,11 +406,12 @@ impl FleNode {
             );
             let me_in_my_round = vote.leader == ctx.id() && round == self.round;
             if !announced_leading && !me_in_my_round {
-                self.decision_basis_broken = Some(format!(
+                let detail = format!(
                     "{} decided on {vote:?} (round {round}, its own round {}) on decided servers' \
                      votes, but {} never announced LEADING to it",
                     self.id, self.round, vote.leader
-                ));
+                );
+                self.breaches_mut().decision_basis = Some(detail);
             }
         }
     }

@@ -112,13 +112,29 @@ pub struct FleNode {
     volatile_accepted_epoch: u64,
     /// Set by the step that decided LEADING, cleared at the start of every handler.
     decided_this_step: Option<Decision>,
-    /// The first commit whose zxid did not increase, described.
-    zxid_order_broken: Option<String>,
-    /// The first better vote that arrived too late for a decision that should have seen it.
-    finalize_promise_broken: Option<String>,
-    /// The first decision taken on grounds `lookForLeader` does not allow, described.
-    decision_basis_broken: Option<String>,
+    /// The breaches of this server's own invariants found so far; `None` while all hold.
+    breaches: Option<Box<Breaches>>,
 }
+
+/// The first breach of each of a server's own invariants, described (ghost state). A server
+/// keeps it behind one `Option`, so that the check after every step is one compare while
+/// all hold.
+#[derive(Debug, Default)]
+struct Breaches {
+    /// The first commit whose zxid did not increase.
+    zxid_order: Option<String>,
+    /// The first better vote that arrived too late for a decision that should have seen it.
+    finalize_promise: Option<String>,
+    /// The first decision taken on grounds `lookForLeader` does not allow.
+    decision_basis: Option<String>,
+}
+
+/// What a server that has found no breach reads.
+static NO_BREACHES: Breaches = Breaches {
+    zxid_order: None,
+    finalize_promise: None,
+    decision_basis: None,
+};
 
 type FleCtx<'a> = Ctx<'a, FleNode>;
 
@@ -158,9 +174,7 @@ impl Protocol for FleNode {
                 ctx.durable.accepted_epoch
             },
             decided_this_step: None,
-            zxid_order_broken: None,
-            finalize_promise_broken: None,
-            decision_basis_broken: None,
+            breaches: None,
         };
         node.start_looking(ctx);
         node
@@ -189,11 +203,7 @@ impl Protocol for FleNode {
     /// into the engine's loop; building a violation is out of line.
     #[inline]
     fn check_local(&self, durable: &FleDurable) -> Result<(), LocalViolation> {
-        if self.zxid_order_broken.is_none()
-            && self.finalize_promise_broken.is_none()
-            && self.decision_basis_broken.is_none()
-            && self.commit_index <= durable.last_index()
-        {
+        if self.breaches.is_none() && self.commit_index <= durable.last_index() {
             return Ok(());
         }
         self.local_violation(durable)
@@ -215,19 +225,20 @@ impl FleNode {
     #[cold]
     #[inline(never)]
     fn local_violation(&self, durable: &FleDurable) -> Result<(), LocalViolation> {
-        if let Some(detail) = &self.zxid_order_broken {
+        let breaches = self.breaches();
+        if let Some(detail) = &breaches.zxid_order {
             return Err(LocalViolation {
                 invariant: names::COMMITTED_ZXID_INCREASING,
                 detail: detail.clone(),
             });
         }
-        if let Some(detail) = &self.finalize_promise_broken {
+        if let Some(detail) = &breaches.finalize_promise {
             return Err(LocalViolation {
                 invariant: names::FINALIZE_CATCHES_BETTER_VOTE,
                 detail: detail.clone(),
             });
         }
-        if let Some(detail) = &self.decision_basis_broken {
+        if let Some(detail) = &breaches.decision_basis {
             return Err(LocalViolation {
                 invariant: names::DECISION_BASIS,
                 detail: detail.clone(),
@@ -299,6 +310,16 @@ impl FleNode {
         Ok(())
     }
 
+    /// The breaches found so far.
+    fn breaches(&self) -> &Breaches {
+        self.breaches.as_deref().unwrap_or(&NO_BREACHES)
+    }
+
+    /// The breaches found so far, to record one more.
+    fn breaches_mut(&mut self) -> &mut Breaches {
+        self.breaches.get_or_insert_with(Box::default)
+    }
+
     pub fn role(&self) -> &Role {
         &self.role
     }
@@ -360,11 +381,12 @@ impl FleNode {
         while self.commit_index < target {
             let index = self.commit_index + 1;
             let txn = ctx.durable.history[index as usize - 1];
-            if txn.zxid <= self.last_committed_zxid && self.zxid_order_broken.is_none() {
-                self.zxid_order_broken = Some(format!(
+            if txn.zxid <= self.last_committed_zxid && self.breaches().zxid_order.is_none() {
+                let detail = format!(
                     "{} committed zxid {:#x} at index {index} after zxid {:#x}",
                     self.id, txn.zxid, self.last_committed_zxid
-                ));
+                );
+                self.breaches_mut().zxid_order = Some(detail);
             }
             self.last_committed_zxid = txn.zxid;
             self.commit_index = index;
