@@ -4,7 +4,7 @@
 use super::broadcast::Role;
 use super::config::FleBug;
 use super::message::NotificationGhost;
-use super::vote::{ServerState, Vote};
+use super::vote::{HeldVote, ServerState, Vote};
 use super::{own_vote, Decision, FleCtx, FleMsg, FleNode, FleTimer};
 use crate::protocol::NodeId;
 
@@ -59,8 +59,6 @@ impl FleNode {
     /// Forgets every vote of the round (and their ghosts).
     fn clear_votes(&mut self) {
         self.recv_set.clear();
-        self.recv_histories.clear();
-        self.recv_rounds.clear();
         self.out_of_election.clear();
     }
 
@@ -75,9 +73,14 @@ impl FleNode {
         round: u64,
         sender_history: Option<(u64, u64)>,
     ) {
-        self.recv_set.insert(from, vote);
-        self.recv_histories.insert(from, sender_history);
-        self.recv_rounds.insert(from, round);
+        self.recv_set.insert(
+            from,
+            HeldVote {
+                vote,
+                round,
+                sender_history,
+            },
+        );
     }
 
     fn hold_own_proposal(&mut self, ctx: &FleCtx<'_>) {
@@ -153,8 +156,6 @@ impl FleNode {
         if !same_round && round > self.round {
             self.round = round;
             self.recv_set.clear();
-            self.recv_histories.clear();
-            self.recv_rounds.clear();
             let own = own_vote(ctx);
             self.proposal = if vote.beats(&own, bug) { vote } else { own };
             self.hold_own_proposal(ctx);
@@ -212,7 +213,7 @@ impl FleNode {
         }
         if leader != ctx.id() {
             return matches!(
-                self.out_of_election.get(&leader),
+                self.out_of_election.get(leader),
                 Some((_, _, ServerState::Leading))
             );
         }
@@ -222,15 +223,18 @@ impl FleNode {
     /// How many senders' votes of this round equal `vote`: [`Self::voters_for`] counted
     /// without collecting them, for the test on every notification that rarely passes.
     fn vote_count_for(&self, vote: &Vote) -> usize {
-        self.recv_set.values().filter(|held| *held == vote).count()
+        self.recv_set
+            .values()
+            .filter(|held| held.vote == *vote)
+            .count()
     }
 
     /// Senders whose vote of this round equals `vote` (ZooKeeper's `termPredicate`).
     pub(super) fn voters_for(&self, vote: &Vote) -> Vec<NodeId> {
         self.recv_set
             .iter()
-            .filter(|(_, held)| *held == vote)
-            .map(|(&node, _)| node)
+            .filter(|(_, held)| held.vote == *vote)
+            .map(|(node, _)| node)
             .collect()
     }
 
@@ -241,7 +245,7 @@ impl FleNode {
             .filter(|(_, (held, _, _))| {
                 held.leader == vote.leader && held.peer_epoch == vote.peer_epoch
             })
-            .map(|(&node, _)| node)
+            .map(|(node, _)| node)
             .collect()
     }
 
@@ -391,12 +395,12 @@ impl FleNode {
             return;
         }
         if basis != Basis::OutOfElection {
-            let stray = voters
-                .iter()
-                .find_map(|voter| match self.recv_rounds.get(voter) {
-                    Some(&cast) if cast == round => None,
-                    other => Some((*voter, other.copied())),
-                });
+            let stray = voters.iter().find_map(|&voter| {
+                match self.recv_set.get(voter).map(|held| held.round) {
+                    Some(cast) if cast == round => None,
+                    other => Some((voter, other)),
+                }
+            });
             if let Some((voter, cast)) = stray {
                 let detail = format!(
                     "{} decided on {vote:?} in round {round} counting {voter}'s vote of round {}",
@@ -409,7 +413,7 @@ impl FleNode {
         }
         if basis != Basis::Proposal {
             let announced_leading = matches!(
-                self.out_of_election.get(&vote.leader),
+                self.out_of_election.get(vote.leader),
                 Some((_, _, ServerState::Leading))
             );
             let me_in_my_round = vote.leader == ctx.id() && round == self.round;
@@ -448,10 +452,9 @@ impl FleNode {
         let voters = voters
             .into_iter()
             .map(|voter| {
-                let cast = if self.recv_set.get(&voter) == Some(&vote) {
-                    self.recv_histories.get(&voter).copied().flatten()
-                } else {
-                    None
+                let cast = match self.recv_set.get(voter) {
+                    Some(held) if held.vote == vote => held.sender_history,
+                    _ => None,
                 };
                 (voter, cast)
             })

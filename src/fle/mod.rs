@@ -33,8 +33,7 @@ pub use config::{FleBug, FleConfig};
 pub use durable::FleDurable;
 pub use message::{FleMsg, NotificationGhost, Txn};
 pub use vote::{make_zxid, zxid_epoch, ServerState, Vote};
-
-use std::collections::BTreeMap;
+use vote::{BySender, HeldVote};
 
 use crate::protocol::{
     ClientReply, ClusterView, Command, Ctx, KvStore, LocalViolation, NodeId, Observation, Protocol,
@@ -86,16 +85,11 @@ pub struct FleNode {
     /// The election round (ZooKeeper's logical clock). Volatile, as in ZooKeeper.
     round: u64,
     proposal: Vote,
-    /// LOOKING: the votes of the current round, by sender (this server's own included).
-    recv_set: BTreeMap<NodeId, Vote>,
-    /// Ghost, for the dominance check only: per entry of `recv_set`, the sender's (current
-    /// epoch, last zxid) when it sent that vote, if it sent it LOOKING.
-    recv_histories: BTreeMap<NodeId, Option<(u64, u64)>>,
-    /// Ghost, for the decision-basis check only: per entry of `recv_set`, the round of the
-    /// notification that carried it.
-    recv_rounds: BTreeMap<NodeId, u64>,
+    /// LOOKING: the votes of the current round, by sender (this server's own included),
+    /// with their ghosts.
+    recv_set: BySender<HeldVote>,
     /// LOOKING: votes of FOLLOWING/LEADING servers, with their round and state.
-    out_of_election: BTreeMap<NodeId, (Vote, u64, ServerState)>,
+    out_of_election: BySender<(Vote, u64, ServerState)>,
     notification_timeout_us: u64,
     finalize_pending: bool,
     /// Ghost: when the pending finalize wait started (the proposal's quorum formed).
@@ -155,10 +149,8 @@ impl Protocol for FleNode {
             role: Role::Looking,
             round: 0,
             proposal: own_vote(ctx),
-            recv_set: BTreeMap::new(),
-            recv_histories: BTreeMap::new(),
-            recv_rounds: BTreeMap::new(),
-            out_of_election: BTreeMap::new(),
+            recv_set: BySender::default(),
+            out_of_election: BySender::default(),
             notification_timeout_us: config.notification_timeout_us_initial,
             finalize_pending: false,
             quorum_at_us: 0,
