@@ -66,6 +66,9 @@ pub(super) struct Engine<P: Protocol> {
     /// The node whose handler is running, for reporting a panic outside the handler itself.
     pub(super) node_in_step: Option<NodeId>,
     pub(super) leadership_changed: bool,
+    /// The checker's current leader among live nodes, once asked, until a leadership claim
+    /// or a node's liveness changes: the workload asks before every client request.
+    pub(super) current_leader_cached: Option<Option<NodeId>>,
     pub(super) outcome: Option<Outcome>,
     /// Structured events for pictures; `None` (the default) costs one branch per hook.
     pub(super) recorder: Option<Box<Recorder>>,
@@ -115,6 +118,7 @@ impl<P: Protocol> Engine<P> {
                 | Observation::StoppedFollowing { .. }
         ) {
             self.leadership_changed = true;
+            self.current_leader_cached = None;
         }
         let verdict = self.checker.observe(node, &observation, self.now_us);
         if verdict.is_err() || self.paranoid.is_some() {
@@ -152,6 +156,22 @@ impl<P: Protocol> Engine<P> {
         if let Err(violation) = verdict {
             self.fail(violation);
         }
+    }
+
+    /// The node that claims leadership in the highest term among the live ones.
+    pub(super) fn current_leader(&mut self) -> Option<NodeId> {
+        if let Some(leader) = self.current_leader_cached {
+            return leader;
+        }
+        let leader = self.checker.current_leader(&self.alive);
+        self.current_leader_cached = Some(leader);
+        leader
+    }
+
+    /// Marks `node` up or down.
+    pub(super) fn set_alive(&mut self, node: NodeId, alive: bool) {
+        self.alive[node.index()] = alive;
+        self.current_leader_cached = None;
     }
 
     /// Ends the run with a `Panic` outcome for `node` (None: outside any handler).

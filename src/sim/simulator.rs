@@ -112,6 +112,7 @@ impl<P: Protocol> Simulator<P> {
             timer_generation_next: 0,
             node_in_step: None,
             leadership_changed: false,
+            current_leader_cached: None,
             outcome: None,
             recorder: None,
         };
@@ -344,7 +345,7 @@ impl<P: Protocol> Simulator<P> {
             self.engine.queue.push(next_us, Event::Client);
         }
         let target = match workload.target {
-            ClientTarget::Leader => self.engine.checker.current_leader(&self.engine.alive),
+            ClientTarget::Leader => self.engine.current_leader(),
             ClientTarget::Random => None,
         };
         let Some(node) = target.or_else(|| self.pick_live(&[], false, Stream::Workload)) else {
@@ -533,7 +534,7 @@ impl<P: Protocol> Simulator<P> {
         self.engine.timers[node.index()].clear();
         slot.crash_order = self.crash_order_next;
         self.crash_order_next += 1;
-        self.engine.alive[node.index()] = false;
+        self.engine.set_alive(node, false);
         self.engine.checker.on_crash(node);
         if let Some(paranoid) = &mut self.engine.paranoid {
             paranoid.on_crash(node);
@@ -547,7 +548,7 @@ impl<P: Protocol> Simulator<P> {
     }
 
     fn restart(&mut self, node: NodeId) {
-        self.engine.alive[node.index()] = true;
+        self.engine.set_alive(node, true);
         self.engine.stats.restarts += 1;
         if let Some(recorder) = self.engine.recorder.as_deref_mut() {
             recorder.node_event(node, self.engine.now_us, NodeEventKind::Restarted);
@@ -635,12 +636,11 @@ impl<P: Protocol> Simulator<P> {
             Selector::Node(node) => Some(node),
             Selector::Leader => self
                 .engine
-                .checker
-                .current_leader(&self.engine.alive)
+                .current_leader()
                 .filter(|node| !placed.contains(node)),
             Selector::Follower => {
                 let mut excluded = placed.to_vec();
-                excluded.extend(self.engine.checker.current_leader(&self.engine.alive));
+                excluded.extend(self.engine.current_leader());
                 self.pick_live(&excluded, false, Stream::Faults)
             }
             Selector::Random => self.pick_live(placed, false, Stream::Faults),
