@@ -30,6 +30,7 @@ pub mod exit_code;
 pub mod experiment;
 pub mod fle;
 pub mod fuzz;
+pub mod heap;
 pub mod net;
 pub mod protocol;
 pub mod raft;

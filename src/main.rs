@@ -5,10 +5,11 @@ use std::panic::{catch_unwind, UnwindSafe};
 use std::process::ExitCode;
 
 use clap::Parser;
-use quorumsim::{app, cli::Cli, exit_code, scenario, sim::panic};
+use quorumsim::{app, cli::Cli, exit_code, heap, scenario, sim::panic};
 
 fn main() -> ExitCode {
     panic::install_quiet_hook();
+    heap::keep_freed_memory();
     let code = guarded(|| match Cli::try_parse() {
         Ok(cli) => app::run(cli),
         Err(error) => app::arguments_error(&error),
