@@ -91,4 +91,9 @@ fn bench_cli_writes_json_with_the_same_deterministic_figures() {
         .collect();
     assert_eq!(figures(&printed), expected);
     assert!(printed["peak_resident_kib"].is_u64() || printed["peak_resident_kib"].is_null());
+    // The binary keeps freed memory wherever the allocator allows it (glibc), and says so.
+    assert_eq!(
+        printed["freed_memory_kept"].as_bool(),
+        Some(cfg!(all(target_os = "linux", target_env = "gnu")))
+    );
 }

@@ -13,15 +13,15 @@ use crate::fuzz::fresh_dir;
 /// seeds `0..budget` the fuzzer must catch it in. Budgets sit above the first detecting seed
 /// from 0 measured when they were set (in brackets); the report has the medians.
 const DETECTIONS: [(&str, &str, &[&str], u64); 7] = [
-    // [997]: the rarest, a chain of leader crashes and isolations.
+    // [526]: the rarest, a chain of leader crashes and isolations.
     ("figure-8-commit", "leader-completeness", &[], 1_100),
-    // [24]
+    // [43]
     ("vote-not-persisted", "vote-once-per-term", &[], 150),
     // [5]
     ("term-not-persisted", "vote-once-per-term", &[], 60),
-    // [4]
+    // [3]
     ("append-without-log-matching", "log-matching", &[], 60),
-    // [1]: a truncated committed entry also shows as a commit index past the log's end, or
+    // [0]: a truncated committed entry also shows as a commit index past the log's end, or
     // as a follower that can no longer catch up (no commits after the heal).
     (
         "truncate-on-stale-append",
@@ -31,7 +31,7 @@ const DETECTIONS: [(&str, &str, &[&str], u64); 7] = [
     ),
     // [0]
     ("vote-without-up-to-date", "leader-completeness", &[], 60),
-    // [9]: a liveness failure, caught by the residual cut into the leader after the heal.
+    // [36]: a liveness failure, caught by the residual cut into the leader after the heal.
     ("leader-never-steps-down", "expectation-failed", &[], 150),
 ];
 

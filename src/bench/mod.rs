@@ -99,10 +99,15 @@ pub struct BenchReport {
     pub engine: Vec<EngineRow>,
     pub fuzz: Vec<FuzzRow>,
     pub peak_resident_kib: Option<u64>,
+    /// Whether freed memory stays in the process between repetitions (see `crate::heap`).
+    pub freed_memory_kept: bool,
 }
 
 /// Runs every workload and returns the measurements.
 pub fn run_bench(options: BenchOptions) -> BenchReport {
+    // The binary sets this at start-up; set it here too, so a bench run from a test or a
+    // library measures the same way and the report can say how it measured.
+    let freed_memory_kept = crate::heap::keep_freed_memory();
     let engine = engine_workloads()
         .iter()
         .map(|workload| measure_engine(workload, options))
@@ -117,6 +122,7 @@ pub fn run_bench(options: BenchOptions) -> BenchReport {
         engine,
         fuzz,
         peak_resident_kib: peak_resident_kib(),
+        freed_memory_kept,
     }
 }
 
