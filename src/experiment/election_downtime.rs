@@ -242,6 +242,10 @@ const METHOD: &str = "## Method and approximations
   and two followers that accepted its AppendEntries); `elected_after_ms` in the CSV is when
   it became leader, one message earlier. A trial with no leader 60 s after the crash counts
   in the \"no leader in 60 s\" column and keeps its CDF line below 100%.
+- **Timeouts.** A node draws its election timeout from the range when its term or role
+  changes and restarts its timer with that value on every heartbeat, as etcd's raft does;
+  an implementation may instead draw at every restart. Either way, each follower's timeout
+  when the leader crashes is an independent uniform draw from the range.
 - **Network.** One-way latency uniform in 5-8 ms, so the slowest of four parallel round trips
   (the broadcast time) is about 15 ms; no loss. Raft without PreVote and CheckQuorum, as in
   the paper's implementation; heartbeat = half the minimum election timeout.
