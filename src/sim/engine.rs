@@ -256,6 +256,28 @@ impl<P: Protocol> Engine<P> {
         }
     }
 
+    /// A message that reaches a crashed node, or a link cut while it was in flight. Not a
+    /// step: the record carries the time itself.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn lost_on_arrival(&mut self, from: NodeId, to: NodeId, reason: DropReason) {
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.arrived(from, to, self.now_us, Err(reason));
+        }
+        let now_us = self.now_us;
+        if reason == DropReason::ReceiverCrashed {
+            self.stats.messages_dropped_down += 1;
+            self.record(&(8u8, from, to, now_us), || {
+                format!("{from} -> {to} lost: {to} crashed")
+            });
+        } else {
+            self.stats.messages_dropped_partition += 1;
+            self.record(&(9u8, from, to, now_us), || {
+                format!("{from} -> {to} lost in flight: link cut")
+            });
+        }
+    }
+
     /// A protocol bug, reported like a panic in its handler.
     #[cold]
     #[inline(never)]

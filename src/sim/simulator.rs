@@ -253,37 +253,14 @@ impl<P: Protocol> Simulator<P> {
     fn on_deliver(&mut self, from: NodeId, to: NodeId, incarnation: u32, msg: P::Msg) {
         self.engine.in_flight -= 1;
         if !self.engine.alive[to.index()] || self.engine.incarnations[to.index()] != incarnation {
-            self.engine.stats.messages_dropped_down += 1;
-            if let Some(recorder) = self.engine.recorder.as_deref_mut() {
-                recorder.arrived(
-                    from,
-                    to,
-                    self.engine.now_us,
-                    Err(DropReason::ReceiverCrashed),
-                );
-            }
-            // Not a step: the record carries the time itself.
             self.engine
-                .record(&(8u8, from, to, self.engine.now_us), || {
-                    format!("{from} -> {to} lost: {to} crashed")
-                });
+                .lost_on_arrival(from, to, DropReason::ReceiverCrashed);
             return;
         }
         // A partition that began while the message was in flight cuts it too.
         if !self.engine.network.topology.connected(from, to) {
-            self.engine.stats.messages_dropped_partition += 1;
-            if let Some(recorder) = self.engine.recorder.as_deref_mut() {
-                recorder.arrived(
-                    from,
-                    to,
-                    self.engine.now_us,
-                    Err(DropReason::LinkCutInFlight),
-                );
-            }
             self.engine
-                .record(&(9u8, from, to, self.engine.now_us), || {
-                    format!("{from} -> {to} lost in flight: link cut")
-                });
+                .lost_on_arrival(from, to, DropReason::LinkCutInFlight);
             return;
         }
         if !self.engine.begin_step() {
