@@ -14,10 +14,15 @@ pub enum TimerOp<T> {
     Cancel { timer: T },
 }
 
-/// Where a handler's effects go, in the order the handler makes them.
+/// Where a handler's effects go, in the order the handler makes them. A handler runs whole
+/// between two events (no crash or delivery can come in between), so applying an effect at
+/// once or after the handler returns is the same to the protocol.
 pub trait Effects<P: Protocol> {
+    /// `from` sends `msg` to `to`.
     fn send(&mut self, from: NodeId, to: NodeId, msg: P::Msg);
+    /// `node` arms or disarms one of its timers.
     fn timer(&mut self, node: NodeId, op: TimerOp<P::Timer>);
+    /// `node` reports a fact for the checkers.
     fn observe(&mut self, node: NodeId, observation: Observation);
 }
 

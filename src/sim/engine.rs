@@ -20,6 +20,7 @@ use crate::check::{paranoid_verdict, Checker, ParanoidChecker, Violation};
 use crate::net::{Network, Route};
 use crate::protocol::{Effects, NodeId, Observation, Protocol, TimerOp};
 
+/// What the queue holds: everything that can happen next in a run.
 pub(super) enum Event<M, T> {
     Boot {
         node: NodeId,
@@ -43,6 +44,7 @@ pub(super) enum Event<M, T> {
     LivenessDeadline,
 }
 
+/// The simulator's shared state: all a step touches besides the nodes themselves.
 pub(super) struct Engine<P: Protocol> {
     pub(super) now_us: u64,
     pub(super) step: u64,
