@@ -86,18 +86,14 @@ impl Peer {
     /// proposal made while a batch is in flight waits for its ack: under load a commit
     /// takes one to two round trips rather than one.
     fn feed(&mut self, ctx: &mut FleCtx<'_>, node: NodeId, epoch: u64, commit_index: u64) {
-        let PeerPhase::Synced {
-            acked_index,
-            sent_index,
-            commit_sent,
-        } = &mut self.phase
-        else {
+        let PeerPhase::Synced(stream) = &mut self.phase else {
             return;
         };
-        if *acked_index >= *sent_index && *acked_index < ctx.durable.last_index() {
+        if stream.acked_index >= stream.sent_index && stream.acked_index < ctx.durable.last_index()
+        {
             self.catch_up(ctx, node, epoch, commit_index);
-        } else if *commit_sent < commit_index {
-            *commit_sent = commit_index;
+        } else if stream.commit_sent < commit_index {
+            stream.commit_sent = commit_index;
             let session = self.session;
             ctx.send(
                 node,
@@ -116,11 +112,11 @@ impl Peer {
     fn catch_up(&mut self, ctx: &mut FleCtx<'_>, node: NodeId, epoch: u64, commit_index: u64) {
         let last_index = ctx.durable.last_index();
         let session = self.session;
-        let PeerPhase::Synced {
+        let PeerPhase::Synced(Stream {
             acked_index,
             sent_index,
             commit_sent,
-        } = &mut self.phase
+        }) = &mut self.phase
         else {
             return;
         };
@@ -213,11 +209,15 @@ enum PeerPhase {
     /// `sent_index`: a batch is in flight while that is past `acked_index`, and the next
     /// goes when its ack comes back (or at the tick, if it was lost). `commit_sent` is the
     /// commit index the follower was last told.
-    Synced {
-        acked_index: u64,
-        sent_index: u64,
-        commit_sent: u64,
-    },
+    Synced(Stream),
+}
+
+/// Where streaming to a synchronised follower stands (see [`PeerPhase::Synced`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stream {
+    acked_index: u64,
+    sent_index: u64,
+    commit_sent: u64,
 }
 
 impl FleNode {
@@ -594,11 +594,11 @@ impl FleNode {
         if !matches!(peer.phase, PeerPhase::Syncing { .. }) {
             return;
         }
-        peer.phase = PeerPhase::Synced {
+        peer.phase = PeerPhase::Synced(Stream {
             acked_index: last_index,
             sent_index: last_index,
             commit_sent: 0,
-        };
+        });
         let Some(leading) = self.leading_mut() else {
             return;
         };
@@ -620,7 +620,7 @@ impl FleNode {
         let synced = leading
             .peers
             .values()
-            .filter(|peer| matches!(peer.phase, PeerPhase::Synced { .. }))
+            .filter(|peer| matches!(peer.phase, PeerPhase::Synced(_)))
             .count();
         if leading.established || !leading.epoch_acked || synced + 1 < quorum {
             return;
@@ -649,7 +649,7 @@ impl FleNode {
             return;
         };
         peer.last_heard_us = now_us;
-        let PeerPhase::Synced { acked_index, .. } = &mut peer.phase else {
+        let PeerPhase::Synced(Stream { acked_index, .. }) = &mut peer.phase else {
             return;
         };
         // Acks of one session may arrive out of order, but the follower's history only grows
@@ -679,7 +679,7 @@ impl FleNode {
         }
         // What the leader and its synchronised followers hold.
         let synced = leading.peers.values().filter_map(|peer| match peer.phase {
-            PeerPhase::Synced { acked_index, .. } => Some(acked_index.min(own)),
+            PeerPhase::Synced(Stream { acked_index, .. }) => Some(acked_index.min(own)),
             _ => None,
         });
         let Some(target) =
@@ -797,7 +797,7 @@ impl FleNode {
                 .peers
                 .values()
                 .filter(|peer| {
-                    matches!(peer.phase, PeerPhase::Synced { .. })
+                    matches!(peer.phase, PeerPhase::Synced(_))
                         && now_us.saturating_sub(peer.last_heard_us) <= sync_us
                 })
                 .count();
@@ -824,7 +824,7 @@ impl FleNode {
                 (PeerPhase::EpochAcked { .. } | PeerPhase::Syncing { .. }, _) if epoch_acked => {
                     self.sync_peer(ctx, node)
                 }
-                (PeerPhase::Synced { .. }, _) => self.catch_up(ctx, node),
+                (PeerPhase::Synced(_), _) => self.catch_up(ctx, node),
                 _ => {}
             }
         }
