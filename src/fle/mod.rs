@@ -22,6 +22,7 @@
 //! Epochs and history live in `ctx.durable` ([`FleDurable`]); everything else is volatile.
 
 mod broadcast;
+mod by_server;
 mod config;
 mod durable;
 mod election;
@@ -29,11 +30,12 @@ mod message;
 mod vote;
 
 pub use broadcast::Role;
+use by_server::ByServer;
 pub use config::{FleBug, FleConfig};
 pub use durable::FleDurable;
 pub use message::{FleMsg, NotificationGhost, Txn};
+use vote::HeldVote;
 pub use vote::{make_zxid, zxid_epoch, ServerState, Vote};
-use vote::{BySender, HeldVote};
 
 use crate::protocol::{
     ClientReply, ClusterView, Command, Ctx, KvStore, LocalViolation, NodeId, Observation, Protocol,
@@ -87,9 +89,9 @@ pub struct FleNode {
     proposal: Vote,
     /// LOOKING: the votes of the current round, by sender (this server's own included),
     /// with their ghosts.
-    recv_set: BySender<HeldVote>,
+    recv_set: ByServer<HeldVote>,
     /// LOOKING: votes of FOLLOWING/LEADING servers, with their round and state.
-    out_of_election: BySender<(Vote, u64, ServerState)>,
+    out_of_election: ByServer<(Vote, u64, ServerState)>,
     notification_timeout_us: u64,
     finalize_pending: bool,
     /// Ghost: when the pending finalize wait started (the proposal's quorum formed).
@@ -149,8 +151,8 @@ impl Protocol for FleNode {
             role: Role::Looking,
             round: 0,
             proposal: own_vote(ctx),
-            recv_set: BySender::default(),
-            out_of_election: BySender::default(),
+            recv_set: ByServer::default(),
+            out_of_election: ByServer::default(),
             notification_timeout_us: config.notification_timeout_us_initial,
             finalize_pending: false,
             quorum_at_us: 0,
