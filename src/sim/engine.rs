@@ -12,7 +12,7 @@ use std::hash::Hash;
 
 use super::outcome::{Outcome, RunStats};
 use super::queue::EventQueue;
-use super::recording::{DropReason, Recorder};
+use super::recording::{DropReason, NodeEventKind, Recorder};
 use super::time::format_ms;
 use super::timers::NodeTimers;
 use super::trace::Trace;
@@ -174,6 +174,24 @@ impl<P: Protocol> Engine<P> {
     pub(super) fn set_alive(&mut self, node: NodeId, alive: bool) {
         self.alive[node.index()] = alive;
         self.current_leader_cached = None;
+    }
+
+    /// The engine's side of a crash: `node` is down, messages and timers addressed to its old
+    /// incarnation are void, and the checkers forget its volatile claims (so the cached
+    /// leader is forgotten after them).
+    pub(super) fn crash_node(&mut self, node: NodeId) {
+        self.incarnations[node.index()] += 1;
+        self.timers[node.index()].clear();
+        self.checker.on_crash(node);
+        if let Some(paranoid) = &mut self.paranoid {
+            paranoid.on_crash(node);
+        }
+        self.set_alive(node, false);
+        self.stats.crashes += 1;
+        if let Some(recorder) = self.recorder.as_deref_mut() {
+            recorder.node_event(node, self.now_us, NodeEventKind::Crashed);
+        }
+        self.record(&(18u8, node), || format!("{node} crashed"));
     }
 
     /// Ends the run with a `Panic` outcome for `node` (None: outside any handler).

@@ -507,21 +507,9 @@ impl<P: Protocol> Simulator<P> {
     fn crash(&mut self, node: NodeId) {
         let slot = &mut self.nodes[node.index()];
         slot.state = None;
-        self.engine.incarnations[node.index()] += 1;
-        self.engine.timers[node.index()].clear();
         slot.crash_order = self.crash_order_next;
         self.crash_order_next += 1;
-        self.engine.set_alive(node, false);
-        self.engine.checker.on_crash(node);
-        if let Some(paranoid) = &mut self.engine.paranoid {
-            paranoid.on_crash(node);
-        }
-        self.engine.stats.crashes += 1;
-        if let Some(recorder) = self.engine.recorder.as_deref_mut() {
-            recorder.node_event(node, self.engine.now_us, NodeEventKind::Crashed);
-        }
-        self.engine
-            .record(&(18u8, node), || format!("{node} crashed"));
+        self.engine.crash_node(node);
     }
 
     fn restart(&mut self, node: NodeId) {
