@@ -375,22 +375,33 @@ fn committed_zxids_must_increase() {
     assert_eq!(fired.invariant, names::COMMITTED_ZXID_INCREASING);
 }
 
+/// n1 of two, elected by n0's vote for it, sent `state` with the ghost saying n0 held
+/// `sender_history` when it sent it (n0 holds nothing now): n1's cluster check.
+fn dominance_check_after_vote(
+    state: ServerState,
+    sender_history: (u64, u64),
+) -> Result<(), LocalViolation> {
+    let mut leader = Harness::new(1, 2, FleConfig::default());
+    let voter = Harness::new(0, 2, FleConfig::default());
+    let ghost = NotificationGhost {
+        sender_history,
+        sent_at_us: 0,
+    };
+    leader.notify_with(0, vote(1, 0, 0), 1, state, ghost);
+    if leader.node.server_state() == ServerState::Looking {
+        leader.fire(FleTimer::Finalize);
+    }
+    assert_eq!(leader.node.server_state(), ServerState::Leading);
+    leader
+        .node
+        .check_cluster(&ClusterView::new(&Pair(&leader, &voter)))
+}
+
 #[test]
 fn leader_quorum_dominance_fires_when_a_voter_voted_from_ahead() {
     // A crafted notification: n0's vote for n1 says n0 held epoch 3 when it sent it, although
     // n0 holds nothing now (the second reading alone would not see it).
-    let mut leader = Harness::new(1, 2, FleConfig::default());
-    let voter = Harness::new(0, 2, FleConfig::default());
-    let ghost = NotificationGhost {
-        sender_history: (3, 0),
-        sent_at_us: 0,
-    };
-    leader.notify_with(0, vote(1, 0, 0), 1, ServerState::Looking, ghost);
-    leader.fire(FleTimer::Finalize);
-    assert_eq!(leader.node.server_state(), ServerState::Leading);
-    let fired = leader
-        .node
-        .check_cluster(&ClusterView::new(&Pair(&leader, &voter)))
+    let fired = dominance_check_after_vote(ServerState::Looking, (3, 0))
         .expect_err("n0 voted from a later epoch");
     assert_eq!(fired.invariant, names::LEADER_QUORUM_DOMINANCE);
     assert!(fired.detail.contains("voted holding"), "{}", fired.detail);
@@ -443,18 +454,10 @@ fn a_better_vote_in_flight_at_the_quorum_must_not_arrive_after_the_decision() {
 fn a_follower_ahead_of_its_leader_is_no_dominance_breach() {
     // n0 says it follows n1 while holding more than n1 (a late joiner whose surplus the sync
     // will truncate): legal, and not a ranking, so the voted-holding reading skips it.
-    let mut leader = Harness::new(1, 2, FleConfig::default());
-    let voter = Harness::new(0, 2, FleConfig::default());
-    let ghost = NotificationGhost {
-        sender_history: (3, 7),
-        sent_at_us: 0,
-    };
-    leader.notify_with(0, vote(1, 0, 0), 1, ServerState::Following, ghost);
-    assert_eq!(leader.node.server_state(), ServerState::Leading);
-    let quiet = leader
-        .node
-        .check_cluster(&ClusterView::new(&Pair(&leader, &voter)));
-    assert_eq!(quiet, Ok(()));
+    assert_eq!(
+        dominance_check_after_vote(ServerState::Following, (3, 7)),
+        Ok(())
+    );
 }
 
 // ----- Zab: sessions, fresh epoch acks, the election vote after sync -----
