@@ -134,7 +134,9 @@ impl MessageDraw {
         }
         let product = (self.0 >> LATENCY_BITS) * span;
         let low = product & (field_values - 1);
-        if low < field_values % span {
+        // The rejection threshold (2^22 mod span) is below `span`, so the division that finds
+        // it is needed only on the rare draw whose low part is too.
+        if low < span && low < field_values % span {
             return None;
         }
         Some(min + (product >> LATENCY_FIELD_BITS))
