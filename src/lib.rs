@@ -6,8 +6,10 @@
 //! same trace hash.
 //!
 //! The module list is a map of the code, top to bottom:
-//! - [`sim`]: the engine — virtual time, seeded random streams, event queue, faults, workload,
-//!   the run loop, trace hashing, outcomes. Knows no protocol.
+//! - [`prng`], [`hash`], [`time`]: leaf utilities every layer uses (the seeded random
+//!   streams, the fixed trace hasher, virtual-time units); they import nothing of the crate.
+//! - [`sim`]: the engine — event queue, faults, workload, the run loop, trace hashing,
+//!   outcomes. Knows no protocol.
 //! - [`net`]: links (latency, loss, duplication) and connectivity (partitions, one-way cuts).
 //! - [`protocol`]: the sans-IO node contract ([`protocol::Protocol`], [`protocol::Ctx`]) and the
 //!   observations nodes report.
@@ -30,11 +32,14 @@ pub mod exit_code;
 pub mod experiment;
 pub mod fle;
 pub mod fuzz;
+pub mod hash;
 pub mod heap;
 pub mod net;
+pub mod prng;
 pub mod protocol;
 pub mod raft;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+pub mod time;
 pub mod viz;

@@ -7,7 +7,7 @@ use quorumsim::experiment::election_downtime::{paper_ranges, render_csv, run_tri
 use quorumsim::experiment::election_downtime_fle::{self as fle, FleSetting};
 use quorumsim::experiment::{PaperRaft, TimeoutRange};
 use quorumsim::protocol::NodeId;
-use quorumsim::sim::time::ms;
+use quorumsim::time::ms;
 
 fn range(min_ms: u64, max_ms: u64) -> TimeoutRange {
     TimeoutRange {

@@ -13,8 +13,8 @@ use quorumsim::protocol::{
 use quorumsim::run::{failure_signature, judge, run_scenario, run_scenario_unjudged};
 use quorumsim::scenario::file::FaultKind;
 use quorumsim::scenario::{self, Scenario, ScenarioFile};
-use quorumsim::sim::time::ms;
 use quorumsim::sim::{Expectations, RunReport, Simulator, TraceSink};
+use quorumsim::time::ms;
 
 use crate::support::{bundled_scenarios, parse, repo_path, run};
 

@@ -3,8 +3,8 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use quorumsim::prng::{Prng, Stream};
 use quorumsim::scenario;
-use quorumsim::sim::prng::{Prng, Stream};
 use quorumsim::sim::Outcome;
 
 use crate::support::{run, FAULTY_RAFT};

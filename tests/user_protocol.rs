@@ -2,15 +2,15 @@
 //! log with a fixed primary n0. The simulator gives it the network, faults and the generic
 //! invariants; its broken variants show the generic invariants catch what they claim to.
 
+use quorumsim::hash::stable_hash;
 use quorumsim::net::LinkModel;
+use quorumsim::prng::Ratio;
 use quorumsim::protocol::{ClientReply, Command, Ctx, KvStore, NodeId, Observation, Protocol};
-use quorumsim::sim::hash::stable_hash;
-use quorumsim::sim::prng::Ratio;
-use quorumsim::sim::time::ms;
 use quorumsim::sim::{
     ClientTarget, Expectations, Fault, FaultAction, Outcome, Selector, SimConfig, Simulator,
     TraceSink, Workload,
 };
+use quorumsim::time::ms;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Breakage {

@@ -4,18 +4,18 @@
 use std::process::Command;
 
 use quorumsim::net::LinkModel;
+use quorumsim::prng::Ratio;
 use quorumsim::protocol::{
     ClientReply, Command as ClientCommand, Ctx, NodeId, Observation, Protocol,
 };
 use quorumsim::run::{run_scenario, run_scenario_recorded};
 use quorumsim::scenario;
-use quorumsim::sim::prng::Ratio;
 use quorumsim::sim::recording::MessageFate;
-use quorumsim::sim::time::ms;
 use quorumsim::sim::{
     Expectations, Fault, FaultAction, Recording, Retention, RunReport, Selector, SimConfig,
     Simulator, TraceSink,
 };
+use quorumsim::time::ms;
 use quorumsim::viz::{layout, render_html, render_svg, DiagramOutputs, WindowMs};
 
 use crate::support::{parse, repo_path, FAULTY_RAFT};

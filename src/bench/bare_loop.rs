@@ -12,7 +12,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use crate::sim::prng::{Prng, Stream};
+use crate::prng::{Prng, Stream};
 
 /// One bare event: ordered by `(at_us, seq)`; the payload is carried, never interpreted.
 #[derive(PartialEq, Eq, PartialOrd, Ord)]

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use super::BenchReport;
-use crate::sim::time::format_ms;
+use crate::time::format_ms;
 
 /// Markdown: what was measured, one table per kind of row, and how to read the ratio.
 pub fn render_markdown(report: &BenchReport) -> String {

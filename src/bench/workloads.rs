@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::fuzz::{self, Campaign, Shard};
 use crate::scenario::file::ProtocolName;
 use crate::scenario::{self, Scenario};
-use crate::sim::time::ms;
+use crate::time::ms;
 
 /// An engine workload: a scenario the engine runs with every invariant checked.
 pub struct EngineWorkload {

@@ -56,7 +56,7 @@ impl Leadership {
                 format_args!(
                     "two leaders in term {term}: {} (since {}) and {node}",
                     record.node,
-                    crate::sim::time::format_ms(record.at_us)
+                    crate::time::format_ms(record.at_us)
                 ),
             ));
         }

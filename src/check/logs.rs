@@ -6,8 +6,8 @@ use std::hash::Hasher;
 
 use super::commits::CommittedEntry;
 use super::{names, Violation};
+use crate::hash::StableHasher;
 use crate::protocol::NodeId;
-use crate::sim::hash::StableHasher;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct GhostEntry {

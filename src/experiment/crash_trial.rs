@@ -4,12 +4,12 @@
 
 use crate::check::LeaderRecord;
 use crate::net::LinkModel;
+use crate::prng::Prng;
 use crate::protocol::{NodeId, Protocol};
-use crate::sim::prng::Prng;
-use crate::sim::time::format_ms;
 use crate::sim::{
     ClientTarget, Expectations, Fault, RunReport, SimConfig, Simulator, TraceSink, Workload,
 };
+use crate::time::format_ms;
 
 /// Cluster size and network of the paper's measurements: one-way latency 5-8 ms, so the
 /// slowest of four parallel round trips (the broadcast time) is about 15 ms.

@@ -30,10 +30,10 @@ pub use super::crash_trial::{GIVE_UP_AFTER_US, LATENCY_US_MAX, LATENCY_US_MIN, N
 use super::stats::{self, cdf_series, table_cells, table_head, DowntimeTrial, TRIAL_CSV_COLUMNS};
 pub use super::stats::{downtimes_us, summarize};
 use super::{ElectionProtocol, TimeoutRange};
+use crate::prng::{Prng, Stream};
 use crate::protocol::NodeId;
-use crate::sim::prng::{Prng, Stream};
-use crate::sim::time::ms;
 use crate::sim::{Fault, FaultAction, RunReport, Selector, Workload};
+use crate::time::ms;
 
 /// The ranges of the paper's two graphs: top varies randomness, bottom scales the minimum.
 pub fn paper_ranges() -> (Vec<TimeoutRange>, Vec<TimeoutRange>) {

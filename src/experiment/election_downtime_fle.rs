@@ -34,11 +34,11 @@ use super::stats::{
 };
 pub use super::stats::{downtimes_us, summarize};
 use crate::fle::{FleConfig, FleNode};
+use crate::prng::{Prng, Stream};
 use crate::protocol::NodeId;
-use crate::sim::prng::{Prng, Stream};
-use crate::sim::time::ms;
 use crate::sim::{Fault, FaultAction, RunReport, Selector, Simulator, TraceSink};
 use crate::sim::{Recording, Retention};
+use crate::time::ms;
 
 /// One FLE timing setting: the failure detector and the election's waits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

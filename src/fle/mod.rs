@@ -37,10 +37,10 @@ pub use message::{FleMsg, NotificationGhost, Txn};
 use vote::HeldVote;
 pub use vote::{make_zxid, zxid_epoch, ServerState, Vote};
 
+use crate::hash::stable_hash;
 use crate::protocol::{
     ClientReply, ClusterView, Command, Ctx, KvStore, LocalViolation, NodeId, Observation, Protocol,
 };
-use crate::sim::hash::stable_hash;
 
 /// Names of the FLE-specific invariants, as they appear in reports.
 pub mod names {

@@ -13,9 +13,9 @@ use super::coverage::Coverage;
 use super::ledger::{self, CampaignHeader, Ledger, LedgerEntry};
 use super::summary::{count_by_kind, CampaignSummary, FailureRecord};
 use super::swarm::{self, protocol_label};
+use crate::hash::stable_hash;
 use crate::run::{failure_signature, run_scenario_unjudged};
 use crate::scenario::{self, Scenario, ScenarioFile};
-use crate::sim::hash::stable_hash;
 use crate::sim::{RunReport, TraceSink};
 
 /// Shard `index` of `count` (1-based): the seeds at offsets `index-1`, `index-1+count`, … of

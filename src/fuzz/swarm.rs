@@ -43,12 +43,12 @@
 //! liveness expectations fail. FLE seeds never get it (the gate is Raft's CheckQuorum).
 
 use crate::fle::FleConfig;
+use crate::prng::{Prng, Stream};
 use crate::scenario::file::{
     ExpectFile, FaultFile, FaultKind, FleFile, NetworkFile, ProtocolName, RaftFile, ScenarioFile,
     SelectorFile, WorkloadFile,
 };
-use crate::sim::prng::{Prng, Stream};
-use crate::sim::time::US_PER_MS;
+use crate::time::US_PER_MS;
 
 /// The generator's own random stream: independent of every stream the engine draws from.
 const SWARM_STREAM: Stream = Stream::Custom(0x5357_4152);

@@ -2,8 +2,8 @@
 //! independent random latencies; duplicates get their own latency, so they reorder too.
 
 use super::Topology;
+use crate::prng::{Prng, Ratio};
 use crate::protocol::NodeId;
-use crate::sim::prng::{Prng, Ratio};
 
 /// Behaviour of every link that is up. Latency is uniform over `latency_us_min..=max`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,7 +146,7 @@ impl MessageDraw {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::prng::Stream;
+    use crate::prng::Stream;
 
     fn network(model: LinkModel) -> Network {
         Network::new(Topology::full_mesh(3), model, Prng::new(9, Stream::Network))

@@ -82,7 +82,7 @@ impl<T: Copy + fmt::Debug> fmt::Debug for Batch<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::hash::stable_hash;
+    use crate::hash::stable_hash;
 
     /// Trace hashes and trace text depend on this: any count of items hashes, compares and
     /// prints exactly as the `Vec<T>` it replaced.

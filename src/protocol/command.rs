@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::sim::hash::digest2;
+use crate::hash::digest2;
 
 /// A client command: write `value` under `key`. `id` is unique per run (the workload's
 /// sequence number), so two commands with the same key and value still differ.

@@ -5,7 +5,7 @@
 use std::ops::RangeInclusive;
 
 use super::{NodeId, Observation, Protocol};
-use crate::sim::prng::Prng;
+use crate::prng::Prng;
 
 /// A timer change requested by a handler; the delay is already drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

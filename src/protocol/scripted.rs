@@ -3,7 +3,7 @@
 //! network and no other nodes. The node boots at virtual time 0; move `now_us` to script time.
 
 use super::{Ctx, NodeId, Outbox, Protocol};
-use crate::sim::prng::{Prng, Stream};
+use crate::prng::{Prng, Stream};
 
 /// A booted node of `P` with its durable state, random stream and outbox.
 pub struct ScriptedNode<P: Protocol> {

@@ -2,8 +2,8 @@
 
 use serde_json::{json, Value};
 
-use crate::sim::time::format_ms;
 use crate::sim::{Outcome, RunReport};
+use crate::time::format_ms;
 
 /// A short human summary, ending with the line `trace-hash: <hex>`.
 pub fn human_summary(source: &str, report: &RunReport, wall_us: u64) -> String {

@@ -8,13 +8,13 @@ use super::file::{
 use super::{ExpectedEnd, ProtocolConfig, Scenario};
 use crate::fle::{FleBug, FleConfig};
 use crate::net::LinkModel;
+use crate::prng::Ratio;
 use crate::protocol::NodeId;
 use crate::raft::{RaftBug, RaftConfig};
-use crate::sim::prng::Ratio;
-use crate::sim::time::{ms, US_PER_MS};
 use crate::sim::{
     ClientTarget, Expectations, Fault, FaultAction, LinkChange, Selector, SimConfig, Workload,
 };
+use crate::time::{ms, US_PER_MS};
 
 type Invalid = (String, String);
 type Checked<T> = Result<T, Invalid>;

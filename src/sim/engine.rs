@@ -13,12 +13,12 @@ use std::hash::Hash;
 use super::outcome::{Outcome, RunStats};
 use super::queue::EventQueue;
 use super::recording::{DropReason, NodeEventKind, Recorder};
-use super::time::format_ms;
 use super::timers::NodeTimers;
 use super::trace::Trace;
 use crate::check::{paranoid_verdict, Checker, ParanoidChecker, Violation};
 use crate::net::{Network, Route};
 use crate::protocol::{Effects, NodeId, Observation, Protocol, TimerOp};
+use crate::time::format_ms;
 
 /// What the queue holds: everything that can happen next in a run.
 pub(super) enum Event<M, T> {

@@ -4,8 +4,8 @@
 
 use std::fmt;
 
+use crate::prng::Ratio;
 use crate::protocol::NodeId;
-use crate::sim::prng::Ratio;
 
 /// Picks nodes at the moment a fault fires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -4,14 +4,11 @@
 
 mod engine;
 pub mod fault;
-pub mod hash;
 pub mod outcome;
 pub mod panic;
-pub mod prng;
 pub mod queue;
 pub mod recording;
 mod simulator;
-pub mod time;
 mod timers;
 pub mod trace;
 pub mod workload;

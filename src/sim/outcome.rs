@@ -67,7 +67,7 @@ impl Outcome {
 
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::sim::time::format_ms;
+        use crate::time::format_ms;
         match self {
             Outcome::Pass => f.write_str("pass"),
             Outcome::Violation {

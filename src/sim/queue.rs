@@ -310,7 +310,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::sim::prng::{Prng, Stream};
+    use crate::prng::{Prng, Stream};
 
     #[test]
     fn pops_by_time_then_insertion_order() {

@@ -6,18 +6,18 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use super::engine::{Engine, Event};
 use super::fault::{Fault, FaultAction, LinkChange, Selector};
 use super::outcome::{Expectations, Outcome, RunReport, RunStats};
-use super::prng::{Prng, Stream};
 use super::queue::EventQueue;
 use super::recording::{DropReason, NodeEventKind, Recorder, Recording, Retention};
-use super::time::format_ms;
 use super::timers::{NodeTimers, TimerEvent};
 use super::trace::{Trace, TraceSink};
 use super::workload::{ClientTarget, Workload};
 use crate::check::{Checker, ParanoidChecker, Violation};
 use crate::net::{LinkModel, Network, Topology};
+use crate::prng::{Prng, Stream};
 use crate::protocol::{
     ClientReply, ClusterView, Command, Ctx, LocalViolation, NodeId, NodeStates, Protocol,
 };
+use crate::time::format_ms;
 
 /// Everything about a run except the protocol's own configuration.
 #[derive(Clone, Debug)]

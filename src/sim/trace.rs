@@ -17,7 +17,7 @@ use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 
-use crate::sim::hash::StableHasher;
+use crate::hash::StableHasher;
 
 /// Where trace text goes.
 pub enum TraceSink {

@@ -12,8 +12,8 @@ pub use html::render_html;
 pub use spacetime::{layout, parse_window_ms, Diagram, WindowMs, DEFAULT_WINDOW_MS};
 pub use svg::render_svg;
 
-use crate::sim::time::ms;
 use crate::sim::{Recording, Retention, RunReport};
+use crate::time::ms;
 
 /// Which pictures to write, and of which window (`None`: the default window).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -5,8 +5,8 @@
 
 use crate::protocol::{NodeId, Observation};
 use crate::sim::recording::{DropReason, MessageFate, NodeEventKind, Recording};
-use crate::sim::time::{format_ms, ms};
 use crate::sim::{Outcome, RunReport};
+use crate::time::{format_ms, ms};
 
 /// The window shown when none is asked for: this long, ending at the violation (or the
 /// panic), else at the end of the run.

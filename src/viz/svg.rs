@@ -7,7 +7,7 @@ use std::fmt::Write;
 use super::spacetime::{window_caption, Arrow, ArrowEnd, Diagram};
 use super::xml::escape;
 use crate::protocol::NodeId;
-use crate::sim::time::format_ms;
+use crate::time::format_ms;
 
 /// Message colours by kind; red, gold, grey and orange are kept for drops, leaders, crashes
 /// and cut links.
