@@ -24,11 +24,14 @@
 //! - [`viz`]: pictures of a recorded run: the space-time diagram as SVG or HTML.
 //! - [`cli`], [`app`], [`exit_code`]: the `quorumsim` command line.
 
+#[cfg(feature = "cli")]
 pub mod app;
 pub mod bench;
 pub mod check;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod exit_code;
+#[cfg(feature = "cli")]
 pub mod experiment;
 pub mod fle;
 pub mod fuzz;

@@ -4,10 +4,12 @@
 //! shrink to minimal scenarios ([`shrink`]).
 
 pub mod campaign;
+#[cfg(feature = "cli")]
 mod charts;
 pub mod coverage;
 pub mod ledger;
 pub mod replay;
+#[cfg(feature = "cli")]
 pub mod report;
 pub mod shrink;
 pub mod summary;
