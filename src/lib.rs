@@ -22,15 +22,13 @@
 //! - [`experiment`]: seeded experiments built on the engine (Raft Figure 16 downtime).
 //! - [`bench`]: `quorumsim bench`, engine throughput against a bare event loop.
 //! - [`viz`]: pictures of a recorded run: the space-time diagram as SVG or HTML.
-//! - [`cli`], [`app`], [`exit_code`]: the `quorumsim` command line.
+//! - [`cli`]: the `quorumsim` command line for the protocols of a registry.
 
-#[cfg(feature = "cli")]
-pub mod app;
 pub mod bench;
+pub mod builtin;
 pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
-pub mod exit_code;
 #[cfg(feature = "cli")]
 pub mod experiment;
 pub mod fle;
@@ -41,6 +39,7 @@ pub mod net;
 pub mod prng;
 pub mod protocol;
 pub mod raft;
+pub mod registry;
 pub mod run;
 pub mod scenario;
 pub mod sim;

@@ -4,6 +4,10 @@
 /// Microseconds in one millisecond.
 pub const US_PER_MS: u64 = 1_000;
 
+/// Milliseconds in one virtual day: the longest run, and the largest millisecond setting, a
+/// scenario may ask for.
+pub const DAY_MS: u64 = 86_400_000;
+
 /// Converts whole milliseconds to the engine's microseconds, saturating rather than wrapping so
 /// an absurd scenario value becomes "never" instead of a small time.
 pub const fn ms(value_ms: u64) -> u64 {

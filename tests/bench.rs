@@ -4,12 +4,13 @@
 use std::process::Command;
 
 use quorumsim::bench::{engine_workloads, run_bench, BenchOptions};
+use quorumsim::registry::Registry;
 use quorumsim::run::run_scenario;
 use quorumsim::sim::TraceSink;
 
 #[test]
 fn quick_bench_reports_the_events_and_hashes_of_ordinary_runs() {
-    let report = run_bench(BenchOptions { quick: true });
+    let report = run_bench(&Registry::builtin(), BenchOptions { quick: true });
     let workloads = engine_workloads();
     assert_eq!(report.engine.len(), workloads.len());
     for (row, workload) in report.engine.iter().zip(&workloads) {
@@ -45,7 +46,7 @@ fn quick_bench_reports_the_events_and_hashes_of_ordinary_runs() {
     );
     assert_ne!(faults.trace_hash, report.engine[0].trace_hash);
     // Both protocols' fuzzers are measured, at one job and at all cores.
-    let fuzz_rows: Vec<&str> = report.fuzz.iter().map(|row| row.name).collect();
+    let fuzz_rows: Vec<&str> = report.fuzz.iter().map(|row| row.name.as_str()).collect();
     assert_eq!(fuzz_rows, ["fuzz-raft", "fuzz-fle"]);
     for row in &report.fuzz {
         assert_eq!(row.seed_count, 20, "{}", row.name);
@@ -83,7 +84,7 @@ fn bench_cli_writes_json_with_the_same_deterministic_figures() {
             .collect()
     };
     assert_eq!(figures(&printed), figures(&written));
-    let in_process = run_bench(BenchOptions { quick: true });
+    let in_process = run_bench(&Registry::builtin(), BenchOptions { quick: true });
     let expected: Vec<(String, u64)> = in_process
         .engine
         .iter()

@@ -3,9 +3,9 @@
 //! correct Raft passes the same seeds. The seeds-to-detection figures in
 //! reports/bug-detection.md come from `detection_campaigns` below (ignored: it runs minutes).
 
-use quorumsim::fuzz::{self, Campaign, CampaignSummary, Choices, Shard};
-use quorumsim::scenario::file::ProtocolName;
-use quorumsim::scenario::{self, ScenarioFile};
+use quorumsim::fuzz::{self, Campaign, CampaignSummary, Shard};
+use quorumsim::registry::Registry;
+use quorumsim::scenario::ScenarioFile;
 
 use crate::fuzz::fresh_dir;
 
@@ -36,13 +36,7 @@ const DETECTIONS: [(&str, &str, &[&str], u64); 7] = [
 ];
 
 fn raft_base(bug: Option<&str>) -> ScenarioFile {
-    let (name, text) = fuzz::default_base(ProtocolName::Raft);
-    let base = scenario::parse_file(name, text).expect("the bundled base parses");
-    let choices = Choices {
-        protocol: ProtocolName::Raft,
-        bug: bug.map(str::to_string),
-    };
-    fuzz::apply_choices(base, &choices).expect("a known bug")
+    crate::support::fuzz_base("raft", bug)
 }
 
 /// Seeds `start..start+count` of the base with `bug`; with `stop_at_first`, the campaign
@@ -50,6 +44,7 @@ fn raft_base(bug: Option<&str>) -> ScenarioFile {
 fn campaign(bug: Option<&str>, start: u64, count: u64, stop_at_first: bool) -> CampaignSummary {
     let name = format!("{}-{start}", bug.unwrap_or("correct"));
     let campaign = Campaign {
+        registry: Registry::builtin(),
         base: raft_base(bug),
         seed_start: start,
         seed_count: count,
@@ -59,7 +54,7 @@ fn campaign(bug: Option<&str>, start: u64, count: u64, stop_at_first: bool) -> C
         out_dir: fresh_dir(&format!("bug-detection-{name}")),
         resume: false,
     };
-    fuzz::run_campaign(&campaign, &fuzz::builtin_executor, &|progress| {
+    fuzz::run_campaign(&campaign, &fuzz::default_executor, &|progress| {
         !stop_at_first || progress.failures == 0
     })
     .expect("the campaign runs")
@@ -121,6 +116,7 @@ pub(crate) fn print_seeds_to_detection(bug: &str, base: &ScenarioFile) {
     for index in 0..CAMPAIGNS {
         let start = index * 100_000;
         let campaign = Campaign {
+            registry: Registry::builtin(),
             base: base.clone(),
             seed_start: start,
             seed_count: CAP,
@@ -130,7 +126,7 @@ pub(crate) fn print_seeds_to_detection(bug: &str, base: &ScenarioFile) {
             out_dir: fresh_dir(&format!("bug-detection-{bug}-{start}")),
             resume: false,
         };
-        let summary = fuzz::run_campaign(&campaign, &fuzz::builtin_executor, &|progress| {
+        let summary = fuzz::run_campaign(&campaign, &fuzz::default_executor, &|progress| {
             progress.failures == 0
         })
         .expect("the campaign runs");

@@ -2,19 +2,21 @@
 //! within a small fixed seed budget of a named scenario, and none is on by default.
 
 use quorumsim::raft::RaftBug;
-use quorumsim::scenario::{self, ProtocolConfig, Scenario};
+use quorumsim::registry::Registry;
+use quorumsim::scenario::{self, Scenario};
 use quorumsim::sim::Outcome;
 
 use crate::support::{bundled_scenarios, repo_path, run};
 
 pub fn load(relative: &str) -> Scenario {
-    scenario::load(&repo_path(relative)).unwrap_or_else(|error| panic!("{error}"))
+    scenario::load(&Registry::builtin(), &repo_path(relative))
+        .unwrap_or_else(|error| panic!("{error}"))
 }
 
 pub fn with_bug(mut scenario: Scenario, bug: RaftBug) -> Scenario {
-    scenario
+    scenario.protocol = scenario
         .protocol
-        .set_bug(bug.name())
+        .with_bug(bug.name())
         .expect("every RaftBug name is accepted");
     scenario
 }
@@ -128,8 +130,9 @@ fn no_bug_is_on_by_default_or_in_any_bundled_scenario() {
     assert_eq!(quorumsim::raft::RaftConfig::default().bug, None);
     assert_eq!(quorumsim::fle::FleConfig::default().bug, None);
     for path in bundled_scenarios() {
-        let scenario = scenario::load(&path).unwrap_or_else(|error| panic!("{error}"));
-        if scenario.protocol.bug_name().is_some() {
+        let scenario =
+            scenario::load(&Registry::builtin(), &path).unwrap_or_else(|error| panic!("{error}"));
+        if scenario.protocol.bug().is_some() {
             // Only a regression file may name a bug, and then it must record the failure the
             // bug causes: it is a test of the checkers, never a scenario that passes as is.
             assert!(
@@ -154,9 +157,15 @@ fn a_scenario_file_can_name_a_bug_and_an_unknown_name_is_one_line() {
                 "raft": {{"bug": "{bug}"}}}}"#
         )
     };
-    let named = scenario::parse("inline.json", &text("figure-8-commit")).expect("valid");
-    assert_eq!(named.protocol.bug_name(), Some("figure-8-commit"));
-    let error = scenario::parse("inline.json", &text("figure-9")).expect_err("unknown bug");
+    let named = scenario::parse(
+        &Registry::builtin(),
+        "inline.json",
+        &text("figure-8-commit"),
+    )
+    .expect("valid");
+    assert_eq!(named.protocol.bug(), Some("figure-8-commit"));
+    let error = scenario::parse(&Registry::builtin(), "inline.json", &text("figure-9"))
+        .expect_err("unknown bug");
     assert_eq!(error.field, "raft.bug");
     let message = error.to_string();
     assert!(!message.contains('\n'), "{message}");
@@ -166,11 +175,12 @@ fn a_scenario_file_can_name_a_bug_and_an_unknown_name_is_one_line() {
 }
 
 #[test]
-fn set_bug_replaces_the_scenario_s_bug_and_rejects_unknown_names() {
-    let mut protocol = load("scenarios/raft/figure-8.json").protocol;
-    protocol.set_bug("vote-not-persisted").expect("a Raft bug");
-    assert_eq!(protocol.bug_name(), Some("vote-not-persisted"));
-    let error = protocol.set_bug("no-such-bug").expect_err("unknown");
+fn with_bug_replaces_the_scenario_s_bug_and_rejects_unknown_names() {
+    let protocol = load("scenarios/raft/figure-8.json").protocol;
+    let buggy = protocol.with_bug("vote-not-persisted").expect("a Raft bug");
+    assert_eq!(buggy.bug(), Some("vote-not-persisted"));
+    assert_eq!(protocol.bug(), None, "the original is unchanged");
+    let error = protocol.with_bug("no-such-bug").expect_err("unknown");
     assert!(
         error.contains("raft") && error.contains("figure-8-commit"),
         "{error}"
@@ -186,12 +196,10 @@ fn detection_sweep() {
     let seeds = 50;
     for bug in RaftBug::ALL {
         for path in bundled_scenarios() {
-            let Ok(scenario) = scenario::load(&path) else {
+            let Ok(scenario) = scenario::load(&Registry::builtin(), &path) else {
                 continue;
             };
-            if !matches!(scenario.protocol, ProtocolConfig::Raft(_))
-                || path.to_string_lossy().contains("bench")
-            {
+            if scenario.protocol.name() != "raft" || path.to_string_lossy().contains("bench") {
                 continue;
             }
             let scenario = with_bug(scenario, bug);

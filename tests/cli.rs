@@ -228,7 +228,7 @@ fn control_characters_in_the_file_stay_escaped_on_one_line() {
     );
     assert_bad_input(
         "newline-key.json",
-        &FAULTY_RAFT.replace("\"seed\"", r#""x\ny\r\u001b", "seed""#),
+        &FAULTY_RAFT.replace("\"seed\"", r#""x\ny\r\u001b": 0, "seed""#),
         r"field `x\ny\r\u{1b}`: unknown field `x\ny\r\u{1b}`",
     );
 }

@@ -8,7 +8,8 @@ use crate::support::{
     assert_deterministic_and_seed_driven, bundled_scenarios, parse, repo_path, run,
 };
 use quorumsim::fle::{names, FleBug};
-use quorumsim::scenario::{self, ProtocolConfig, Scenario};
+use quorumsim::registry::Registry;
+use quorumsim::scenario::{self, Scenario};
 use quorumsim::sim::{Outcome, RunReport};
 
 fn fle_scenarios() -> Vec<PathBuf> {
@@ -20,14 +21,12 @@ fn fle_scenarios() -> Vec<PathBuf> {
 
 fn load(name: &str) -> Scenario {
     let path = repo_path(&format!("scenarios/fle/{name}.json"));
-    scenario::load(&path).unwrap_or_else(|error| panic!("{error}"))
+    scenario::load(&Registry::builtin(), &path).unwrap_or_else(|error| panic!("{error}"))
 }
 
 fn with_bug(mut scenario: Scenario, bug: FleBug) -> Scenario {
-    match &mut scenario.protocol {
-        ProtocolConfig::Fle(config) => config.bug = Some(bug),
-        other => panic!("not an FLE scenario: {}", other.name()),
-    }
+    assert_eq!(scenario.protocol.name(), "fle");
+    scenario.protocol = scenario.protocol.with_bug(bug.name()).expect("an FLE bug");
     scenario
 }
 
@@ -60,7 +59,8 @@ fn fle_scenarios_cover_the_required_stories() {
         assert!(names.iter().any(|name| name == required), "no {required}");
     }
     for path in &paths {
-        let loaded = scenario::load(path).unwrap_or_else(|error| panic!("{error}"));
+        let loaded =
+            scenario::load(&Registry::builtin(), path).unwrap_or_else(|error| panic!("{error}"));
         assert!(!loaded.description.is_empty(), "{}", path.display());
         assert_eq!(loaded.protocol.name(), "fle");
     }
@@ -183,26 +183,44 @@ fn fle_and_raft_sections_belong_to_their_protocol() {
             r#"{{"version": 1, "protocol": "{protocol}", "nodes": 3, "seed": 1, "duration_ms": 1000{section}}}"#
         )
     };
-    let error = scenario::parse("x.json", &base("raft", r#", "fle": {}"#)).unwrap_err();
+    let error = scenario::parse(
+        &Registry::builtin(),
+        "x.json",
+        &base("raft", r#", "fle": {}"#),
+    )
+    .unwrap_err();
     assert_eq!(error.field, "fle");
-    let error = scenario::parse("x.json", &base("fle", r#", "raft": {}"#)).unwrap_err();
+    let error = scenario::parse(
+        &Registry::builtin(),
+        "x.json",
+        &base("fle", r#", "raft": {}"#),
+    )
+    .unwrap_err();
     assert_eq!(error.field, "raft");
-    let error = scenario::parse("x.json", &base("fle", r#", "fle": {"bug": "typo"}"#)).unwrap_err();
+    let error = scenario::parse(
+        &Registry::builtin(),
+        "x.json",
+        &base("fle", r#", "fle": {"bug": "typo"}"#),
+    )
+    .unwrap_err();
     assert_eq!(error.field, "fle.bug");
     assert!(error.to_string().contains("no-check-leader"), "{error}");
     let error = scenario::parse(
+        &Registry::builtin(),
         "x.json",
         &base("fle", r#", "fle": {"initial_history_lengths": [1, 2]}"#),
     )
     .unwrap_err();
     assert_eq!(error.field, "fle.initial_history_lengths");
     let error = scenario::parse(
+        &Registry::builtin(),
         "x.json",
         &base("fle", r#", "fle": {"finalize_wait_ms": 0}"#),
     )
     .unwrap_err();
     assert_eq!(error.field, "fle.finalize_wait_ms");
     let parsed = scenario::parse(
+        &Registry::builtin(),
         "x.json",
         &base(
             "fle",
@@ -210,13 +228,11 @@ fn fle_and_raft_sections_belong_to_their_protocol() {
         ),
     )
     .unwrap();
-    match parsed.protocol {
-        ProtocolConfig::Fle(config) => {
-            assert_eq!(config.bug, Some(FleBug::IgnoreRound));
-            assert_eq!(config.finalize_wait_us, 50_000);
-        }
-        other => panic!("{}", other.name()),
-    }
+    assert_eq!(parsed.protocol.bug(), Some(FleBug::IgnoreRound.name()));
+    // The configuration the section built, as its Debug form shows it.
+    let config = format!("{:?}", parsed.protocol);
+    assert!(config.contains("finalize_wait_us: 50000"), "{config}");
+    assert!(config.contains("bug: Some(IgnoreRound)"), "{config}");
 }
 
 /// Median virtual time from boot to the first established leader (the time of its
@@ -256,7 +272,8 @@ fn startup_election_time() {
 fn bug_sweep() {
     for bug in FleBug::ALL {
         for path in fle_scenarios() {
-            let scenario = scenario::load(&path).unwrap_or_else(|error| panic!("{error}"));
+            let scenario = scenario::load(&Registry::builtin(), &path)
+                .unwrap_or_else(|error| panic!("{error}"));
             let buggy = with_bug(scenario, bug);
             let mut tally = std::collections::BTreeMap::<&str, u32>::new();
             for seed in 1..=30 {

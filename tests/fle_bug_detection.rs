@@ -4,26 +4,21 @@
 //! base or swarm moves the windows: re-measure with `quorumsim fuzz --bug NAME`).
 
 use quorumsim::fle::{names, FleBug};
-use quorumsim::fuzz::{self, Campaign, CampaignSummary, Choices, Shard};
-use quorumsim::scenario::file::ProtocolName;
-use quorumsim::scenario::{self, ScenarioFile};
+use quorumsim::fuzz::{self, Campaign, CampaignSummary, Shard};
+use quorumsim::registry::Registry;
+use quorumsim::scenario::ScenarioFile;
 
 use crate::bug_detection::print_seeds_to_detection;
 use crate::fuzz::fresh_dir;
 
 pub(crate) fn fle_base(bug: Option<FleBug>) -> ScenarioFile {
-    let (name, text) = fuzz::default_base(ProtocolName::Fle);
-    let base = scenario::parse_file(name, text).expect("the bundled base parses");
-    let choices = Choices {
-        protocol: ProtocolName::Fle,
-        bug: bug.map(|bug| bug.name().to_string()),
-    };
-    fuzz::apply_choices(base, &choices).expect("the choices apply")
+    crate::support::fuzz_base("fle", bug.map(FleBug::name))
 }
 
 fn fuzz_fle(bug: Option<FleBug>, seed_start: u64, seed_count: u64) -> CampaignSummary {
     let label = bug.map_or("correct", FleBug::name);
     let campaign = Campaign {
+        registry: Registry::builtin(),
         base: fle_base(bug),
         seed_start,
         seed_count,
@@ -33,7 +28,7 @@ fn fuzz_fle(bug: Option<FleBug>, seed_start: u64, seed_count: u64) -> CampaignSu
         out_dir: fresh_dir(&format!("fle-detect-{label}-{seed_start}")),
         resume: false,
     };
-    fuzz::run_campaign(&campaign, &fuzz::builtin_executor, &|_| true).expect("the campaign runs")
+    fuzz::run_campaign(&campaign, &fuzz::default_executor, &|_| true).expect("the campaign runs")
 }
 
 /// Fuzzes `bug` over `seed_count` seeds from `seed_start`: at least one failure, every one

@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use quorumsim::fuzz::ledger::{FAILURES_FILE, LEDGER_FILE};
-use quorumsim::fuzz::{self, shrink, swarm, Campaign, CampaignSummary, Shard};
+use quorumsim::fuzz::{self, shrink, Campaign, CampaignSummary, Shard};
 use quorumsim::protocol::{
     ClientReply, Command as ClientCommand, Ctx, NodeId, Observation, Protocol,
 };
+use quorumsim::registry::Registry;
 use quorumsim::run::{failure_signature, judge, run_scenario, run_scenario_unjudged};
 use quorumsim::scenario::file::FaultKind;
 use quorumsim::scenario::{self, Scenario, ScenarioFile};
@@ -148,8 +149,7 @@ pub(crate) fn amnesiac(scenario: &Scenario, seed: u64) -> RunReport {
 }
 
 pub(crate) fn raft_base() -> ScenarioFile {
-    let (name, text) = fuzz::default_base(scenario::file::ProtocolName::Raft);
-    scenario::parse_file(name, text).expect("the bundled base parses")
+    crate::support::fuzz_base("raft", None)
 }
 
 /// A fresh, empty folder under the target directory.
@@ -164,6 +164,7 @@ pub(crate) fn fresh_dir(name: &str) -> PathBuf {
 
 pub(crate) fn campaign(name: &str, seeds: u64, jobs: usize, shard: Shard) -> Campaign {
     Campaign {
+        registry: Registry::builtin(),
         base: raft_base(),
         seed_start: 1000,
         seed_count: seeds,
@@ -233,7 +234,8 @@ fn a_failure_is_written_as_a_scenario_that_replays_with_the_same_hash() {
     let summary = run_amnesiac(&camp);
     let failure = summary.failing_seeds.first().expect("a failing seed");
     let path = camp.out_dir.join(&failure.file);
-    let loaded = scenario::load(&path).unwrap_or_else(|error| panic!("{error}"));
+    let loaded =
+        scenario::load(&Registry::builtin(), &path).unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(loaded.sim.seed, failure.seed);
     let report = amnesiac(&loaded, loaded.sim.seed);
     assert_eq!(format!("{:016x}", report.trace_hash), failure.trace_hash);
@@ -308,14 +310,15 @@ fn shrinking_keeps_the_invariant_and_makes_the_scenario_smaller() {
     let base = raft_base();
     let (seed, report) = (0..200)
         .map(|seed| {
-            let file = swarm::generate(&base, seed);
-            let loaded = scenario::from_file("generated.json", &file).unwrap();
+            let file = crate::support::generate(&base, seed);
+            let loaded =
+                scenario::from_file(&Registry::builtin(), "generated.json", &file).unwrap();
             (seed, amnesiac(&loaded, seed))
         })
         .find(|(_, report)| !report.outcome.is_pass())
         .expect("some seed fails");
-    let original = fuzz::campaign::failure_file(swarm::generate(&base, seed), &report);
-    let shrunk = shrink::shrink(&original, &amnesiac).expect("shrinks");
+    let original = fuzz::campaign::failure_file(crate::support::generate(&base, seed), &report);
+    let shrunk = shrink::shrink(&Registry::builtin(), &original, &amnesiac).expect("shrinks");
     assert_eq!(shrunk.signature, failure_signature(&report.outcome));
     assert!(
         shrunk.after.faults < shrunk.before.faults,
@@ -327,13 +330,14 @@ fn shrinking_keeps_the_invariant_and_makes_the_scenario_smaller() {
     assert!(shrunk.after.duration_ms <= shrunk.before.duration_ms);
     // The result is an ordinary scenario file that reproduces its recorded end.
     let text = serde_json::to_string(&shrunk.file).unwrap();
-    let loaded = scenario::parse("shrunk.json", &text).unwrap_or_else(|error| panic!("{error}"));
+    let loaded = scenario::parse(&Registry::builtin(), "shrunk.json", &text)
+        .unwrap_or_else(|error| panic!("{error}"));
     let again = amnesiac(&loaded, loaded.sim.seed);
     assert_eq!(failure_signature(&again.outcome), shrunk.signature);
     assert!(judge(&loaded, again).outcome.is_pass());
     // A passing scenario has nothing to shrink.
-    let passing = swarm::generate(&base, seed);
-    let error = shrink::shrink(&passing, &fuzz::builtin_executor).err();
+    let passing = crate::support::generate(&base, seed);
+    let error = shrink::shrink(&Registry::builtin(), &passing, &fuzz::default_executor).err();
     assert_eq!(
         error.as_deref(),
         Some("the scenario passes: there is no failure to shrink")
@@ -343,6 +347,7 @@ fn shrinking_keeps_the_invariant_and_makes_the_scenario_smaller() {
 #[test]
 fn removing_a_node_renumbers_the_faults_that_name_the_others() {
     let file = scenario::parse_file(
+        &Registry::builtin(),
         "nodes.json",
         r#"{"version": 1, "protocol": "raft", "nodes": 4, "seed": 1, "duration_ms": 1000,
             "faults": [
@@ -364,7 +369,7 @@ fn removing_a_node_renumbers_the_faults_that_name_the_others() {
             {"action": "partition", "at_ms": 40, "groups": [[0], [1, 2]]}
         ])
     );
-    scenario::from_file("smaller.json", &smaller).expect("still valid");
+    scenario::from_file(&Registry::builtin(), "smaller.json", &smaller).expect("still valid");
 }
 
 #[test]
@@ -376,7 +381,8 @@ fn every_regression_file_reproduces_its_recorded_end() {
         .collect();
     assert!(!files.is_empty(), "no regression scenarios");
     for path in files {
-        let loaded = scenario::load(&path).unwrap_or_else(|error| panic!("{error}"));
+        let loaded =
+            scenario::load(&Registry::builtin(), &path).unwrap_or_else(|error| panic!("{error}"));
         let expected = loaded.expected_end.clone();
         let failure = expected
             .failure
@@ -433,8 +439,12 @@ fn a_recorded_end_fails_a_run_that_ends_otherwise() {
         (r#"{"violation": "Election Safety"}"#, "expect.violation"),
         (r#"{"violation": "pass"}"#, "expect.violation"),
     ] {
-        let error =
-            scenario::parse("x.json", &format!(r#"{base}, "expect": {expect}}}"#)).unwrap_err();
+        let error = scenario::parse(
+            &Registry::builtin(),
+            "x.json",
+            &format!(r#"{base}, "expect": {expect}}}"#),
+        )
+        .unwrap_err();
         assert_eq!(error.field, field, "{error}");
     }
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use quorumsim::fuzz::report::{self, COVERAGE_CHART_FILE, FAILURES_CHART_FILE, REPORT_FILE};
 use quorumsim::fuzz::{self, swarm, CampaignSummary, Shard};
+use quorumsim::registry::Registry;
 
 use crate::fuzz::{amnesiac, campaign, fresh_dir, quorumsim, run_amnesiac, text};
 
@@ -35,8 +36,10 @@ fn section<'a>(markdown: &'a str, heading: &str) -> &'a str {
 }
 
 fn write(dir: &Path, summary: &CampaignSummary, out: &Path) -> Vec<PathBuf> {
-    report::write_report(dir, summary, &|failure| out.join(&failure.file))
-        .expect("the report is written")
+    report::write_report(&Registry::builtin(), dir, summary, &|failure| {
+        out.join(&failure.file)
+    })
+    .expect("the report is written")
 }
 
 #[test]
@@ -96,7 +99,7 @@ fn the_report_names_every_failure_and_its_coverage_adds_up() {
 #[test]
 fn a_quiet_campaign_reports_no_failures() {
     let camp = campaign("report-quiet", 12, 2, Shard::WHOLE);
-    let summary = fuzz::run_campaign(&camp, &fuzz::builtin_executor, &|_| true).unwrap();
+    let summary = fuzz::run_campaign(&camp, &fuzz::default_executor, &|_| true).unwrap();
     assert_eq!(summary.failures, 0);
     let dir = fresh_dir("report-quiet-report");
     write(&dir, &summary, &camp.out_dir);
@@ -127,7 +130,9 @@ fn a_base_listing_some_fault_kinds_shows_zero_for_the_others() {
 
 /// A base whose runs all hit the step limit: failures from the shipped binary.
 fn step_limited_base(dir: &Path) -> PathBuf {
-    let (_, text) = fuzz::default_base(quorumsim::scenario::file::ProtocolName::Raft);
+    let text = fuzz::default_base(&Registry::builtin(), "raft")
+        .expect("bundled")
+        .text;
     let mut base: serde_json::Value = serde_json::from_str(text).unwrap();
     base["max_steps"] = serde_json::json!(200);
     let path = dir.join("limited-base.json");

@@ -5,10 +5,10 @@
 //! run's.
 
 use quorumsim::fle::FleBug;
-use quorumsim::fuzz::swarm;
+use quorumsim::registry::Registry;
 use quorumsim::run::run_scenario_unjudged;
 use quorumsim::scenario;
-use quorumsim::scenario::{ProtocolConfig, Scenario};
+use quorumsim::scenario::Scenario;
 use quorumsim::sim::{Outcome, RunReport, TraceSink};
 
 use crate::bugs::{first_detecting_seed, load, with_bug, DETECTIONS};
@@ -29,25 +29,25 @@ fn assert_same_run(normal: &RunReport, paranoid: &RunReport, what: &str) {
 
 #[test]
 fn paranoid_agrees_on_every_bundled_raft_scenario() {
-    assert_agreement_on_scenarios_in("raft", |protocol| {
-        matches!(protocol, ProtocolConfig::Raft(_))
-    });
+    assert_agreement_on_scenarios_in("raft");
 }
 
 #[test]
 fn paranoid_agrees_on_every_bundled_fle_scenario() {
-    assert_agreement_on_scenarios_in("fle", |protocol| matches!(protocol, ProtocolConfig::Fle(_)));
+    assert_agreement_on_scenarios_in("fle");
 }
 
 /// Every bundled scenario in `scenarios/<dir>/` (benchmarks are long, and regression files
-/// have their own test), seeds 1 and 2: it passes, and the paranoid run is the same run.
-fn assert_agreement_on_scenarios_in(dir: &str, of_protocol: fn(&ProtocolConfig) -> bool) {
+/// have their own test), seeds 1 and 2: it passes, and the paranoid run is the same run. The
+/// folder is named after the protocol its scenarios run.
+fn assert_agreement_on_scenarios_in(dir: &str) {
     for path in bundled_scenarios() {
         if !path.parent().is_some_and(|parent| parent.ends_with(dir)) {
             continue;
         }
-        let scenario = quorumsim::scenario::load(&path).expect("bundled scenarios load");
-        assert!(of_protocol(&scenario.protocol), "{}", path.display());
+        let scenario =
+            quorumsim::scenario::load(&Registry::builtin(), &path).expect("bundled scenarios load");
+        assert_eq!(scenario.protocol.name(), dir, "{}", path.display());
         for seed in 1..=2 {
             let what = format!("{} seed {seed}", path.display());
             let normal = run(&scenario, seed);
@@ -69,7 +69,8 @@ fn paranoid_agrees_on_every_regression_file() {
         {
             continue;
         }
-        let scenario = quorumsim::scenario::load(&path).expect("regression files load");
+        let scenario =
+            quorumsim::scenario::load(&Registry::builtin(), &path).expect("regression files load");
         let seed = scenario.sim.seed;
         let normal = run_scenario_unjudged(&scenario, seed, TraceSink::Off);
         let checked = run_scenario_unjudged(&paranoid(&scenario), seed, TraceSink::Off);
@@ -102,8 +103,9 @@ fn paranoid_agrees_on_every_fle_bug_s_first_failing_seed() {
     for bug in FleBug::ALL {
         let base = fle_base(Some(bug));
         let failing = (0..200).find_map(|seed| {
-            let file = swarm::generate(&base, seed);
-            let scenario = scenario::from_file("generated.json", &file).expect("valid");
+            let file = crate::support::generate(&base, seed);
+            let scenario =
+                scenario::from_file(&Registry::builtin(), "generated.json", &file).expect("valid");
             let normal = run_scenario_unjudged(&scenario, seed, TraceSink::Off);
             (!normal.outcome.is_pass()).then_some((scenario, seed, normal))
         });

@@ -4,6 +4,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use quorumsim::prng::{Prng, Stream};
+use quorumsim::registry::Registry;
 use quorumsim::scenario;
 use quorumsim::sim::Outcome;
 
@@ -111,7 +112,9 @@ fn assert_mutants_never_panic(base: &str, stream: u32) {
     let (mut loaded, mut rejected) = (0, 0);
     for case in 0..3_000 {
         let text = mutate(base, &mut prng);
-        let parsed = catch_unwind(AssertUnwindSafe(|| scenario::parse("mutant.json", &text)));
+        let parsed = catch_unwind(AssertUnwindSafe(|| {
+            scenario::parse(&Registry::builtin(), "mutant.json", &text)
+        }));
         match parsed {
             Err(_) => panic!("case {case}: parsing panicked on:\n{text}"),
             Ok(Err(error)) => {

@@ -1,6 +1,7 @@
 //! Every bundled scenario passes, with its own seed and with a spread of others.
 
 use crate::support::{bundled_scenarios, run};
+use quorumsim::registry::Registry;
 use quorumsim::scenario;
 
 /// Extra seeds each bundled scenario must pass with, beyond its own.
@@ -16,7 +17,8 @@ fn every_bundled_scenario_passes() {
     );
     let mut failures = Vec::new();
     for path in &paths {
-        let loaded = scenario::load(path).unwrap_or_else(|error| panic!("{error}"));
+        let loaded =
+            scenario::load(&Registry::builtin(), path).unwrap_or_else(|error| panic!("{error}"));
         // A regression file pins its trace, so it reproduces with its own seed only.
         let pinned = !loaded.expected_end.is_empty();
         let seeds = std::iter::once(loaded.sim.seed).chain(EXTRA_SEEDS.filter(|_| !pinned));

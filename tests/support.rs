@@ -2,8 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
+use quorumsim::fuzz::{self, Choices};
+use quorumsim::registry::Registry;
 use quorumsim::run::run_scenario;
-use quorumsim::scenario::{self, Scenario};
+use quorumsim::scenario::{self, Scenario, ScenarioFile};
 use quorumsim::sim::{RunReport, TraceSink};
 
 pub fn repo_path(relative: &str) -> PathBuf {
@@ -29,7 +31,30 @@ pub fn bundled_scenarios() -> Vec<PathBuf> {
 }
 
 pub fn parse(text: &str) -> Scenario {
-    scenario::parse("inline.json", text).unwrap_or_else(|error| panic!("{error}"))
+    scenario::parse(&Registry::builtin(), "inline.json", text)
+        .unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// The bundled fuzz base of a built-in `protocol`, running `bug` when one is named.
+pub fn fuzz_base(protocol: &str, bug: Option<&str>) -> ScenarioFile {
+    let registry = Registry::builtin();
+    let bundled = fuzz::default_base(&registry, protocol).expect("a bundled base");
+    let base = scenario::parse_file(&registry, bundled.path, bundled.text)
+        .expect("the bundled base parses");
+    let choices = Choices {
+        protocol: Some(protocol.to_string()),
+        bug: bug.map(str::to_string),
+    };
+    fuzz::apply_choices(&registry, base, &choices).expect("the choices apply")
+}
+
+/// Seed `seed`'s scenario drawn from `base`, whose protocol is built in.
+pub fn generate(base: &ScenarioFile, seed: u64) -> ScenarioFile {
+    let registry = Registry::builtin();
+    let protocol = registry
+        .lookup(&base.protocol)
+        .expect("a built-in protocol");
+    fuzz::swarm::generate(protocol, base, seed).expect("a valid base")
 }
 
 pub fn run(scenario: &Scenario, seed: u64) -> RunReport {

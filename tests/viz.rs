@@ -8,6 +8,7 @@ use quorumsim::prng::Ratio;
 use quorumsim::protocol::{
     ClientReply, Command as ClientCommand, Ctx, NodeId, Observation, Protocol,
 };
+use quorumsim::registry::Registry;
 use quorumsim::run::{run_scenario, run_scenario_recorded};
 use quorumsim::scenario;
 use quorumsim::sim::recording::MessageFate;
@@ -21,7 +22,8 @@ use quorumsim::viz::{layout, render_html, render_svg, DiagramOutputs, WindowMs};
 use crate::support::{parse, repo_path, FAULTY_RAFT};
 
 fn load(relative: &str) -> scenario::Scenario {
-    scenario::load(&repo_path(relative)).unwrap_or_else(|error| panic!("{error}"))
+    scenario::load(&Registry::builtin(), &repo_path(relative))
+        .unwrap_or_else(|error| panic!("{error}"))
 }
 
 fn svg_of(recording: &Recording, report: &RunReport, window: Option<WindowMs>) -> String {

@@ -17,8 +17,9 @@ use std::time::Instant;
 pub use bare_loop::{run_bare_loop, BareRun};
 pub use memory::peak_resident_kib;
 pub use render::{render_json, render_markdown};
-pub use workloads::{engine_workloads, fuzz_workloads, EngineWorkload, FuzzWorkload};
+pub use workloads::{engine_workloads, fuzz_seeds, fuzz_workloads, EngineWorkload, FuzzWorkload};
 
+use crate::registry::Registry;
 use crate::run::run_scenario;
 use crate::sim::{RunReport, RunStats, TraceSink};
 
@@ -83,8 +84,8 @@ impl EngineRow {
 /// One fuzzing workload's measurements.
 #[derive(Clone, Debug)]
 pub struct FuzzRow {
-    pub name: &'static str,
-    pub description: &'static str,
+    pub name: String,
+    pub description: String,
     pub seed_count: u64,
     pub jobs_all: usize,
     pub seeds_per_s_one_job: f64,
@@ -103,8 +104,9 @@ pub struct BenchReport {
     pub freed_memory_kept: bool,
 }
 
-/// Runs every workload and returns the measurements.
-pub fn run_bench(options: BenchOptions) -> BenchReport {
+/// Runs every workload (the fuzzing rows for the protocols of `registry`) and returns the
+/// measurements.
+pub fn run_bench(registry: &Registry, options: BenchOptions) -> BenchReport {
     // The binary sets this at start-up; set it here too, so a bench run from a test or a
     // library measures the same way and the report can say how it measured.
     let freed_memory_kept = crate::heap::keep_freed_memory();
@@ -112,9 +114,9 @@ pub fn run_bench(options: BenchOptions) -> BenchReport {
         .iter()
         .map(|workload| measure_engine(workload, options))
         .collect();
-    let fuzz = fuzz_workloads()
+    let fuzz = fuzz_workloads(registry)
         .iter()
-        .map(|workload| measure_fuzz(workload, options))
+        .map(|workload| measure_fuzz(registry, workload, options))
         .collect();
     BenchReport {
         quick: options.quick,
@@ -173,14 +175,14 @@ fn measure_engine(workload: &EngineWorkload, options: BenchOptions) -> EngineRow
     }
 }
 
-fn measure_fuzz(workload: &FuzzWorkload, options: BenchOptions) -> FuzzRow {
-    let seed_count = (workload.seed_count)(options.quick);
+fn measure_fuzz(registry: &Registry, workload: &FuzzWorkload, options: BenchOptions) -> FuzzRow {
+    let seed_count = workload.seed_count(options.quick);
     let jobs_all = std::thread::available_parallelism().map_or(1, usize::from);
     let rate = |jobs: usize| {
         let mut samples: Vec<u64> = (0..options.repetitions())
             .map(|_| {
                 let started = Instant::now();
-                let ran = (workload.run)(seed_count, jobs);
+                let ran = fuzz_seeds(registry, workload.protocol, seed_count, jobs);
                 assert_eq!(ran, seed_count, "{}: every seed runs", workload.name);
                 started.elapsed().as_nanos() as u64
             })
@@ -188,8 +190,8 @@ fn measure_fuzz(workload: &FuzzWorkload, options: BenchOptions) -> FuzzRow {
         seed_count as f64 * 1e9 / median(&mut samples).max(1) as f64
     };
     FuzzRow {
-        name: workload.name,
-        description: workload.description,
+        name: workload.name.clone(),
+        description: workload.description.clone(),
         seed_count,
         jobs_all,
         seeds_per_s_one_job: rate(1),

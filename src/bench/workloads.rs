@@ -1,10 +1,10 @@
-//! The fixed workloads `quorumsim bench` measures. Each row is one function, so a protocol or
-//! driver added later (FastLeaderElection start-up, the fuzzer) plugs in with one entry here.
+//! The workloads `quorumsim bench` measures: fixed engine rows on the built-in protocols, and
+//! a fuzzing row for every registered protocol that bundles a fuzz base.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::fuzz::{self, Campaign, Shard};
-use crate::scenario::file::ProtocolName;
+use crate::registry::Registry;
 use crate::scenario::{self, Scenario};
 use crate::time::ms;
 
@@ -16,13 +16,21 @@ pub struct EngineWorkload {
     pub scenario: fn(quick: bool) -> Scenario,
 }
 
-/// A fuzzing workload: `run(seed_count, jobs)` runs that many seeds on `jobs` threads and
-/// returns how many it ran. None exists yet; the fuzzer adds its row here.
+/// A fuzzing workload: a campaign of seeds from a protocol's bundled fuzz base.
 pub struct FuzzWorkload {
-    pub name: &'static str,
-    pub description: &'static str,
-    pub seed_count: fn(quick: bool) -> u64,
-    pub run: fn(seed_count: u64, jobs: usize) -> u64,
+    pub name: String,
+    pub description: String,
+    pub protocol: &'static str,
+}
+
+impl FuzzWorkload {
+    pub fn seed_count(&self, quick: bool) -> u64 {
+        if quick {
+            20
+        } else {
+            4_000
+        }
+    }
 }
 
 /// Every engine row, in report order.
@@ -48,43 +56,45 @@ pub fn engine_workloads() -> Vec<EngineWorkload> {
     ]
 }
 
-/// Every fuzzing row, in report order.
-pub fn fuzz_workloads() -> Vec<FuzzWorkload> {
-    vec![
-        FuzzWorkload {
-            name: "fuzz-raft",
-            description: "quorumsim fuzz --protocol raft: the bundled base, 3-5 nodes, 10 s, \
-                          swarm faults then a liveness phase",
-            seed_count: |quick| if quick { 20 } else { 4_000 },
-            run: |seeds, jobs| fuzz_seeds(ProtocolName::Raft, seeds, jobs),
-        },
-        FuzzWorkload {
-            name: "fuzz-fle",
-            description: "quorumsim fuzz --protocol fle: the bundled base, 3-5 servers, 10 s, \
-                          swarm faults then a liveness phase",
-            seed_count: |quick| if quick { 20 } else { 4_000 },
-            run: |seeds, jobs| fuzz_seeds(ProtocolName::Fle, seeds, jobs),
-        },
-    ]
+/// A fuzzing row for every protocol of `registry` that bundles a fuzz base, in the
+/// registry's order.
+pub fn fuzz_workloads(registry: &Registry) -> Vec<FuzzWorkload> {
+    registry
+        .entries()
+        .filter_map(|entry| {
+            let base = entry.fuzz_base()?;
+            Some(FuzzWorkload {
+                name: format!("fuzz-{}", entry.name()),
+                description: format!(
+                    "quorumsim fuzz --protocol {}: the bundled base ({}), swarm faults then a \
+                     liveness phase",
+                    entry.name(),
+                    base.path
+                ),
+                protocol: entry.name(),
+            })
+        })
+        .collect()
 }
 
 /// Runs a campaign of `seed_count` seeds from the protocol's bundled base in a scratch folder
 /// (the campaign's ledger needs one) and returns the seeds it ran.
-fn fuzz_seeds(protocol: ProtocolName, seed_count: u64, jobs: usize) -> u64 {
-    let (name, text) = fuzz::default_base(protocol);
-    let base = scenario::parse_file(name, text)
-        .unwrap_or_else(|error| panic!("built-in fuzz base: {error}"));
+pub fn fuzz_seeds(registry: &Registry, protocol: &str, seed_count: u64, jobs: usize) -> u64 {
+    let bundled = fuzz::default_base(registry, protocol)
+        .unwrap_or_else(|error| panic!("bench fuzz row: {error}"));
+    let base = scenario::parse_file(registry, bundled.path, bundled.text)
+        .unwrap_or_else(|error| panic!("bundled fuzz base: {error}"));
     // Unique per call too, not just per process: two benches in one process (tests run in
     // parallel threads) must not remove each other's ledger.
     static CAMPAIGNS: AtomicU64 = AtomicU64::new(0);
     let out_dir = std::env::temp_dir().join(format!(
-        "quorumsim-bench-{}-{}-{}-{jobs}",
+        "quorumsim-bench-{}-{}-{protocol}-{jobs}",
         std::process::id(),
         CAMPAIGNS.fetch_add(1, Ordering::Relaxed),
-        fuzz::swarm::protocol_label(protocol)
     ));
     let _ = std::fs::remove_dir_all(&out_dir);
     let campaign = Campaign {
+        registry: registry.clone(),
         base,
         seed_start: 0,
         seed_count,
@@ -94,7 +104,7 @@ fn fuzz_seeds(protocol: ProtocolName, seed_count: u64, jobs: usize) -> u64 {
         out_dir: out_dir.clone(),
         resume: false,
     };
-    let summary = fuzz::run_campaign(&campaign, &fuzz::builtin_executor, &|_| true)
+    let summary = fuzz::run_campaign(&campaign, &fuzz::default_executor, &|_| true)
         .unwrap_or_else(|error| panic!("bench campaign: {error}"));
     let _ = std::fs::remove_dir_all(&out_dir);
     summary.seeds_run
@@ -137,8 +147,11 @@ fn fle_startup(quick: bool) -> Scenario {
     shortened(builtin("bench-fle-5-startup.json", FLE_STARTUP), quick)
 }
 
+/// The engine rows are the project's fixed yardsticks, so they run the built-in protocols
+/// whatever a binary registers.
 fn builtin(name: &str, text: &str) -> Scenario {
-    scenario::parse(name, text).unwrap_or_else(|error| panic!("built-in scenario: {error}"))
+    scenario::parse(&Registry::builtin(), name, text)
+        .unwrap_or_else(|error| panic!("built-in scenario: {error}"))
 }
 
 /// The quick version runs `QUICK_DURATION_MS` with the fault schedule scaled to fit, so the

@@ -26,6 +26,7 @@ mod by_server;
 mod config;
 mod durable;
 mod election;
+mod hosted;
 mod message;
 mod vote;
 
@@ -33,6 +34,7 @@ pub use broadcast::Role;
 use by_server::ByServer;
 pub use config::{FleBug, FleConfig};
 pub use durable::FleDurable;
+pub use hosted::{FleSection, INITIAL_HISTORY_MAX};
 pub use message::{FleMsg, NotificationGhost, Txn};
 use vote::HeldVote;
 pub use vote::{make_zxid, zxid_epoch, ServerState, Vote};

@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 use super::coverage::Coverage;
 use super::ledger::{self, CampaignHeader, Ledger, LedgerEntry};
 use super::summary::{count_by_kind, CampaignSummary, FailureRecord};
-use super::swarm::{self, protocol_label};
+use super::swarm;
 use crate::hash::stable_hash;
+use crate::registry::{ProtocolEntry, Registry};
 use crate::run::{failure_signature, run_scenario_unjudged};
 use crate::scenario::{self, Scenario, ScenarioFile};
 use crate::sim::{RunReport, TraceSink};
@@ -72,6 +73,8 @@ pub fn parse_time_budget(text: &str) -> Result<std::time::Duration, String> {
 /// (see [`super::apply_choices`]).
 #[derive(Clone, Debug)]
 pub struct Campaign {
+    /// The protocols the base may name.
+    pub registry: Registry,
     pub base: ScenarioFile,
     pub seed_start: u64,
     pub seed_count: u64,
@@ -93,11 +96,11 @@ pub struct Progress {
 }
 
 /// Runs one validated scenario with a seed; the engine's own verdict, not judged against an
-/// expected end. Tests pass executors for protocols of their own.
+/// expected end. Tests pass executors that change how a scenario runs (say, paranoid).
 pub type Executor<'a> = dyn Fn(&Scenario, u64) -> RunReport + Sync + 'a;
 
-/// The executor for the protocols quorumsim ships.
-pub fn builtin_executor(scenario: &Scenario, seed: u64) -> RunReport {
+/// Runs the scenario with its own protocol, as `quorumsim run` does.
+pub fn default_executor(scenario: &Scenario, seed: u64) -> RunReport {
     run_scenario_unjudged(scenario, seed, TraceSink::Off)
 }
 
@@ -124,11 +127,11 @@ pub fn run_campaign(
     on_progress: &(dyn Fn(&Progress) -> bool + Sync),
 ) -> Result<CampaignSummary, String> {
     let started = Instant::now();
-    swarm::check_base(&campaign.base)
+    let protocol = campaign.registry.lookup(&campaign.base.protocol)?;
+    swarm::check_base(&campaign.registry, &campaign.base)
         .map_err(|(field, reason)| format!("base scenario: field `{field}`: {reason}"))?;
-    let protocol = protocol_label(campaign.base.protocol);
     let header = CampaignHeader {
-        protocol: protocol.to_string(),
+        protocol: protocol.name().to_string(),
         base: campaign.base.name.clone(),
         base_hash: base_hash(&campaign.base),
         seed_start: campaign.seed_start,
@@ -168,7 +171,7 @@ pub fn run_campaign(
     // matter.
     let coverage = Mutex::new(Coverage::new());
     for entry in &done {
-        let run = swarm::generate_run(&campaign.base, entry.seed);
+        let run = swarm::generate_run(protocol, &campaign.base, entry.seed)?;
         let mut coverage = coverage.lock().expect("no panics");
         coverage.add(&campaign.base, &run, entry.failure.is_some());
     }
@@ -188,7 +191,7 @@ pub fn run_campaign(
             let Some(&seed) = pending.get(next.fetch_add(1, Ordering::Relaxed)) else {
                 break;
             };
-            match run_seed(campaign, &ledger, execute, seed, &mut my_coverage) {
+            match run_seed(campaign, protocol, &ledger, execute, seed, &mut my_coverage) {
                 Ok(entry) => {
                     if entry.failure.is_some() {
                         failures.fetch_add(1, Ordering::Relaxed);
@@ -257,14 +260,15 @@ pub fn run_campaign(
 /// on disk before the ledger names it.
 fn run_seed(
     campaign: &Campaign,
+    protocol: &dyn ProtocolEntry,
     ledger: &Ledger,
     execute: &Executor<'_>,
     seed: u64,
     coverage: &mut Coverage,
 ) -> Result<LedgerEntry, String> {
-    let run = swarm::generate_run(&campaign.base, seed);
+    let run = swarm::generate_run(protocol, &campaign.base, seed)?;
     let name = format!("{}.json", run.file.name);
-    let scenario = scenario::from_file(&name, &run.file)
+    let scenario = scenario::from_file(&campaign.registry, &name, &run.file)
         .unwrap_or_else(|error| panic!("the swarm generated an invalid scenario: {error}"));
     let report = execute(&scenario, seed);
     coverage.add(&campaign.base, &run, !report.outcome.is_pass());

@@ -52,8 +52,8 @@ pub struct Coverage {
     pub kinds_per_seed: BTreeMap<u64, SeedTally>,
     /// Seeds by cluster size.
     pub nodes: BTreeMap<u64, SeedTally>,
-    /// Seeds with each protocol option on (Raft: `pre_vote`, `check_quorum`); every option
-    /// the protocol has is listed, on in no seed or not.
+    /// Seeds with each protocol option on (see `Hosted::options`; Raft: `pre_vote`,
+    /// `check_quorum`); every option the protocol has is listed, on in no seed or not.
     pub options: BTreeMap<String, SeedTally>,
 }
 
@@ -95,15 +95,10 @@ impl Coverage {
             .or_default()
             .count(failed);
         self.nodes.entry(file.nodes).or_default().count(failed);
-        if let Some(raft) = &file.raft {
-            for (name, on) in [
-                ("pre_vote", raft.pre_vote),
-                ("check_quorum", raft.check_quorum),
-            ] {
-                let tally = self.options.entry(name.to_string()).or_default();
-                if on == Some(true) {
-                    tally.count(failed);
-                }
+        for (name, on) in &run.options {
+            let tally = self.options.entry(name.to_string()).or_default();
+            if *on {
+                tally.count(failed);
             }
         }
     }
@@ -131,18 +126,26 @@ impl Coverage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::Registry;
     use crate::scenario;
     use crate::scenario::file::FaultKind;
 
     fn base() -> ScenarioFile {
         let text = include_str!("../../scenarios/fuzz/raft-base.json");
-        scenario::parse_file("raft-base.json", text).expect("the bundled base parses")
+        scenario::parse_file(&Registry::builtin(), "raft-base.json", text)
+            .expect("the bundled base parses")
+    }
+
+    fn generate_run(base: &ScenarioFile, seed: u64) -> GeneratedRun {
+        let registry = Registry::builtin();
+        let raft = registry.lookup("raft").expect("built in");
+        swarm::generate_run(raft, base, seed).expect("the base is valid")
     }
 
     fn coverage_of(base: &ScenarioFile, seeds: std::ops::Range<u64>) -> Coverage {
         let mut coverage = Coverage::new();
         for seed in seeds {
-            coverage.add(base, &swarm::generate_run(base, seed), seed % 7 == 0);
+            coverage.add(base, &generate_run(base, seed), seed % 7 == 0);
         }
         coverage
     }
@@ -174,7 +177,7 @@ mod tests {
     #[test]
     fn a_base_with_one_kind_lists_the_others_at_zero() {
         let mut base = base();
-        let mut crash = swarm::generate(&base, 1).faults[0].clone();
+        let mut crash = generate_run(&base, 1).file.faults[0].clone();
         crash.action = FaultKind::Crash;
         crash.node = Some(crate::scenario::file::SelectorFile::Leader);
         base.faults = vec![crash];

@@ -16,50 +16,51 @@ pub mod summary;
 pub mod swarm;
 
 pub use campaign::{
-    builtin_executor, parse_time_budget, run_campaign, Campaign, Executor, Progress, Shard,
+    default_executor, parse_time_budget, run_campaign, Campaign, Executor, Progress, Shard,
 };
 pub use summary::{merge, CampaignSummary, FailureRecord};
 
-use crate::scenario::file::{ProtocolName, ScenarioFile};
+use crate::protocol::BundledScenario;
+use crate::registry::Registry;
+use crate::scenario::file::ScenarioFile;
 
 /// What the command line chooses about the base scenario before generation.
 #[derive(Clone, Debug)]
 pub struct Choices {
-    pub protocol: ProtocolName,
+    /// The protocol to fuzz; `None` takes the base's.
+    pub protocol: Option<String>,
     /// A deliberately broken variant to run (`--bug`), replacing any the base names.
     pub bug: Option<String>,
 }
 
-/// The base scenario bundled for each protocol.
-pub fn default_base(protocol: ProtocolName) -> (&'static str, &'static str) {
-    match protocol {
-        ProtocolName::Raft => (
-            "scenarios/fuzz/raft-base.json",
-            include_str!("../../scenarios/fuzz/raft-base.json"),
-        ),
-        ProtocolName::Fle => (
-            "scenarios/fuzz/fle-base.json",
-            include_str!("../../scenarios/fuzz/fle-base.json"),
-        ),
-    }
+/// The base scenario bundled with `protocol`, or a one-line reason there is none.
+pub fn default_base(registry: &Registry, protocol: &str) -> Result<BundledScenario, String> {
+    registry.lookup(protocol)?.fuzz_base().ok_or_else(|| {
+        format!("protocol {protocol} bundles no fuzz base; give one with --scenario FILE")
+    })
 }
 
 /// Applies the command line's choices to the base scenario; the one place they meet it.
 /// Errors are the reason alone, for a one-line message.
-pub fn apply_choices(mut base: ScenarioFile, choices: &Choices) -> Result<ScenarioFile, String> {
-    if base.protocol != choices.protocol {
-        return Err(format!(
-            "the base scenario is for protocol {}, not {}",
-            swarm::protocol_label(base.protocol),
-            swarm::protocol_label(choices.protocol)
-        ));
+pub fn apply_choices(
+    registry: &Registry,
+    mut base: ScenarioFile,
+    choices: &Choices,
+) -> Result<ScenarioFile, String> {
+    if let Some(protocol) = &choices.protocol {
+        if base.protocol != *protocol {
+            return Err(format!(
+                "the base scenario is for protocol {}, not {protocol}",
+                base.protocol
+            ));
+        }
     }
     // A base file's own expected end (a regression file used as a base) is not the
     // generated runs' business.
     base.expect.violation = None;
     base.expect.trace_hash = None;
     if let Some(name) = &choices.bug {
-        crate::scenario::set_file_bug(&mut base, name)?;
+        crate::scenario::set_file_bug(registry, &mut base, name)?;
     }
     Ok(base)
 }

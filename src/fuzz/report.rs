@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use super::charts::{bar_chart_svg, Bar, BarChart};
 use super::coverage::SeedTally;
 use super::summary::{CampaignSummary, FailureRecord};
+use crate::registry::Registry;
 use crate::run::{failure_signature, run_scenario_recorded};
 use crate::sim::TraceSink;
 use crate::viz::{write_diagrams, DiagramOutputs};
@@ -23,6 +24,7 @@ const REPLAYS_SHOWN: usize = 5;
 /// gives the path of a failure's scenario file as the reader should type it. The first few
 /// failures are replayed from their files and drawn as space-time diagrams beside the page.
 pub fn write_report(
+    registry: &Registry,
     dir: &Path,
     summary: &CampaignSummary,
     locate: &dyn Fn(&FailureRecord) -> PathBuf,
@@ -34,7 +36,7 @@ pub fn write_report(
     let mut written = Vec::new();
     let mut drawn = BTreeSet::new();
     for failure in summary.failing_seeds.iter().take(REPLAYS_SHOWN) {
-        if let Some(path) = draw_failure(dir, failure, locate)? {
+        if let Some(path) = draw_failure(registry, dir, failure, locate)? {
             drawn.insert(failure.seed);
             written.push(path);
         }
@@ -59,15 +61,16 @@ pub fn diagram_file(seed: u64) -> String {
 
 /// Replays `failure` from its scenario file with a recording and draws the window before
 /// its end into the report folder. `None` when the file cannot be read any more (moved or
-/// deleted since the campaign) or its replay does not end in the recorded failure (a campaign
-/// run with an executor other than the built-in protocols'): the report then lists the
-/// failure without a picture rather than draw some other run.
+/// deleted since the campaign, or names a protocol this binary does not know) or its replay
+/// does not end in the recorded failure (a campaign run with another executor): the report
+/// then lists the failure without a picture rather than draw some other run.
 fn draw_failure(
+    registry: &Registry,
     dir: &Path,
     failure: &FailureRecord,
     locate: &dyn Fn(&FailureRecord) -> PathBuf,
 ) -> Result<Option<PathBuf>, String> {
-    let Ok(scenario) = crate::scenario::load(&locate(failure)) else {
+    let Ok(scenario) = crate::scenario::load(registry, &locate(failure)) else {
         return Ok(None);
     };
     let path = dir.join(diagram_file(failure.seed));

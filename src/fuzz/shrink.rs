@@ -5,6 +5,7 @@
 //! or the same outcome kind); the seed stays, and independent random streams keep the rest
 //! of the run steady while parts are removed.
 
+use crate::registry::Registry;
 use crate::run::failure_signature;
 use crate::scenario::file::{FaultFile, SelectorFile};
 use crate::scenario::{self, ScenarioFile};
@@ -43,6 +44,7 @@ pub struct Shrunk {
 }
 
 struct Shrinker<'a> {
+    registry: &'a Registry,
     execute: &'a Executor<'a>,
     signature: String,
     runs: u64,
@@ -51,7 +53,7 @@ struct Shrinker<'a> {
 impl Shrinker<'_> {
     /// Runs a candidate; its report when it is valid and fails with the signature.
     fn fails(&mut self, file: &ScenarioFile) -> Option<RunReport> {
-        let scenario = scenario::from_file("candidate.json", file).ok()?;
+        let scenario = scenario::from_file(self.registry, "candidate.json", file).ok()?;
         self.runs += 1;
         let report = (self.execute)(&scenario, file.seed);
         (failure_signature(&report.outcome) == self.signature).then_some(report)
@@ -253,11 +255,16 @@ pub fn without_node(file: &ScenarioFile, node: u64) -> Option<ScenarioFile> {
 /// Shrinks `original`, which must fail (with the failure it records in `expect.violation`,
 /// if it records one). The result expects its own failure and trace hash, so it is a
 /// regression file as it stands.
-pub fn shrink(original: &ScenarioFile, execute: &Executor<'_>) -> Result<Shrunk, String> {
+pub fn shrink(
+    registry: &Registry,
+    original: &ScenarioFile,
+    execute: &Executor<'_>,
+) -> Result<Shrunk, String> {
     let mut file = original.clone();
     let recorded = file.expect.violation.take();
     file.expect.trace_hash = None;
-    let scenario = scenario::from_file("scenario", &file).map_err(|error| error.to_string())?;
+    let scenario =
+        scenario::from_file(registry, "scenario", &file).map_err(|error| error.to_string())?;
     let first = execute(&scenario, file.seed);
     let signature = failure_signature(&first.outcome).to_string();
     if first.outcome.is_pass() {
@@ -279,6 +286,7 @@ pub fn shrink(original: &ScenarioFile, execute: &Executor<'_>) -> Result<Shrunk,
     };
     let before = size(&file, &first);
     let mut shrinker = Shrinker {
+        registry,
         execute,
         signature: signature.clone(),
         runs: 1,

@@ -6,11 +6,12 @@
 //! - `nodes` is the largest cluster; each seed draws 3..=nodes (1..=nodes below 3).
 //! - `duration_ms` is the run length. The last [`liveness_window_ms`] of it is the liveness
 //!   phase; faults strike only before it (the safety phase).
-//! - every `*_ms_min`/`*_ms_max` pair (election timeouts, latency, workload intervals) is the
-//!   range each seed draws its own pair from; `heartbeat_interval_ms` is the largest heartbeat.
-//! - `drop_probability` and `duplicate_probability` are the largest base rates.
-//! - `raft.pre_vote`/`raft.check_quorum` set are kept; left out, each seed draws them.
-//! - FLE: half the seeds hold the workload back until the heal, so the safety phase is idle.
+//! - the network's and the workload's `*_ms_min`/`*_ms_max` pairs are the ranges each seed
+//!   draws its own pair from; `drop_probability` and `duplicate_probability` are the largest
+//!   base rates.
+//! - the protocol's section is drawn by the protocol (`Hosted::swarm`): Raft draws its
+//!   election timeouts, heartbeat, PreVote, CheckQuorum and entries per AppendEntries; FLE
+//!   its waits and timeouts, and holds the workload of half its seeds back until the heal.
 //! - the fault kinds the base's own `faults` use are the kinds a seed may enable (none: all);
 //!   the base's fault times are not used.
 //! - `expect.leader_within_ms` (default 2000) bounds the leader after the heal;
@@ -29,26 +30,25 @@
 //!   within 1-60 ms, one to three times, between granting a vote and the next request of
 //!   the same term.
 //! - partition, isolate, one-way cut, loss/duplication bursts: each undone a while later.
-//! - Raft seeds whose base leaves `max_entries_per_append` out draw it: a third ship one entry
-//!   per AppendEntries, a third 2-8, a third the default (catch-up then holds old-term
-//!   entries on a majority for many round trips, the window Figure 8 needs).
 //!
 //! At the phase boundary every fault is undone at once: `heal`, the network back to the
 //! seed's own settings, and a `restart` of every node id (a restart of a live node is
 //! skipped). That boundary is the last fault, which the liveness expectations count from.
-//! One **residual fault** may stay: on Raft seeds of 5+ nodes with CheckQuorum and PreVote
-//! both on, half of them cut every link into the leader right after the heal (`cut` from every id to
-//! `leader`), for good. The others stay a majority connected both ways, so correct Raft
-//! replaces that leader; one that never steps down keeps its followers loyal and the
-//! liveness expectations fail. FLE seeds never get it (the gate is Raft's CheckQuorum).
+//! One **residual fault** may stay: on seeds of 5+ nodes whose protocol section replaces a
+//! leader that hears nobody (`Hosted::replaces_deaf_leader`: Raft with CheckQuorum and
+//! PreVote both on), half of them cut every link into the leader right after the heal (`cut`
+//! from every id to `leader`), for good. The others stay a majority connected both ways, so
+//! a correct protocol replaces that leader; one that never steps down keeps its followers
+//! loyal and the liveness expectations fail.
 
-use crate::fle::FleConfig;
+use std::collections::BTreeMap;
+
 use crate::prng::{Prng, Stream};
+use crate::protocol::SwarmDraw;
+use crate::registry::{ProtocolEntry, Registry};
 use crate::scenario::file::{
-    ExpectFile, FaultFile, FaultKind, FleFile, NetworkFile, ProtocolName, RaftFile, ScenarioFile,
-    SelectorFile, WorkloadFile,
+    ExpectFile, FaultFile, FaultKind, NetworkFile, ScenarioFile, SelectorFile, WorkloadFile,
 };
-use crate::time::US_PER_MS;
 
 /// The generator's own random stream: independent of every stream the engine draws from.
 const SWARM_STREAM: Stream = Stream::Custom(0x5357_4152);
@@ -77,8 +77,11 @@ pub fn liveness_window_ms(base: &ScenarioFile) -> u64 {
         + PROGRESS_MS
 }
 
-/// Why a base scenario cannot be fuzzed; the field and the reason.
-pub fn check_base(base: &ScenarioFile) -> Result<(), (String, String)> {
+/// Why a base scenario cannot be fuzzed; the field and the reason. A base is an ordinary
+/// scenario, so it must be a valid one too.
+pub fn check_base(registry: &Registry, base: &ScenarioFile) -> Result<(), (String, String)> {
+    crate::scenario::from_file(registry, "base", base)
+        .map_err(|error| (error.field, error.reason))?;
     let window_ms = liveness_window_ms(base);
     if base.duration_ms < window_ms + 2 * FIRST_FAULT_MS {
         return Err((
@@ -95,46 +98,69 @@ pub fn check_base(base: &ScenarioFile) -> Result<(), (String, String)> {
 
 /// The scenario of `seed`, drawn within the bounds of `base` (see the module docs). The
 /// result is an ordinary scenario file with every fault explicit.
-pub fn generate(base: &ScenarioFile, seed: u64) -> ScenarioFile {
-    generate_run(base, seed).file
+pub fn generate(
+    protocol: &dyn ProtocolEntry,
+    base: &ScenarioFile,
+    seed: u64,
+) -> Result<ScenarioFile, String> {
+    generate_run(protocol, base, seed).map(|run| run.file)
 }
 
-/// One seed's scenario and the fault kinds it turned on (a kind can be on and still never
-/// strike, so the file alone does not say).
+/// One seed's scenario and what the file alone does not say: the fault kinds the seed turned
+/// on (a kind can be on and still never strike) and its protocol's options.
 pub struct GeneratedRun {
     pub file: ScenarioFile,
     /// In [`KINDS`] order.
     pub fault_kinds: Vec<FaultKind>,
+    /// The drawn section's on/off options (see `Hosted::options`).
+    pub options: Vec<(&'static str, bool)>,
 }
 
-/// [`generate`], keeping the fault kinds the seed turned on.
-pub fn generate_run(base: &ScenarioFile, seed: u64) -> GeneratedRun {
+/// [`generate`], keeping the fault kinds the seed turned on and its options. `protocol` is
+/// the base's; the error is a base section the protocol does not accept.
+pub fn generate_run(
+    protocol: &dyn ProtocolEntry,
+    base: &ScenarioFile,
+    seed: u64,
+) -> Result<GeneratedRun, String> {
     let mut rng = Prng::new(seed, SWARM_STREAM);
     let nodes = rng.range_inclusive(base.nodes.min(3), base.nodes);
     // Saturating: a base [`check_base`] refuses still generates, with no safety phase.
     let heal_ms = base.duration_ms.saturating_sub(liveness_window_ms(base));
     let network = network(&mut rng, &base.network);
+    let mut workload = base
+        .workload
+        .as_ref()
+        .map(|workload| workload_within(&mut rng, workload));
+    let mut draw = SwarmDraw::new(&mut rng, nodes, heal_ms, workload.is_some());
+    let swarmed = protocol.swarm(base.section(), &mut draw).map_err(|error| {
+        format!(
+            "field `{}.{}`: {}",
+            base.protocol, error.field, error.reason
+        )
+    })?;
+    if draw.holds_workload() {
+        if let Some(workload) = workload.as_mut() {
+            hold_until(workload, heal_ms);
+        }
+    }
     let mut file = ScenarioFile {
         version: base.version,
-        name: format!("{}-seed-{seed}", protocol_label(base.protocol)),
+        name: format!("{}-seed-{seed}", base.protocol),
         description: format!(
             "Generated by `quorumsim fuzz` from seed {seed} of base `{}`: faults until {heal_ms} ms, \
              then everything healed and restarted.",
             base.name
         ),
-        protocol: base.protocol,
+        protocol: base.protocol.clone(),
         nodes,
         seed,
         duration_ms: base.duration_ms,
         max_steps: base.max_steps,
         max_in_flight: base.max_in_flight,
-        raft: None,
-        fle: None,
+        sections: BTreeMap::from([(base.protocol.clone(), swarmed.section)]),
         network: network.clone(),
-        workload: base
-            .workload
-            .as_ref()
-            .map(|workload| workload_within(&mut rng, workload)),
+        workload,
         faults: Vec::new(),
         expect: ExpectFile {
             leader_within_ms: Some(
@@ -149,41 +175,20 @@ pub fn generate_run(base: &ScenarioFile, seed: u64) -> GeneratedRun {
             ..ExpectFile::default()
         },
     };
-    // One arm per protocol: its own section, drawn within the base's.
-    match base.protocol {
-        ProtocolName::Raft => {
-            file.raft = Some(raft_within(&mut rng, base.raft.as_ref()));
-        }
-        ProtocolName::Fle => {
-            file.fle = Some(fle_within(&mut rng, base.fle.as_ref()));
-            if let Some(workload) = file.workload.as_mut() {
-                fle_workload_within(&mut rng, workload, heal_ms);
-            }
-        }
-    }
     let fault_kinds = enabled_kinds(&mut rng, base);
     file.faults = fault_schedule(&mut rng, &fault_kinds, nodes, heal_ms, &network);
     // Drawn last, so it leaves every other draw of the seed as it was.
     // The others must keep a vote to spare: with none (3 or 4 nodes) every election after
     // the cut needs each of them, and split votes and loss can outlast the bound.
     let spare_vote = nodes - 1 > nodes / 2 + 1;
-    let guarded = spare_vote
-        && file
-            .raft
-            .as_ref()
-            .is_some_and(|raft| raft.check_quorum == Some(true) && raft.pre_vote == Some(true));
-    if guarded && rng.below(2) == 0 {
+    if spare_vote && swarmed.replaces_deaf_leader && rng.below(2) == 0 {
         file.faults.push(residual_cut_into_leader(heal_ms, nodes));
     }
-    GeneratedRun { file, fault_kinds }
-}
-
-/// The protocol's name as files and commands spell it.
-pub fn protocol_label(protocol: ProtocolName) -> &'static str {
-    match protocol {
-        ProtocolName::Raft => "raft",
-        ProtocolName::Fle => "fle",
-    }
+    Ok(GeneratedRun {
+        file,
+        fault_kinds,
+        options: swarmed.options,
+    })
 }
 
 /// A `(min, max)` pair inside `lo..=hi` with min from the lower half and max from the upper
@@ -223,82 +228,12 @@ fn workload_within(rng: &mut Prng, base: &WorkloadFile) -> WorkloadFile {
     }
 }
 
-/// FLE's section: each timing drawn between half the base's (or the default's) and all of it,
-/// so seeds explore short finalize waits and tight sync limits; start-up histories and the
-/// bug are the base's.
-fn fle_within(rng: &mut Prng, base: Option<&FleFile>) -> FleFile {
-    let base = base.cloned().unwrap_or_default();
-    let defaults = FleConfig::default();
-    let mut upto = |value: Option<u64>, default_us: u64| {
-        let max = value.unwrap_or(default_us / US_PER_MS).max(1);
-        Some(rng.range_inclusive(max.div_ceil(2), max))
-    };
-    let finalize_wait_ms = upto(base.finalize_wait_ms, defaults.finalize_wait_us);
-    let notification_timeout_ms_initial = upto(
-        base.notification_timeout_ms_initial,
-        defaults.notification_timeout_us_initial,
-    );
-    let ping_interval_ms = upto(base.ping_interval_ms, defaults.ping_interval_us);
-    // The sync limit stays above two ping intervals, or a healthy follower looks dead.
-    let sync_timeout_ms = upto(base.sync_timeout_ms, defaults.sync_timeout_us)
-        .map(|sync| sync.max(2 * ping_interval_ms.unwrap_or(1) + 1));
-    FleFile {
-        finalize_wait_ms,
-        notification_timeout_ms_initial,
-        notification_timeout_ms_max: base.notification_timeout_ms_max,
-        ping_interval_ms,
-        sync_timeout_ms,
-        init_timeout_ms: base.init_timeout_ms,
-        initial_history_lengths: None,
-        // A bug the base (or `--bug`) names is part of every run drawn from it.
-        bug: base.bug.clone(),
-    }
-}
-
-/// FLE's workload: half the seeds keep it; the other half hold it back until the heal, so
-/// the whole safety phase is idle. Idle epochs are where FLE's vote order is tested hardest:
-/// elections then move the epoch while every last zxid stays equal, so only the epoch tells
-/// an up-to-date server from a stale one (the ZOOKEEPER-1419 case), which continuous load
-/// almost never produces.
-fn fle_workload_within(rng: &mut Prng, workload: &mut WorkloadFile, heal_ms: u64) {
-    let idle = rng.below(2) == 0;
-    // A workload that stops before the heal stays as it is: held back, it would never start.
-    if idle && workload.stop_ms.is_none_or(|stop_ms| stop_ms > heal_ms) {
+/// Holds the workload back until `heal_ms`, the protocol's choice for this seed (see
+/// `SwarmDraw::hold_workload_until_heal`). A workload that stops before the heal stays as it
+/// is: held back, it would never start.
+fn hold_until(workload: &mut WorkloadFile, heal_ms: u64) {
+    if workload.stop_ms.is_none_or(|stop_ms| stop_ms > heal_ms) {
         workload.start_ms = workload.start_ms.max(heal_ms);
-    }
-}
-
-fn raft_within(rng: &mut Prng, base: Option<&RaftFile>) -> RaftFile {
-    let base = base.cloned().unwrap_or_default();
-    let lo = base.election_timeout_ms_min.unwrap_or(150);
-    let hi = base.election_timeout_ms_max.unwrap_or(300).max(lo);
-    // The spread stays at least half the base's: a narrow one (a few ms against tens of ms
-    // of latency) livelocks elections by design, which is not news.
-    let timeout_min = rng.range_inclusive(lo, lo + (hi - lo) / 2);
-    let timeout_max = rng.range_inclusive(timeout_min + (hi - lo) / 2, hi);
-    let heartbeat_max = base
-        .heartbeat_interval_ms
-        .unwrap_or(50)
-        .min(timeout_min.saturating_sub(1))
-        .max(1);
-    let heartbeat = rng.range_inclusive(heartbeat_max.div_ceil(2), heartbeat_max);
-    let mut flag = |set: Option<bool>| Some(set.unwrap_or_else(|| rng.below(2) == 0));
-    RaftFile {
-        election_timeout_ms_min: Some(timeout_min),
-        election_timeout_ms_max: Some(timeout_max),
-        heartbeat_interval_ms: Some(heartbeat),
-        pre_vote: flag(base.pre_vote),
-        check_quorum: flag(base.check_quorum),
-        // Left out, a third of the seeds ship one entry per AppendEntries and a third a few:
-        // a leader catching a follower up then holds old-term entries on a majority for many
-        // round trips before its own no-op follows (the Figure 8 window).
-        max_entries_per_append: base.max_entries_per_append.or_else(|| match rng.below(3) {
-            0 => Some(1),
-            1 => Some(rng.range_inclusive(2, 8)),
-            _ => None,
-        }),
-        // A bug the base (or `--bug`) names is part of every run drawn from it.
-        bug: base.bug.clone(),
     }
 }
 
@@ -455,14 +390,12 @@ fn fault_schedule(
 
 /// The residual fault of the liveness phase: right after the heal, every link into the
 /// leader is cut for good while it can still send. The others stay a majority connected both
-/// ways, so a leader that steps down when it hears no quorum (CheckQuorum) is replaced; one
-/// that never does keeps its followers loyal with heartbeats and nothing commits. Only with
-/// CheckQuorum and PreVote both on: without CheckQuorum correct Raft stalls the same way, by
-/// design; without PreVote the cut node, often holding the longest log, wins votes it never
-/// hears and bumps the term on every timeout, which stalls correct Raft too (seen on 8 of
-/// 10,000 seeds). Only with 5 or more nodes, so the others keep a vote to spare (a 4-node
-/// seed stalled on split votes among the 3 left). No live leader at the heal resolves to no
-/// cut, and the phase is clean.
+/// ways, so a leader that steps down when it hears no quorum (Raft's CheckQuorum) is
+/// replaced; one that never does keeps its followers loyal with heartbeats and nothing
+/// commits. Only for protocols that replace such a leader (`Hosted::replaces_deaf_leader`),
+/// and only with 5 or more nodes, so the others keep a vote to spare (with 4, split votes
+/// among the 3 left can outlast the bound). No live leader at the heal resolves to no cut,
+/// and the phase is clean.
 fn residual_cut_into_leader(heal_ms: u64, nodes: u64) -> FaultFile {
     let mut cut = fault(heal_ms, FaultKind::Cut);
     cut.from = Some((0..nodes).map(SelectorFile::Id).collect());
@@ -592,7 +525,30 @@ mod tests {
 
     fn base() -> ScenarioFile {
         let text = include_str!("../../scenarios/fuzz/raft-base.json");
-        scenario::parse_file("raft-base.json", text).expect("the bundled base parses")
+        scenario::parse_file(&Registry::builtin(), "raft-base.json", text)
+            .expect("the bundled base parses")
+    }
+
+    /// One seed's run from `base`, whose protocol is built in.
+    fn generate_run(base: &ScenarioFile, seed: u64) -> GeneratedRun {
+        let registry = Registry::builtin();
+        let protocol = registry
+            .lookup(&base.protocol)
+            .expect("a built-in protocol");
+        super::generate_run(protocol, base, seed).expect("the base is valid")
+    }
+
+    fn generate(base: &ScenarioFile, seed: u64) -> ScenarioFile {
+        generate_run(base, seed).file
+    }
+
+    fn parse(text: &str) -> Result<crate::scenario::Scenario, crate::scenario::ScenarioError> {
+        scenario::parse(&Registry::builtin(), "generated.json", text)
+    }
+
+    fn raft_section(file: &ScenarioFile) -> crate::raft::RaftSection {
+        serde_json::from_value(file.section().expect("a Raft section").clone())
+            .expect("a Raft section")
     }
 
     #[test]
@@ -601,8 +557,7 @@ mod tests {
         for seed in 0..300 {
             let file = generate(&base, seed);
             let text = serde_json::to_string(&file).unwrap();
-            let scenario = scenario::parse("generated.json", &text)
-                .unwrap_or_else(|error| panic!("seed {seed}: {error}"));
+            let scenario = parse(&text).unwrap_or_else(|error| panic!("seed {seed}: {error}"));
             assert!(file.nodes >= 3 && file.nodes <= base.nodes, "seed {seed}");
             assert_eq!(scenario.sim.seed, seed);
             let heal_ms = base.duration_ms - liveness_window_ms(&base);
@@ -647,14 +602,14 @@ mod tests {
     #[test]
     fn half_the_fle_seeds_keep_the_safety_phase_idle() {
         let text = include_str!("../../scenarios/fuzz/fle-base.json");
-        let base = scenario::parse_file("fle-base.json", text).expect("the bundled base parses");
+        let base = scenario::parse_file(&Registry::builtin(), "fle-base.json", text)
+            .expect("the bundled base parses");
         let heal_ms = base.duration_ms - liveness_window_ms(&base);
         let mut idle = 0;
         for seed in 0..100 {
             let file = generate(&base, seed);
             let text = serde_json::to_string(&file).unwrap();
-            scenario::parse("generated.json", &text)
-                .unwrap_or_else(|error| panic!("seed {seed}: {error}"));
+            parse(&text).unwrap_or_else(|error| panic!("seed {seed}: {error}"));
             let start_ms = file.workload.expect("the base has a workload").start_ms;
             if start_ms >= heal_ms {
                 idle += 1;
@@ -671,7 +626,7 @@ mod tests {
         let mut residual = 0;
         for seed in 0..200 {
             let file = generate(&base, seed);
-            let raft = file.raft.as_ref().expect("a Raft section");
+            let raft = raft_section(&file);
             let heal_ms = base.duration_ms - liveness_window_ms(&base);
             let last = file.faults.last().expect("the heal");
             let cut_into_leader = last.action == FaultKind::Cut
@@ -693,12 +648,7 @@ mod tests {
         let (mut isolate_leader, mut pair, mut one_entry) = (0, 0, 0);
         for seed in 0..200 {
             let file = generate(&base, seed);
-            if file
-                .raft
-                .as_ref()
-                .and_then(|raft| raft.max_entries_per_append)
-                == Some(1)
-            {
+            if raft_section(&file).max_entries_per_append == Some(1) {
                 one_entry += 1;
             }
             for fault in &file.faults {

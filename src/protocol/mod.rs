@@ -17,6 +17,7 @@ mod batch;
 mod cluster;
 mod command;
 mod context;
+mod hosted;
 mod observation;
 mod scripted;
 
@@ -24,6 +25,7 @@ pub use batch::Batch;
 pub use cluster::{ClusterView, NodeStates};
 pub use command::{command_digest, Command, KvStore};
 pub use context::{Ctx, Effects, Outbox, TimerOp};
+pub use hosted::{BugVariant, BundledScenario, Hosted, NoBugs, SectionError, SwarmDraw};
 pub use observation::Observation;
 pub use scripted::ScriptedNode;
 
@@ -65,7 +67,7 @@ pub enum ClientReply {
 /// A distributed protocol the simulator can host. See the module docs for the rules.
 pub trait Protocol: Sized {
     /// Static parameters shared by all nodes (timeouts, feature switches).
-    type Config: Clone + fmt::Debug;
+    type Config: Clone + fmt::Debug + Send + Sync;
     /// The protocol's messages: one enum with named fields per kind of message.
     type Msg: Clone + fmt::Debug + Hash;
     /// The protocol's timers. Setting a timer that is already pending replaces it.

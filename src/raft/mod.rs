@@ -17,12 +17,14 @@
 
 mod config;
 mod election;
+mod hosted;
 mod log;
 mod message;
 mod replication;
 mod role;
 
 pub use config::{RaftBug, RaftConfig};
+pub use hosted::RaftSection;
 pub use log::{Log, RaftDurable};
 pub use message::{Entries, Entry, Payload, RaftMsg};
 pub use role::Role;

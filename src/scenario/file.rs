@@ -1,22 +1,29 @@
 //! The raw JSON shape of a scenario file, exactly as written. No logic beyond parsing: every
-//! struct rejects unknown fields, and `version` says which shape this is. Validation into a
+//! struct rejects unknown fields (the top level through [`ScenarioFile::check_keys`]), and
+//! `version` says which shape this is. Validation into a
 //! typed [`super::Scenario`] happens in `validate.rs`.
+
+use std::collections::BTreeMap;
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The scenario file format this build reads and writes.
 pub const VERSION: u32 = 1;
 
+/// A scenario file. Its protocol's settings sit under the protocol's name (`"raft": {…}`);
+/// the registry that knows the protocol reads them. That section is the one key the struct
+/// does not list, so unknown keys are caught by [`ScenarioFile::check_keys`] instead of by
+/// serde.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     pub version: u32,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
-    pub protocol: ProtocolName,
+    pub protocol: String,
     pub nodes: u64,
     pub seed: u64,
     pub duration_ms: u64,
@@ -24,10 +31,9 @@ pub struct ScenarioFile {
     pub max_steps: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_in_flight: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub raft: Option<RaftFile>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fle: Option<FleFile>,
+    /// Protocol sections by key: after [`ScenarioFile::check_keys`], at most the protocol's own.
+    #[serde(flatten)]
+    pub sections: BTreeMap<String, Value>,
     #[serde(default)]
     pub network: NetworkFile,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38,41 +44,66 @@ pub struct ScenarioFile {
     pub expect: ExpectFile,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ProtocolName {
-    Raft,
-    Fle,
+/// The keys of a scenario file other than its protocol's section.
+pub const KEYS: [&str; 13] = [
+    "version",
+    "name",
+    "description",
+    "protocol",
+    "nodes",
+    "seed",
+    "duration_ms",
+    "max_steps",
+    "max_in_flight",
+    "network",
+    "workload",
+    "faults",
+    "expect",
+];
+
+impl ScenarioFile {
+    /// The section of the protocol the file names, if it has one.
+    pub fn section(&self) -> Option<&Value> {
+        self.sections.get(&self.protocol)
+    }
+
+    /// Replaces the section of the protocol the file names.
+    pub fn set_section(&mut self, section: Value) {
+        self.sections.insert(self.protocol.clone(), section);
+    }
+
+    /// Rejects a key that is neither a field of the file nor the section of its protocol:
+    /// the section of another protocol `registered` knows, or an unknown field. The error is
+    /// the key and the reason.
+    pub fn check_keys(&self, registered: &[&str]) -> Result<(), (String, String)> {
+        check_section_keys(
+            &self.protocol,
+            self.sections.keys().map(String::as_str),
+            registered,
+        )
+    }
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RaftFile {
-    pub election_timeout_ms_min: Option<u64>,
-    pub election_timeout_ms_max: Option<u64>,
-    pub heartbeat_interval_ms: Option<u64>,
-    pub pre_vote: Option<bool>,
-    pub check_quorum: Option<bool>,
-    pub max_entries_per_append: Option<u64>,
-    /// A deliberately broken variant by name (see `RaftBug`); absent for correct Raft.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bug: Option<String>,
-}
-
-/// FastLeaderElection settings; every timing in ms, every field optional.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct FleFile {
-    pub finalize_wait_ms: Option<u64>,
-    pub notification_timeout_ms_initial: Option<u64>,
-    pub notification_timeout_ms_max: Option<u64>,
-    pub ping_interval_ms: Option<u64>,
-    pub sync_timeout_ms: Option<u64>,
-    pub init_timeout_ms: Option<u64>,
-    /// Per node, how many entries of one common history it starts with.
-    pub initial_history_lengths: Option<Vec<u64>>,
-    /// A planted bug by its kebab-case name (see `FleBug`).
-    pub bug: Option<String>,
+/// [`ScenarioFile::check_keys`] over the keys that are not fields of the file.
+pub fn check_section_keys<'a>(
+    protocol: &str,
+    keys: impl IntoIterator<Item = &'a str>,
+    registered: &[&str],
+) -> Result<(), (String, String)> {
+    let Some(key) = keys.into_iter().find(|key| *key != protocol) else {
+        return Ok(());
+    };
+    let reason = if registered.contains(&key) {
+        format!("only used with \"protocol\": \"{key}\"")
+    } else {
+        let known: Vec<String> = KEYS.iter().map(|key| format!("`{key}`")).collect();
+        format!(
+            "unknown field `{key}`, expected one of {}, or the section of the protocol the \
+             file names",
+            known.join(", ")
+        )
+    };
+    Err((key.to_string(), reason))
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

@@ -9,8 +9,9 @@ mod validate;
 use std::fmt;
 use std::path::Path;
 
-use crate::fle::{FleBug, FleConfig};
-use crate::raft::{RaftBug, RaftConfig};
+use std::sync::Arc;
+
+use crate::registry::{ConfiguredProtocol, Registry};
 use crate::sim::SimConfig;
 pub use file::ScenarioFile;
 
@@ -19,7 +20,8 @@ pub use file::ScenarioFile;
 pub struct Scenario {
     pub name: String,
     pub description: String,
-    pub protocol: ProtocolConfig,
+    /// The protocol the file names, configured by its section.
+    pub protocol: Arc<dyn ConfiguredProtocol>,
     /// Engine settings; `sim.seed` is the scenario's own seed.
     pub sim: SimConfig,
     /// How the run must end, for regression files; empty for an ordinary scenario.
@@ -41,73 +43,18 @@ impl ExpectedEnd {
     }
 }
 
-/// Which protocol a scenario runs, with its configuration.
-#[derive(Clone, Debug)]
-pub enum ProtocolConfig {
-    Raft(RaftConfig),
-    Fle(FleConfig),
-}
-
-impl ProtocolConfig {
-    pub fn name(&self) -> &'static str {
-        match self {
-            ProtocolConfig::Raft(_) => "raft",
-            ProtocolConfig::Fle(_) => "fle",
-        }
-    }
-
-    /// Switches on the deliberately broken variant called `name`, replacing any the scenario
-    /// named. The error is one line naming the valid bugs of this protocol.
-    pub fn set_bug(&mut self, name: &str) -> Result<(), String> {
-        match self {
-            ProtocolConfig::Raft(config) => config.bug = Some(raft_bug(name)?),
-            ProtocolConfig::Fle(config) => config.bug = Some(fle_bug(name)?),
-        }
-        Ok(())
-    }
-
-    /// The name of the deliberately broken variant this configuration runs, if any.
-    pub fn bug_name(&self) -> Option<&'static str> {
-        match self {
-            ProtocolConfig::Raft(config) => config.bug.map(RaftBug::name),
-            ProtocolConfig::Fle(config) => config.bug.map(FleBug::name),
-        }
-    }
-}
-
 /// Names the deliberately broken variant `name` in the protocol section of a raw scenario
 /// file (creating the section if the file has none), replacing any it named: what `--bug`
 /// does to a fuzz campaign's base, so every generated run and every written failure carries it.
-pub fn set_file_bug(file: &mut ScenarioFile, name: &str) -> Result<(), String> {
-    match file.protocol {
-        file::ProtocolName::Raft => {
-            let bug = raft_bug(name)?;
-            file.raft.get_or_insert_with(Default::default).bug = Some(bug.name().to_string());
-        }
-        file::ProtocolName::Fle => {
-            let bug = fle_bug(name)?;
-            file.fle.get_or_insert_with(Default::default).bug = Some(bug.name().to_string());
-        }
-    }
+pub fn set_file_bug(
+    registry: &Registry,
+    file: &mut ScenarioFile,
+    name: &str,
+) -> Result<(), String> {
+    let entry = registry.lookup(&file.protocol)?;
+    let section = entry.with_bug(file.section(), name)?;
+    file.set_section(section);
     Ok(())
-}
-
-fn raft_bug(name: &str) -> Result<RaftBug, String> {
-    RaftBug::from_name(name).ok_or_else(|| {
-        format!(
-            "unknown bug {name:?} for protocol raft; valid names: {}",
-            RaftBug::names()
-        )
-    })
-}
-
-fn fle_bug(name: &str) -> Result<FleBug, String> {
-    FleBug::from_name(name).ok_or_else(|| {
-        format!(
-            "unknown bug {name:?} for protocol fle; valid names: {}",
-            FleBug::names()
-        )
-    })
 }
 
 /// Why a scenario cannot be used. `Display` is one line: `file: field: reason`.
@@ -149,21 +96,21 @@ pub fn one_line(text: &str) -> String {
 
 impl std::error::Error for ScenarioError {}
 
-/// Reads, parses and validates the scenario at `path`.
-pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+/// Reads, parses and validates the scenario at `path`, for a protocol `registry` knows.
+pub fn load(registry: &Registry, path: &Path) -> Result<Scenario, ScenarioError> {
     let file_name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|error| ScenarioError {
         file: file_name.clone(),
         field: String::new(),
         reason: format!("cannot read: {error}"),
     })?;
-    parse(&file_name, &text)
+    parse(registry, &file_name, &text)
 }
 
 /// Parses and validates scenario text; `file_name` is only used in errors.
-pub fn parse(file_name: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    let raw = parse_file(file_name, text)?;
-    validate::validate(&raw).map_err(|(field, reason)| ScenarioError {
+pub fn parse(registry: &Registry, file_name: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let raw = parse_file(registry, file_name, text)?;
+    validate::validate(registry, &raw).map_err(|(field, reason)| ScenarioError {
         file: file_name.to_string(),
         field,
         reason,
@@ -172,17 +119,28 @@ pub fn parse(file_name: &str, text: &str) -> Result<Scenario, ScenarioError> {
 
 /// Validates a raw scenario built in memory (a generated or shrunk one); `file_name` is only
 /// used in errors.
-pub fn from_file(file_name: &str, raw: &ScenarioFile) -> Result<Scenario, ScenarioError> {
-    validate::validate(raw).map_err(|(field, reason)| ScenarioError {
+pub fn from_file(
+    registry: &Registry,
+    file_name: &str,
+    raw: &ScenarioFile,
+) -> Result<Scenario, ScenarioError> {
+    validate::validate(registry, raw).map_err(|(field, reason)| ScenarioError {
         file: file_name.to_string(),
         field,
         reason,
     })
 }
 
-/// Parses scenario text into its raw shape, without validation.
-pub fn parse_file(file_name: &str, text: &str) -> Result<ScenarioFile, ScenarioError> {
+/// Parses scenario text into its raw shape, without validating values: a file whose protocol
+/// `registry` does not know, or with a key that is neither a field nor that protocol's
+/// section, is an error here as a malformed one is.
+pub fn parse_file(
+    registry: &Registry,
+    file_name: &str,
+    text: &str,
+) -> Result<ScenarioFile, ScenarioError> {
     check_version(file_name, text)?;
+    check_keys(registry, file_name, text)?;
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let raw: ScenarioFile =
         serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
@@ -200,7 +158,38 @@ pub fn parse_file(file_name: &str, text: &str) -> Result<ScenarioFile, ScenarioE
         field: String::new(),
         reason: describe_json_error(&error),
     })?;
+    registry
+        .lookup(&raw.protocol)
+        .map_err(|reason| ScenarioError {
+            file: file_name.to_string(),
+            field: "protocol".to_string(),
+            reason,
+        })?;
     Ok(raw)
+}
+
+/// The file's keys, read before its full shape: a misspelt field lands among the protocol
+/// sections (the one key the shape does not list), so it is reported here as unknown, before
+/// the full parse would report the field it misspells as missing. Anything that is not a JSON
+/// object with a string `protocol` is left to the full parse.
+fn check_keys(registry: &Registry, file_name: &str, text: &str) -> Result<(), ScenarioError> {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::from_str(text) else {
+        return Ok(());
+    };
+    let Some(serde_json::Value::String(protocol)) = fields.get("protocol") else {
+        return Ok(());
+    };
+    let others = fields
+        .keys()
+        .map(String::as_str)
+        .filter(|key| !file::KEYS.contains(key));
+    file::check_section_keys(protocol, others, &registry.names()).map_err(|(field, reason)| {
+        ScenarioError {
+            file: file_name.to_string(),
+            field,
+            reason,
+        }
+    })
 }
 
 /// Only the version, read before the full shape: a file written for another version may have

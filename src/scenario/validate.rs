@@ -2,19 +2,19 @@
 //! reason; nothing here panics on any input.
 
 use super::file::{
-    ExpectFile, FaultFile, FaultKind, FleFile, NetworkFile, ProtocolName, RaftFile, ScenarioFile,
-    SelectorFile, TargetFile, WorkloadFile, VERSION,
+    ExpectFile, FaultFile, FaultKind, NetworkFile, ScenarioFile, SelectorFile, TargetFile,
+    WorkloadFile, VERSION,
 };
-use super::{ExpectedEnd, ProtocolConfig, Scenario};
-use crate::fle::{FleBug, FleConfig};
+use super::{ExpectedEnd, Scenario};
+use crate::check::names as invariants;
 use crate::net::LinkModel;
 use crate::prng::Ratio;
 use crate::protocol::NodeId;
-use crate::raft::{RaftBug, RaftConfig};
+use crate::registry::{ProtocolEntry, Registry};
 use crate::sim::{
     ClientTarget, Expectations, Fault, FaultAction, LinkChange, Selector, SimConfig, Workload,
 };
-use crate::time::{ms, US_PER_MS};
+use crate::time::{ms, DAY_MS, US_PER_MS};
 
 type Invalid = (String, String);
 type Checked<T> = Result<T, Invalid>;
@@ -22,7 +22,7 @@ type Checked<T> = Result<T, Invalid>;
 /// Largest cluster a scenario may ask for.
 pub const NODES_MAX: u64 = 64;
 /// Longest run a scenario may ask for: one virtual day.
-pub const DURATION_MS_MAX: u64 = 86_400_000;
+pub const DURATION_MS_MAX: u64 = DAY_MS;
 pub const MAX_STEPS_DEFAULT: u64 = 20_000_000;
 pub const MAX_IN_FLIGHT_DEFAULT: u64 = 1_000_000;
 
@@ -30,7 +30,7 @@ fn invalid<T>(field: &str, reason: impl Into<String>) -> Checked<T> {
     Err((field.to_string(), reason.into()))
 }
 
-pub fn validate(raw: &ScenarioFile) -> Checked<Scenario> {
+pub fn validate(registry: &Registry, raw: &ScenarioFile) -> Checked<Scenario> {
     if raw.version != VERSION {
         return invalid(
             "version",
@@ -58,20 +58,20 @@ pub fn validate(raw: &ScenarioFile) -> Checked<Scenario> {
     }
     let max_steps = positive("max_steps", raw.max_steps, MAX_STEPS_DEFAULT)?;
     let max_in_flight = positive("max_in_flight", raw.max_in_flight, MAX_IN_FLIGHT_DEFAULT)?;
-    let protocol = match raw.protocol {
-        ProtocolName::Raft => {
-            if raw.fle.is_some() {
-                return invalid("fle", "only used with \"protocol\": \"fle\"");
-            }
-            ProtocolConfig::Raft(raft_config(raw.raft.as_ref())?)
-        }
-        ProtocolName::Fle => {
-            if raw.raft.is_some() {
-                return invalid("raft", "only used with \"protocol\": \"raft\"");
-            }
-            ProtocolConfig::Fle(fle_config(raw.fle.as_ref(), raw.nodes)?)
-        }
-    };
+    let entry = registry
+        .lookup(&raw.protocol)
+        .map_err(|reason| ("protocol".to_string(), reason))?;
+    raw.check_keys(&registry.names())?;
+    let protocol = entry
+        .configure(raw.section(), node_count)
+        .map_err(|error| {
+            let field = if error.field.is_empty() {
+                raw.protocol.clone()
+            } else {
+                format!("{}.{}", raw.protocol, error.field)
+            };
+            (field, error.reason)
+        })?;
     let links = link_model(&raw.network)?;
     let workload = match &raw.workload {
         Some(workload) => Some(workload_config(workload, raw.duration_ms)?),
@@ -91,7 +91,7 @@ pub fn validate(raw: &ScenarioFile) -> Checked<Scenario> {
         .max()
         .unwrap_or(0);
     let expect = expectations(&raw.expect, last_fault_ms, raw.duration_ms)?;
-    let expected_end = expected_end(&raw.expect)?;
+    let expected_end = expected_end(&raw.expect, entry)?;
     Ok(Scenario {
         name: raw.name.clone(),
         description: raw.description.clone(),
@@ -135,161 +135,6 @@ fn positive(field: &str, value: Option<u64>, default: u64) -> Checked<u64> {
         None => Ok(default),
     }
 }
-
-fn raft_config(raw: Option<&RaftFile>) -> Checked<RaftConfig> {
-    let defaults = RaftConfig::default();
-    let Some(raw) = raw else {
-        return Ok(defaults);
-    };
-    let timeout_ms_min = optional_ms("raft.election_timeout_ms_min", raw.election_timeout_ms_min)?
-        .unwrap_or(defaults.election_timeout_us_min / 1_000);
-    let timeout_ms_max = optional_ms("raft.election_timeout_ms_max", raw.election_timeout_ms_max)?
-        .unwrap_or(defaults.election_timeout_us_max / 1_000);
-    let heartbeat_ms = optional_ms("raft.heartbeat_interval_ms", raw.heartbeat_interval_ms)?
-        .unwrap_or(defaults.heartbeat_interval_us / 1_000);
-    if timeout_ms_min == 0 {
-        return invalid("raft.election_timeout_ms_min", "must be positive");
-    }
-    if timeout_ms_max < timeout_ms_min {
-        return invalid(
-            "raft.election_timeout_ms_max",
-            format!("{timeout_ms_max} is below election_timeout_ms_min {timeout_ms_min}"),
-        );
-    }
-    if heartbeat_ms == 0 || heartbeat_ms >= timeout_ms_min {
-        return invalid(
-            "raft.heartbeat_interval_ms",
-            format!(
-                "must be positive and below election_timeout_ms_min ({timeout_ms_min}), got {heartbeat_ms}"
-            ),
-        );
-    }
-    let max_entries = raw
-        .max_entries_per_append
-        .unwrap_or(defaults.max_entries_per_append);
-    if max_entries == 0 {
-        return invalid("raft.max_entries_per_append", "must be positive");
-    }
-    let bug = match raw.bug.as_deref() {
-        None => None,
-        Some(name) => Some(RaftBug::from_name(name).ok_or_else(|| {
-            (
-                "raft.bug".to_string(),
-                format!(
-                    "unknown Raft bug {name:?}; valid names: {}",
-                    RaftBug::names()
-                ),
-            )
-        })?),
-    };
-    Ok(RaftConfig {
-        election_timeout_us_min: ms(timeout_ms_min),
-        election_timeout_us_max: ms(timeout_ms_max),
-        heartbeat_interval_us: ms(heartbeat_ms),
-        pre_vote: raw.pre_vote.unwrap_or(defaults.pre_vote),
-        check_quorum: raw.check_quorum.unwrap_or(defaults.check_quorum),
-        max_entries_per_append: max_entries,
-        bug,
-    })
-}
-
-fn fle_config(raw: Option<&FleFile>, nodes: u64) -> Checked<FleConfig> {
-    let defaults = FleConfig::default();
-    let Some(raw) = raw else {
-        return Ok(defaults);
-    };
-    let timing = |field: &str, value: Option<u64>, default_us: u64| -> Checked<u64> {
-        let name = format!("fle.{field}");
-        match optional_ms(&name, value)? {
-            Some(0) => invalid(&name, "must be positive"),
-            Some(value_ms) => Ok(ms(value_ms)),
-            None => Ok(default_us),
-        }
-    };
-    let config = FleConfig {
-        finalize_wait_us: timing(
-            "finalize_wait_ms",
-            raw.finalize_wait_ms,
-            defaults.finalize_wait_us,
-        )?,
-        notification_timeout_us_initial: timing(
-            "notification_timeout_ms_initial",
-            raw.notification_timeout_ms_initial,
-            defaults.notification_timeout_us_initial,
-        )?,
-        notification_timeout_us_max: timing(
-            "notification_timeout_ms_max",
-            raw.notification_timeout_ms_max,
-            defaults.notification_timeout_us_max,
-        )?,
-        ping_interval_us: timing(
-            "ping_interval_ms",
-            raw.ping_interval_ms,
-            defaults.ping_interval_us,
-        )?,
-        sync_timeout_us: timing(
-            "sync_timeout_ms",
-            raw.sync_timeout_ms,
-            defaults.sync_timeout_us,
-        )?,
-        init_timeout_us: timing(
-            "init_timeout_ms",
-            raw.init_timeout_ms,
-            defaults.init_timeout_us,
-        )?,
-        initial_history_lengths: raw.initial_history_lengths.clone().unwrap_or_default(),
-        bug: match &raw.bug {
-            None => None,
-            Some(name) => Some(FleBug::from_name(name).ok_or_else(|| {
-                (
-                    "fle.bug".to_string(),
-                    format!("unknown bug \"{name}\"; known bugs: {}", FleBug::names()),
-                )
-            })?),
-        },
-    };
-    if config.notification_timeout_us_max < config.notification_timeout_us_initial {
-        return invalid(
-            "fle.notification_timeout_ms_max",
-            "is below notification_timeout_ms_initial",
-        );
-    }
-    if config.ping_interval_us >= config.sync_timeout_us {
-        return invalid(
-            "fle.ping_interval_ms",
-            "must be below sync_timeout_ms, or every follower would time out between pings",
-        );
-    }
-    if config.sync_timeout_us > config.init_timeout_us {
-        return invalid("fle.init_timeout_ms", "must be at least sync_timeout_ms");
-    }
-    let lengths = &config.initial_history_lengths;
-    if !lengths.is_empty() && lengths.len() as u64 != nodes {
-        return invalid(
-            "fle.initial_history_lengths",
-            format!(
-                "has {} entries for {nodes} nodes; give one per node",
-                lengths.len()
-            ),
-        );
-    }
-    if let Some(index) = lengths
-        .iter()
-        .position(|&length| length > INITIAL_HISTORY_MAX)
-    {
-        return invalid(
-            &format!("fle.initial_history_lengths[{index}]"),
-            format!(
-                "must be at most {INITIAL_HISTORY_MAX}, got {}",
-                lengths[index]
-            ),
-        );
-    }
-    Ok(config)
-}
-
-/// Longest start-up history a node may be given.
-pub const INITIAL_HISTORY_MAX: u64 = 100_000;
 
 fn probability(field: &str, value: Option<f64>) -> Checked<Option<Ratio>> {
     match value {
@@ -694,18 +539,31 @@ fn expectations(raw: &ExpectFile, last_fault_ms: u64, duration_ms: u64) -> Check
 
 /// `expect.violation` is a name (an invariant, which a protocol may define, or an outcome
 /// kind); `expect.trace_hash` is the 16 hex digits `quorumsim run` prints.
-fn expected_end(raw: &ExpectFile) -> Checked<ExpectedEnd> {
+/// The ends a regression file may expect besides an invariant: every outcome kind but
+/// `pass` and `violation` (a violation is named by its invariant).
+const FAILURE_KINDS: [&str; 3] = ["panic", "expectation-failed", "limit"];
+
+/// A regression file's expected end must be one the run can end in: a misspelt name would
+/// make a file that can never pass.
+fn expected_end(raw: &ExpectFile, protocol: &dyn ProtocolEntry) -> Checked<ExpectedEnd> {
     if let Some(name) = &raw.violation {
-        let well_formed = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !well_formed || name == "pass" {
+        let known = invariants::ALL
+            .iter()
+            .chain(&[invariants::CHECKER_DISAGREEMENT])
+            .chain(protocol.invariants())
+            .chain(&FAILURE_KINDS)
+            .any(|known| known == name);
+        if !known {
+            let mut names: Vec<&str> = invariants::ALL.to_vec();
+            names.extend(protocol.invariants());
+            names.push(invariants::CHECKER_DISAGREEMENT);
+            names.extend(FAILURE_KINDS);
             return invalid(
                 "expect.violation",
                 format!(
-                    "must name an invariant (such as \"election-safety\") or one of \"panic\", \
-                     \"expectation-failed\", \"limit\"; got {name:?}"
+                    "{name:?} is no invariant or failure of protocol {}; expected one of: {}",
+                    protocol.name(),
+                    names.join(", ")
                 ),
             );
         }

@@ -1,4 +1,5 @@
-//! Command-line arguments (clap derive structs only).
+//! Command-line arguments (clap derive structs only). Protocols are named by string and looked
+//! up in the binary's registry, so a user's binary takes its own protocols' names.
 
 use std::path::PathBuf;
 
@@ -86,20 +87,14 @@ impl DiagramArgs {
     }
 }
 
-/// Protocols `fuzz` accepts on its command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum FuzzProtocol {
-    Raft,
-    Fle,
-}
-
 #[derive(Debug, clap::Args)]
 pub struct FuzzArgs {
-    /// Protocol to fuzz.
-    #[arg(long, value_enum)]
-    pub protocol: FuzzProtocol,
-    /// Base scenario whose settings bound the generated runs (default: the bundled
-    /// scenarios/fuzz/<protocol>-base.json).
+    /// Protocol to fuzz, by its name in scenario files (optional with --scenario, whose
+    /// protocol it must match).
+    #[arg(long, required_unless_present = "scenario")]
+    pub protocol: Option<String>,
+    /// Base scenario whose settings bound the generated runs (default: the protocol's bundled
+    /// base, such as scenarios/fuzz/raft-base.json).
     #[arg(long)]
     pub scenario: Option<PathBuf>,
     /// Seeds in the campaign (at least 1).
@@ -196,6 +191,8 @@ pub enum Experiment {
     ElectionDowntime(ExperimentArgs),
 }
 
+/// The protocols the election-downtime experiment is written for: it measures what one
+/// protocol's election timings mean, so each has its own experiment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExperimentProtocol {
     Raft,

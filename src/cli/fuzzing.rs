@@ -8,14 +8,14 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::exit_code;
 use super::print_error_line;
-use crate::cli::{FuzzArgs, FuzzProtocol, MergeArgs, ReplayArgs, ShrinkArgs};
-use crate::exit_code;
+use super::{FuzzArgs, MergeArgs, ReplayArgs, ShrinkArgs};
 use crate::fuzz::{
     self, replay, report, shrink, Campaign, CampaignSummary, Choices, Progress, Shard,
 };
+use crate::registry::Registry;
 use crate::run::run_scenario_recorded;
-use crate::scenario::file::ProtocolName;
 use crate::scenario::{self, Scenario, ScenarioFile};
 use crate::sim::TraceSink;
 
@@ -30,12 +30,12 @@ fn print_out(text: &str) {
 }
 
 /// Reads, parses and validates a scenario file, keeping its raw shape.
-fn load_file(path: &Path) -> Result<ScenarioFile, String> {
+fn load_file(registry: &Registry, path: &Path) -> Result<ScenarioFile, String> {
     let name = path.display().to_string();
     let text =
         std::fs::read_to_string(path).map_err(|error| format!("{name}: cannot read: {error}"))?;
-    let raw = scenario::parse_file(&name, &text).map_err(|error| error.to_string())?;
-    scenario::from_file(&name, &raw).map_err(|error| error.to_string())?;
+    let raw = scenario::parse_file(registry, &name, &text).map_err(|error| error.to_string())?;
+    scenario::from_file(registry, &name, &raw).map_err(|error| error.to_string())?;
     Ok(raw)
 }
 
@@ -44,34 +44,33 @@ fn replay_command_line(path: &Path) -> String {
     format!("quorumsim replay {}", path.display())
 }
 
-pub fn fuzz_command(args: &FuzzArgs) -> u8 {
-    let protocol = match args.protocol {
-        FuzzProtocol::Raft => ProtocolName::Raft,
-        FuzzProtocol::Fle => ProtocolName::Fle,
+pub fn fuzz_command(registry: &Registry, args: &FuzzArgs) -> u8 {
+    let (base_name, base) = match (&args.scenario, &args.protocol) {
+        (Some(path), _) => (path.display().to_string(), load_file(registry, path)),
+        (None, Some(protocol)) => match fuzz::default_base(registry, protocol) {
+            Ok(bundled) => (
+                bundled.path.to_string(),
+                scenario::parse_file(registry, bundled.path, bundled.text)
+                    .map_err(|error| error.to_string()),
+            ),
+            Err(error) => return bad_input(&format!("--protocol: {error}")),
+        },
+        // clap requires one of the two.
+        (None, None) => return bad_input("fuzz needs --protocol or --scenario"),
     };
-    let (base_name, base) = match &args.scenario {
-        Some(path) => (path.display().to_string(), load_file(path)),
-        None => {
-            let (name, text) = fuzz::default_base(protocol);
-            let base = scenario::parse_file(name, text).map_err(|error| error.to_string());
-            (name.to_string(), base)
-        }
+    let choices = Choices {
+        protocol: args.protocol.clone(),
+        bug: args.bug.clone(),
     };
     let base = base.and_then(|base| {
-        fuzz::apply_choices(
-            base,
-            &Choices {
-                protocol,
-                bug: args.bug.clone(),
-            },
-        )
-        .map_err(|error| format!("{base_name}: {error}"))
+        fuzz::apply_choices(registry, base, &choices)
+            .map_err(|error| format!("{base_name}: {error}"))
     });
     let base = match base {
         Ok(base) => base,
         Err(error) => return bad_input(&error),
     };
-    if let Err((field, reason)) = fuzz::swarm::check_base(&base) {
+    if let Err((field, reason)) = fuzz::swarm::check_base(registry, &base) {
         return bad_input(&format!("{base_name}: field `{field}`: {reason}"));
     }
     let jobs = args.jobs.unwrap_or_else(|| {
@@ -81,6 +80,7 @@ pub fn fuzz_command(args: &FuzzArgs) -> u8 {
         return bad_input("--jobs must be at least 1");
     }
     let campaign = Campaign {
+        registry: registry.clone(),
         base,
         seed_start: args.start,
         seed_count: args.seeds,
@@ -96,12 +96,12 @@ pub fn fuzz_command(args: &FuzzArgs) -> u8 {
     let paranoid_executor = |scenario: &Scenario, seed: u64| {
         let mut scenario = scenario.clone();
         scenario.sim.paranoid = true;
-        fuzz::builtin_executor(&scenario, seed)
+        fuzz::default_executor(&scenario, seed)
     };
     let executor: &fuzz::Executor<'_> = if args.paranoid {
         &paranoid_executor
     } else {
-        &fuzz::builtin_executor
+        &fuzz::default_executor
     };
     let result = fuzz::run_campaign(&campaign, executor, &|progress| {
         display.update(progress);
@@ -136,9 +136,9 @@ pub fn fuzz_command(args: &FuzzArgs) -> u8 {
         print_out(&human_summary(&summary, &args.out));
     }
     if let Some(dir) = &args.report {
-        if let Err(error) =
-            report::write_report(dir, &summary, &|failure| args.out.join(&failure.file))
-        {
+        if let Err(error) = report::write_report(registry, dir, &summary, &|failure| {
+            args.out.join(&failure.file)
+        }) {
             // The campaign itself is on disk; its report can be written again from it.
             let summary_path = args.out.join(fuzz::ledger::SUMMARY_FILE);
             return bad_input(&format!(
@@ -267,8 +267,8 @@ impl ProgressDisplay {
     }
 }
 
-pub fn replay_command(args: &ReplayArgs) -> u8 {
-    let loaded = match scenario::load(&args.scenario) {
+pub fn replay_command(registry: &Registry, args: &ReplayArgs) -> u8 {
+    let loaded = match scenario::load(registry, &args.scenario) {
         Ok(loaded) => loaded,
         Err(error) => return bad_input(&error.to_string()),
     };
@@ -332,8 +332,8 @@ pub fn replay_command(args: &ReplayArgs) -> u8 {
     code
 }
 
-pub fn shrink_command(args: &ShrinkArgs) -> u8 {
-    let original = match load_file(&args.scenario) {
+pub fn shrink_command(registry: &Registry, args: &ShrinkArgs) -> u8 {
+    let original = match load_file(registry, &args.scenario) {
         Ok(file) => file,
         Err(error) => return bad_input(&error),
     };
@@ -341,7 +341,7 @@ pub fn shrink_command(args: &ShrinkArgs) -> u8 {
         .output
         .clone()
         .unwrap_or_else(|| shrunk_path(&args.scenario));
-    let shrunk = match shrink::shrink(&original, &fuzz::builtin_executor) {
+    let shrunk = match shrink::shrink(registry, &original, &fuzz::default_executor) {
         Ok(shrunk) => shrunk,
         Err(error) => {
             return bad_input(&format!("{}: {error}", args.scenario.display()));
@@ -372,7 +372,7 @@ fn shrunk_path(input: &Path) -> PathBuf {
     input.with_file_name(format!("{stem}-shrunk.json"))
 }
 
-pub fn merge_command(args: &MergeArgs) -> u8 {
+pub fn merge_command(registry: &Registry, args: &MergeArgs) -> u8 {
     let mut parts = Vec::new();
     for path in &args.summaries {
         let text = match std::fs::read_to_string(path) {
@@ -412,7 +412,7 @@ pub fn merge_command(args: &MergeArgs) -> u8 {
                 .map_or_else(PathBuf::new, Clone::clone)
                 .join(&failure.file)
         };
-        if let Err(error) = report::write_report(dir, &merged, &locate) {
+        if let Err(error) = report::write_report(registry, dir, &merged, &locate) {
             return bad_input(&error);
         }
         print_error_line(&format!(

@@ -1,16 +1,76 @@
-//! Command handlers: load the scenario, run it, print the result, choose the exit code.
+//! The `quorumsim` command line, for the protocols of a [`Registry`]: [`main`] parses the
+//! arguments ([`args`]), runs the command (here and in `fuzzing.rs`), prints the result and
+//! returns the exit code ([`exit_code`]). The project's binary is `main(Registry::builtin())`;
+//! a user's binary passes a registry with its own protocols added.
 
+mod args;
+pub mod exit_code;
 mod fuzzing;
 
 use std::io::Write;
+use std::panic::{catch_unwind, AssertUnwindSafe, UnwindSafe};
+use std::process::ExitCode;
 use std::time::Instant;
 
-use crate::cli::{BenchArgs, Cli, Command, Experiment, ExperimentArgs, RunArgs};
-use crate::exit_code;
-use crate::run::{human_summary, json_summary, run_scenario, run_scenario_recorded};
+use clap::{CommandFactory, FromArgMatches};
+
+pub use args::*;
+
+use crate::registry::Registry;
+use crate::run::{human_summary, json_summary, judge, run_scenario, run_scenario_recorded};
 use crate::scenario;
-use crate::sim::TraceSink;
+use crate::sim::{panic, TraceSink};
 use crate::viz;
+
+/// The whole command line: parses the process's arguments, runs the command with the
+/// protocols of `registry` and returns the exit code (0 pass, 1 failure, 2 bad input, 3 a bug
+/// in quorumsim). Panic output is silenced process-wide (a handler's panic is an outcome,
+/// reported in one line), and freed memory stays in the process (see [`crate::heap`]).
+pub fn main(registry: Registry) -> ExitCode {
+    panic::install_quiet_hook();
+    crate::heap::keep_freed_memory();
+    // The registry is only read, so a panic cannot leave it half-changed.
+    let code = guarded(AssertUnwindSafe(|| {
+        match parse(&registry, std::env::args_os()) {
+            Ok(cli) => run(&registry, cli),
+            Err(error) => arguments_error(&error),
+        }
+    }))
+    .unwrap_or_else(|line| {
+        // Not `eprintln!`: it panics if stderr is gone, and nothing would catch that one.
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        exit_code::INTERNAL
+    });
+    ExitCode::from(code)
+}
+
+/// Parses a command line (program name first) for the protocols of `registry`: `--protocol`
+/// takes their names, and help lists them.
+pub fn parse<I, T>(registry: &Registry, args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let names = registry.names();
+    let command = Cli::command().mut_subcommand("fuzz", |fuzz| {
+        fuzz.mut_arg("protocol", |protocol| {
+            protocol.value_parser(clap::builder::PossibleValuesParser::new(names))
+        })
+    });
+    Cli::from_arg_matches(&command.try_get_matches_from(args)?)
+}
+
+/// Runs `body`. A panic that escapes it (a bug in quorumsim, never bad input) becomes `Err`
+/// with the one line to print, `error: internal error: <message> (at file:line)`, instead of a
+/// panic report. Needs [`panic::install_quiet_hook`] for the location and for silence.
+fn guarded(body: impl FnOnce() -> u8 + UnwindSafe) -> Result<u8, String> {
+    catch_unwind(body).map_err(|payload| {
+        format!(
+            "error: internal error: {}",
+            scenario::one_line(&panic::describe(&*payload))
+        )
+    })
+}
 
 /// Handles a command line that clap did not turn into a [`Cli`] and returns the exit code.
 ///
@@ -67,21 +127,22 @@ pub(crate) fn print_error_line(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
-/// Runs the command and returns the process exit code. Errors are printed here as one line.
-pub fn run(cli: Cli) -> u8 {
+/// Runs the command with the protocols of `registry` and returns the process exit code.
+/// Errors are printed here as one line.
+pub fn run(registry: &Registry, cli: Cli) -> u8 {
     match cli.command {
-        Command::Run(args) => run_command(&args),
-        Command::Fuzz(args) => fuzzing::fuzz_command(&args),
-        Command::Replay(args) => fuzzing::replay_command(&args),
-        Command::Shrink(args) => fuzzing::shrink_command(&args),
-        Command::Merge(args) => fuzzing::merge_command(&args),
-        Command::Bench(args) => bench_command(&args),
+        Command::Run(args) => run_command(registry, &args),
+        Command::Fuzz(args) => fuzzing::fuzz_command(registry, &args),
+        Command::Replay(args) => fuzzing::replay_command(registry, &args),
+        Command::Shrink(args) => fuzzing::shrink_command(registry, &args),
+        Command::Merge(args) => fuzzing::merge_command(registry, &args),
+        Command::Bench(args) => bench_command(registry, &args),
         Command::Experiment(Experiment::ElectionDowntime(args)) => election_downtime_command(&args),
     }
 }
 
-fn run_command(args: &RunArgs) -> u8 {
-    let mut scenario = match scenario::load(&args.scenario) {
+fn run_command(registry: &Registry, args: &RunArgs) -> u8 {
+    let mut scenario = match scenario::load(registry, &args.scenario) {
         Ok(scenario) => scenario,
         Err(error) => {
             print_error_line(&format!("error: {error}"));
@@ -89,9 +150,12 @@ fn run_command(args: &RunArgs) -> u8 {
         }
     };
     if let Some(bug) = &args.bug {
-        if let Err(reason) = scenario.protocol.set_bug(bug) {
-            print_error_line(&format!("error: --bug: {}", scenario::one_line(&reason)));
-            return exit_code::BAD_INPUT;
+        match scenario.protocol.with_bug(bug) {
+            Ok(protocol) => scenario.protocol = protocol,
+            Err(reason) => {
+                print_error_line(&format!("error: --bug: {}", scenario::one_line(&reason)));
+                return exit_code::BAD_INPUT;
+            }
         }
     }
     scenario.sim.paranoid |= args.paranoid;
@@ -105,10 +169,11 @@ fn run_command(args: &RunArgs) -> u8 {
     // Wall time is measured around the run, never inside it: it is reported, not simulated.
     let diagrams = args.diagrams.outputs();
     let started = Instant::now();
-    let (report, recording) = if diagrams.wanted() {
-        let (report, recording) =
-            run_scenario_recorded(&scenario, seed, sink, diagrams.retention());
-        (report, Some(recording))
+    // The picture draws the engine's own end (a violation circled even in a regression file
+    // that expects it); the summary and the exit code are the judged verdict either way.
+    let (report, drawn) = if diagrams.wanted() {
+        let (raw, recording) = run_scenario_recorded(&scenario, seed, sink, diagrams.retention());
+        (judge(&scenario, raw.clone()), Some((raw, recording)))
     } else {
         (run_scenario(&scenario, seed, sink), None)
     };
@@ -123,9 +188,9 @@ fn run_command(args: &RunArgs) -> u8 {
     // A closed pipe is not an error worth a panic; the exit code still tells the verdict.
     let _ = writeln!(stdout, "{text}");
     drop(stdout);
-    if let Some(recording) = &recording {
+    if let Some((raw, recording)) = &drawn {
         // The run's result is printed first: a diagram that cannot be written loses no verdict.
-        if let Err(error) = viz::write_diagrams(&diagrams, &source, recording, &report) {
+        if let Err(error) = viz::write_diagrams(&diagrams, &source, recording, raw) {
             print_error_line(&format!("error: {}", scenario::one_line(&error)));
             return exit_code::BAD_INPUT;
         }
@@ -137,8 +202,9 @@ fn run_command(args: &RunArgs) -> u8 {
     }
 }
 
-fn bench_command(args: &BenchArgs) -> u8 {
-    let report = crate::bench::run_bench(crate::bench::BenchOptions { quick: args.quick });
+fn bench_command(registry: &Registry, args: &BenchArgs) -> u8 {
+    let report =
+        crate::bench::run_bench(registry, crate::bench::BenchOptions { quick: args.quick });
     let text = if args.json {
         crate::bench::render_json(&report).to_string()
     } else {
@@ -161,7 +227,7 @@ fn bench_command(args: &BenchArgs) -> u8 {
 type ExperimentRun = fn(&ExperimentArgs) -> Result<String, String>;
 
 fn election_downtime_command(args: &ExperimentArgs) -> u8 {
-    use crate::cli::ExperimentProtocol;
+    use self::ExperimentProtocol;
     use crate::experiment::{election_downtime, election_downtime_fle, PaperRaft};
     let (raft, fle) = match args.protocol {
         ExperimentProtocol::Raft => (true, false),
@@ -198,6 +264,27 @@ mod tests {
     use clap::Parser;
 
     use super::*;
+
+    #[test]
+    fn a_panic_becomes_one_line_naming_the_message_and_place() {
+        panic::install_quiet_hook();
+        let line = guarded(|| panic!("boom\nsecond\rthird")).unwrap_err();
+        let prefix = r"error: internal error: boom second\rthird (at src/cli/mod.rs:";
+        assert!(line.starts_with(prefix), "{line}");
+        assert!(line.ends_with(')'), "{line}");
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        let line = guarded(|| std::panic::panic_any(7_u32)).unwrap_err();
+        assert!(
+            line.starts_with("error: internal error: non-text panic payload (at "),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn without_a_panic_the_exit_code_passes_through() {
+        assert_eq!(guarded(|| exit_code::BAD_INPUT), Ok(exit_code::BAD_INPUT));
+        assert_eq!(guarded(|| exit_code::PASS), Ok(exit_code::PASS));
+    }
 
     fn error_line(args: &[&str]) -> String {
         let error = Cli::try_parse_from(args).expect_err("arguments should be rejected");
