@@ -11,6 +11,8 @@ mod fle;
 mod fle_bug_detection;
 mod fuzz;
 mod fuzz_report;
+mod hosted_protocol;
+mod layering;
 mod paranoid;
 mod robustness;
 mod scenarios;

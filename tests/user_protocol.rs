@@ -13,7 +13,7 @@ use quorumsim::sim::{
 use quorumsim::time::ms;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Breakage {
+pub(crate) enum Breakage {
     None,
     /// Followers append whatever arrives at the end of their log, ignoring its index.
     AppendAnywhere,
@@ -28,25 +28,42 @@ enum Breakage {
 }
 
 #[derive(Clone, Debug, Hash)]
-enum ToyMsg {
+pub(crate) enum ToyMsg {
     Replicate { index: u64, command: Command },
     Ack { contiguous: u64 },
     Commit { upto: u64 },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum ToyTimer {
+pub(crate) enum ToyTimer {
     Resend,
 }
 
 #[derive(Debug, Default)]
-struct ToyDurable {
+pub(crate) struct ToyDurable {
     log: Vec<Command>,
 }
 
+/// The toy's configuration: how often the primary re-sends, and what is broken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ToyConfig {
+    pub resend_us: u64,
+    pub breakage: Breakage,
+}
+
+impl From<Breakage> for ToyConfig {
+    fn from(breakage: Breakage) -> ToyConfig {
+        ToyConfig {
+            resend_us: ms(20),
+            breakage,
+        }
+    }
+}
+
 #[derive(Debug)]
-struct Toy {
+pub(crate) struct Toy {
     breakage: Breakage,
+    resend_us: u64,
     acked: Vec<u64>,
     commit: u64,
     store: KvStore,
@@ -56,13 +73,14 @@ const TERM: u64 = 1;
 const PRIMARY: NodeId = NodeId(0);
 
 impl Protocol for Toy {
-    type Config = Breakage;
+    type Config = ToyConfig;
     type Msg = ToyMsg;
     type Timer = ToyTimer;
     type Durable = ToyDurable;
     const NAME: &'static str = "toy";
 
-    fn on_start(breakage: &Breakage, ctx: &mut Ctx<'_, Self>) -> Self {
+    fn on_start(config: &ToyConfig, ctx: &mut Ctx<'_, Self>) -> Self {
+        let breakage = &config.breakage;
         if *breakage == Breakage::PanicOnRestart && ctx.is_restart() {
             panic!("toy follower cannot restart");
         }
@@ -72,7 +90,7 @@ impl Protocol for Toy {
             ctx.id() == PRIMARY || (*breakage == Breakage::TwoPrimaries && ctx.id() == NodeId(1));
         if is_primary {
             ctx.observe(Observation::BecameLeader { term: TERM });
-            ctx.set_timer(ToyTimer::Resend, ms(20)..=ms(20));
+            ctx.set_timer(ToyTimer::Resend, config.resend_us..=config.resend_us);
         } else {
             ctx.observe(Observation::Following {
                 term: TERM,
@@ -81,6 +99,7 @@ impl Protocol for Toy {
         }
         Toy {
             breakage: *breakage,
+            resend_us: config.resend_us,
             acked: vec![0; usize::from(ctx.node_count())],
             commit: 0,
             store: KvStore::default(),
@@ -134,7 +153,7 @@ impl Protocol for Toy {
             }
             ctx.send(peer, ToyMsg::Commit { upto: self.commit });
         }
-        ctx.set_timer(ToyTimer::Resend, ms(20)..=ms(20));
+        ctx.set_timer(ToyTimer::Resend, self.resend_us..=self.resend_us);
     }
 
     fn on_client_request(&mut self, ctx: &mut Ctx<'_, Self>, command: Command) -> ClientReply {
@@ -231,7 +250,7 @@ fn config(seed: u64) -> SimConfig {
 }
 
 fn run(breakage: Breakage, seed: u64) -> quorumsim::sim::RunReport {
-    Simulator::<Toy>::new(config(seed), breakage, TraceSink::Off).run()
+    Simulator::<Toy>::new(config(seed), breakage.into(), TraceSink::Off).run()
 }
 
 #[test]
@@ -303,7 +322,7 @@ fn messages_sent_while_the_cluster_boots_reach_every_node() {
     let mut quiet = config(1);
     quiet.faults.clear();
     quiet.links.drop = Ratio::ZERO;
-    let report = Simulator::<Toy>::new(quiet, Breakage::None, TraceSink::Off).run();
+    let report = Simulator::<Toy>::new(quiet, Breakage::None.into(), TraceSink::Off).run();
     assert!(report.outcome.is_pass(), "{}", report.outcome);
     assert_eq!(
         report.stats.messages_dropped_down, 0,
