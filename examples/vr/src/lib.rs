@@ -44,6 +44,7 @@
 //!   commit and apply, and the local invariants.
 //! - `normal`: normal operation and state transfer (§4.1, §5.2).
 //! - `view_change`: the view-change protocol (§4.2).
+//! - [`section`]: the scenario-file section, its validation and its swarm draws.
 
 pub mod config;
 pub mod durable;
@@ -51,12 +52,14 @@ pub mod message;
 pub(crate) mod normal;
 pub mod replica;
 pub mod role;
+pub mod section;
 mod view_change;
 
 pub use config::{VrBug, VrConfig};
 pub use durable::VrDurable;
 pub use message::{Entry, VrMsg};
 pub use replica::{VrReplica, VrTimer};
+pub use section::{swarm_section, vr_config, VrSection};
 
 #[cfg(test)]
 mod tests;
