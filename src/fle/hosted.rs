@@ -133,10 +133,8 @@ impl Hosted for FleNode {
     /// produces.
     fn swarm(base: &FleSection, draw: &mut SwarmDraw<'_>) -> FleSection {
         let defaults = FleConfig::default();
-        let rng = draw.rng();
         let mut upto = |value: Option<u64>, default_us: u64| {
-            let max = value.unwrap_or(default_us / US_PER_MS).max(1);
-            Some(rng.range_inclusive(max.div_ceil(2), max))
+            Some(draw.half_to_all(value.unwrap_or(default_us / US_PER_MS).max(1)))
         };
         let finalize_wait_ms = upto(base.finalize_wait_ms, defaults.finalize_wait_us);
         let notification_timeout_ms_initial = upto(

@@ -189,6 +189,23 @@ impl<'a> SwarmDraw<'a> {
         self.hold_workload = true;
     }
 
+    /// A `(min, max)` range inside `lo..=hi` that keeps at least half of its spread: a seed
+    /// narrows a timeout range but never collapses one a protocol relies on being wide (a
+    /// narrow election timeout range against tens of ms of latency splits votes by design).
+    pub fn range_within(&mut self, lo: u64, hi: u64) -> (u64, u64) {
+        let hi = hi.max(lo);
+        let half_spread = (hi - lo) / 2;
+        let min = self.rng.range_inclusive(lo, lo + half_spread);
+        let max = self.rng.range_inclusive(min + half_spread, hi);
+        (min, max)
+    }
+
+    /// A value between half of `max` (rounded up) and all of it: a seed shortens a wait or
+    /// an interval the base bounds, but not to nothing.
+    pub fn half_to_all(&mut self, max: u64) -> u64 {
+        self.rng.range_inclusive(max.div_ceil(2), max)
+    }
+
     /// Whether [`SwarmDraw::hold_workload_until_heal`] was asked for.
     pub fn holds_workload(&self) -> bool {
         self.hold_workload

@@ -129,17 +129,17 @@ impl Hosted for RaftNode {
     /// entries on a majority for many round trips before its own no-op follows (the window
     /// the paper's Figure 8 needs).
     fn swarm(base: &RaftSection, draw: &mut SwarmDraw<'_>) -> RaftSection {
-        let rng = draw.rng();
-        let lo = base.election_timeout_ms_min.unwrap_or(150);
-        let hi = base.election_timeout_ms_max.unwrap_or(300).max(lo);
-        let timeout_min = rng.range_inclusive(lo, lo + (hi - lo) / 2);
-        let timeout_max = rng.range_inclusive(timeout_min + (hi - lo) / 2, hi);
+        let (timeout_min, timeout_max) = draw.range_within(
+            base.election_timeout_ms_min.unwrap_or(150),
+            base.election_timeout_ms_max.unwrap_or(300),
+        );
         let heartbeat_max = base
             .heartbeat_interval_ms
             .unwrap_or(50)
             .min(timeout_min.saturating_sub(1))
             .max(1);
-        let heartbeat = rng.range_inclusive(heartbeat_max.div_ceil(2), heartbeat_max);
+        let heartbeat = draw.half_to_all(heartbeat_max);
+        let rng = draw.rng();
         let mut flag = |set: Option<bool>| Some(set.unwrap_or_else(|| rng.below(2) == 0));
         let pre_vote = flag(base.pre_vote);
         let check_quorum = flag(base.check_quorum);

@@ -90,21 +90,12 @@ impl VrBug {
             }
         }
     }
-
-    /// The bug called `name`, if there is one.
-    pub fn from_name(name: &str) -> Option<VrBug> {
-        VrBug::ALL.into_iter().find(|bug| bug.name() == name)
-    }
-
-    /// Every name, comma-separated, for error messages.
-    pub fn names() -> String {
-        let names: Vec<&str> = VrBug::ALL.iter().map(|bug| bug.name()).collect();
-        names.join(", ")
-    }
 }
 
 #[cfg(test)]
 mod tests {
+    use quorumsim::protocol::BugVariant;
+
     use super::*;
 
     #[test]

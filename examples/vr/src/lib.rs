@@ -44,7 +44,8 @@
 //!   commit and apply, and the local invariants.
 //! - `normal`: normal operation and state transfer (§4.1, §5.2).
 //! - `view_change`: the view-change protocol (§4.2).
-//! - [`section`]: the scenario-file section, its validation and its swarm draws.
+//! - [`section`]: VR as quorumsim hosts it: the scenario-file section, its validation, its
+//!   swarm draws and the bundled fuzz base.
 
 pub mod config;
 pub mod durable;
@@ -59,7 +60,7 @@ pub use config::{VrBug, VrConfig};
 pub use durable::VrDurable;
 pub use message::{Entry, VrMsg};
 pub use replica::{VrReplica, VrTimer};
-pub use section::{swarm_section, vr_config, VrSection};
+pub use section::{vr_config, VrSection};
 
 #[cfg(test)]
 mod tests;

@@ -12,6 +12,14 @@ use crate::durable::{first_difference, VrDurable};
 use crate::message::{Entry, VrMsg};
 use crate::role::{PrimaryState, Role, ViewChangeState};
 
+/// A replica's commit-number never passes the end of its log.
+pub const COMMIT_WITHIN_LOG: &str = "vr-commit-within-log";
+/// A replica is normal exactly when its view is its last normal view, which is never ahead of
+/// its view.
+pub const STATUS_MATCHES_VIEWS: &str = "vr-status-matches-views";
+/// A normal replica is the primary exactly when it is replica view mod n.
+pub const PRIMARY_OF_VIEW: &str = "vr-primary-of-view";
+
 /// VR's timers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VrTimer {
@@ -187,7 +195,7 @@ impl VrReplica {
     fn local_violation(&self, durable: &VrDurable) -> Result<(), LocalViolation> {
         if self.commit_number > durable.op_number() {
             return Err(LocalViolation {
-                invariant: "vr-commit-within-log",
+                invariant: COMMIT_WITHIN_LOG,
                 detail: format!(
                     "commit-number {} is past the op-number {}",
                     self.commit_number,
@@ -197,7 +205,7 @@ impl VrReplica {
         }
         if self.role.is_normal() != durable.is_normal() || durable.last_normal_view > durable.view {
             return Err(LocalViolation {
-                invariant: "vr-status-matches-views",
+                invariant: STATUS_MATCHES_VIEWS,
                 detail: format!(
                     "status {} with view {} and last normal view {}",
                     self.role.name(),
@@ -207,7 +215,7 @@ impl VrReplica {
             });
         }
         Err(LocalViolation {
-            invariant: "vr-primary-of-view",
+            invariant: PRIMARY_OF_VIEW,
             detail: format!(
                 "{} is a {} in view {}, whose primary is {}",
                 self.id,

@@ -1,23 +1,17 @@
-//! VR's section of a scenario file (`"vr": { … }`), its validation into a [`VrConfig`], and
-//! the swarm draw a fuzz seed makes inside a base scenario's section.
-//!
-//! Errors name the field as the file spells it (`vr.heartbeat_interval_ms`) and say why, in
-//! the manner of the built-in protocols' sections; nothing here panics on any input.
+//! VR as quorumsim's tools host it: its section of a scenario file (`"vr": { … }`), its
+//! validation into a [`VrConfig`], the swarm draw a fuzz seed makes inside a base scenario's
+//! section, and the bundled fuzz base. Everything here goes through quorumsim's public
+//! `Hosted` trait, as any user's protocol would.
 
-use quorumsim::prng::Prng;
-use quorumsim::time::ms;
+use quorumsim::protocol::{BugVariant, BundledScenario, Hosted, SectionError, SwarmDraw};
+use quorumsim::time::{ms, US_PER_MS};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{VrBug, VrConfig};
+use crate::replica::{VrReplica, COMMIT_WITHIN_LOG, PRIMARY_OF_VIEW, STATUS_MATCHES_VIEWS};
 
-/// The section's name in a scenario file.
-pub const SECTION: &str = "vr";
-
-/// The longest timing a section may ask for: one virtual day, as for every `*_ms` setting
-/// of a scenario, so it converts to microseconds exactly.
-pub const TIMING_MS_MAX: u64 = 86_400_000;
-
-/// VR settings as written in a scenario file; every field optional, timings in ms.
+/// VR settings as written in a scenario file; every field optional, timings in ms. The
+/// broken variant is the section's `bug` key, which quorumsim reads for every protocol.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct VrSection {
@@ -29,32 +23,72 @@ pub struct VrSection {
     /// The primary's heartbeat (default 50); below `view_change_timeout_ms_min`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub heartbeat_interval_ms: Option<u64>,
-    /// A deliberately broken variant by name (see [`VrBug`]); absent for correct VR.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bug: Option<String>,
 }
 
-/// A field of the section that is wrong, as (field path, reason).
-pub type Invalid = (String, String);
+impl BugVariant for VrBug {
+    const ALL: &'static [VrBug] = &VrBug::ALL;
 
-fn invalid<T>(field: &str, reason: impl Into<String>) -> Result<T, Invalid> {
-    Err((format!("{SECTION}.{field}"), reason.into()))
-}
+    fn name(self) -> &'static str {
+        VrBug::name(self)
+    }
 
-/// A timing in ms: at most [`TIMING_MS_MAX`], or the default when absent.
-fn timing_ms(field: &str, value: Option<u64>, default_us: u64) -> Result<u64, Invalid> {
-    match value {
-        Some(value) if value > TIMING_MS_MAX => invalid(
-            field,
-            format!("must be at most {TIMING_MS_MAX} (one virtual day), got {value}"),
-        ),
-        Some(value) => Ok(value),
-        None => Ok(default_us / 1_000),
+    fn summary(self) -> &'static str {
+        self.description()
     }
 }
 
-/// Checks a section and builds the configuration it describes.
-pub fn vr_config(section: &VrSection) -> Result<VrConfig, Invalid> {
+impl Hosted for VrReplica {
+    type Section = VrSection;
+    type Bug = VrBug;
+
+    const INVARIANTS: &'static [&'static str] =
+        &[COMMIT_WITHIN_LOG, STATUS_MATCHES_VIEWS, PRIMARY_OF_VIEW];
+
+    const FUZZ_BASE: Option<BundledScenario> = Some(BundledScenario {
+        path: "examples/vr/scenarios/fuzz-base.json",
+        text: include_str!("../scenarios/fuzz-base.json"),
+    });
+
+    fn configure(
+        section: &VrSection,
+        bug: Option<VrBug>,
+        _node_count: u16,
+    ) -> Result<VrConfig, SectionError> {
+        vr_config(section, bug)
+    }
+
+    /// The view-change timeout range is a sub-range of the base's that keeps at least half
+    /// its spread (a narrow range against tens of ms of latency livelocks view changes by
+    /// design, which is not news), and the heartbeat lies between half the base's and all of
+    /// it, below the drawn minimum timeout. A valid base gives a valid section.
+    fn swarm(base: &VrSection, draw: &mut SwarmDraw<'_>) -> VrSection {
+        let defaults = VrConfig::default();
+        let (timeout_min, timeout_max) = draw.range_within(
+            base.view_change_timeout_ms_min
+                .unwrap_or(defaults.view_change_timeout_us_min / US_PER_MS),
+            base.view_change_timeout_ms_max
+                .unwrap_or(defaults.view_change_timeout_us_max / US_PER_MS),
+        );
+        let heartbeat_max = base
+            .heartbeat_interval_ms
+            .unwrap_or(defaults.heartbeat_interval_us / US_PER_MS)
+            .min(timeout_min.saturating_sub(1))
+            .max(1);
+        VrSection {
+            view_change_timeout_ms_min: Some(timeout_min),
+            view_change_timeout_ms_max: Some(timeout_max),
+            heartbeat_interval_ms: Some(draw.half_to_all(heartbeat_max)),
+        }
+    }
+}
+
+/// A timing in ms, at most one virtual day, or the default when absent.
+fn timing_ms(field: &str, value: Option<u64>, default_us: u64) -> Result<u64, SectionError> {
+    Ok(SectionError::check_ms(field, value)?.unwrap_or(default_us / US_PER_MS))
+}
+
+/// Checks a section and builds the configuration it describes, with `bug` planted.
+pub fn vr_config(section: &VrSection, bug: Option<VrBug>) -> Result<VrConfig, SectionError> {
     let defaults = VrConfig::default();
     let timeout_ms_min = timing_ms(
         "view_change_timeout_ms_min",
@@ -72,35 +106,26 @@ pub fn vr_config(section: &VrSection) -> Result<VrConfig, Invalid> {
         defaults.heartbeat_interval_us,
     )?;
     if timeout_ms_min == 0 {
-        return invalid("view_change_timeout_ms_min", "must be positive");
+        return Err(SectionError::new(
+            "view_change_timeout_ms_min",
+            "must be positive",
+        ));
     }
     if timeout_ms_max < timeout_ms_min {
-        return invalid(
+        return Err(SectionError::new(
             "view_change_timeout_ms_max",
             format!("{timeout_ms_max} is below view_change_timeout_ms_min {timeout_ms_min}"),
-        );
+        ));
     }
     if heartbeat_ms == 0 || heartbeat_ms >= timeout_ms_min {
-        return invalid(
+        return Err(SectionError::new(
             "heartbeat_interval_ms",
             format!(
                 "must be positive and below view_change_timeout_ms_min ({timeout_ms_min}), \
                  got {heartbeat_ms}: backups would start view changes under a live primary"
             ),
-        );
+        ));
     }
-    let bug = match section.bug.as_deref() {
-        None => None,
-        Some(name) => match VrBug::from_name(name) {
-            Some(bug) => Some(bug),
-            None => {
-                return invalid(
-                    "bug",
-                    format!("unknown VR bug {name:?}; valid names: {}", VrBug::names()),
-                )
-            }
-        },
-    };
     Ok(VrConfig {
         view_change_timeout_us_min: ms(timeout_ms_min),
         view_change_timeout_us_max: ms(timeout_ms_max),
@@ -109,42 +134,11 @@ pub fn vr_config(section: &VrSection) -> Result<VrConfig, Invalid> {
     })
 }
 
-/// One fuzz seed's section, drawn inside the base's bounds: the view-change timeout range
-/// is a sub-range of the base's that keeps at least half its spread (a narrow range against
-/// tens of ms of latency livelocks view changes by design, which is not news), and the
-/// heartbeat lies between half the base's and all of it, below the drawn minimum timeout.
-/// A bug the base names is part of every seed drawn from it. A valid base gives a valid
-/// section.
-pub fn swarm_section(base: &VrSection, rng: &mut Prng) -> VrSection {
-    let defaults = VrConfig::default();
-    let lo = base
-        .view_change_timeout_ms_min
-        .unwrap_or(defaults.view_change_timeout_us_min / 1_000);
-    let hi = base
-        .view_change_timeout_ms_max
-        .unwrap_or(defaults.view_change_timeout_us_max / 1_000)
-        .max(lo);
-    let half_spread = (hi - lo) / 2;
-    let timeout_min = rng.range_inclusive(lo, lo + half_spread);
-    let timeout_max = rng.range_inclusive(timeout_min + half_spread, hi);
-    let heartbeat_max = base
-        .heartbeat_interval_ms
-        .unwrap_or(defaults.heartbeat_interval_us / 1_000)
-        .min(timeout_min.saturating_sub(1))
-        .max(1);
-    let heartbeat = rng.range_inclusive(heartbeat_max.div_ceil(2), heartbeat_max);
-    VrSection {
-        view_change_timeout_ms_min: Some(timeout_min),
-        view_change_timeout_ms_max: Some(timeout_max),
-        heartbeat_interval_ms: Some(heartbeat),
-        bug: base.bug.clone(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use quorumsim::prng::{Prng, Stream};
+
     use super::*;
-    use quorumsim::prng::Stream;
 
     fn parse(text: &str) -> Result<VrSection, String> {
         serde_json::from_str(text).map_err(|error| error.to_string())
@@ -154,16 +148,16 @@ mod tests {
     fn an_empty_section_is_the_default_configuration() {
         let section = parse("{}").expect("parses");
         assert_eq!(section, VrSection::default());
-        assert_eq!(vr_config(&section), Ok(VrConfig::default()));
+        assert_eq!(vr_config(&section, None), Ok(VrConfig::default()));
         assert_eq!(serde_json::to_string(&section).unwrap(), "{}");
     }
 
     #[test]
     fn a_full_section_round_trips_and_configures() {
-        let text = r#"{"view_change_timeout_ms_min":100,"view_change_timeout_ms_max":200,"heartbeat_interval_ms":20,"bug":"keep-own-log"}"#;
+        let text = r#"{"view_change_timeout_ms_min":100,"view_change_timeout_ms_max":200,"heartbeat_interval_ms":20}"#;
         let section = parse(text).expect("parses");
         assert_eq!(serde_json::to_string(&section).unwrap(), text);
-        let config = vr_config(&section).expect("valid");
+        let config = vr_config(&section, Some(VrBug::KeepOwnLog)).expect("valid");
         assert_eq!(config.view_change_timeout_us_min, 100_000);
         assert_eq!(config.view_change_timeout_us_max, 200_000);
         assert_eq!(config.heartbeat_interval_us, 20_000);
@@ -178,21 +172,21 @@ mod tests {
 
     #[test]
     fn each_bad_setting_is_named_with_its_reason() {
-        let cases: [(VrSection, &str, &str); 6] = [
+        let cases: [(VrSection, &str, &str); 5] = [
             (
                 VrSection {
                     view_change_timeout_ms_min: Some(0),
                     ..VrSection::default()
                 },
-                "vr.view_change_timeout_ms_min",
+                "view_change_timeout_ms_min",
                 "must be positive",
             ),
             (
                 VrSection {
-                    view_change_timeout_ms_min: Some(TIMING_MS_MAX + 1),
+                    view_change_timeout_ms_min: Some(86_400_001),
                     ..VrSection::default()
                 },
-                "vr.view_change_timeout_ms_min",
+                "view_change_timeout_ms_min",
                 "one virtual day",
             ),
             (
@@ -200,7 +194,7 @@ mod tests {
                     view_change_timeout_ms_max: Some(100),
                     ..VrSection::default()
                 },
-                "vr.view_change_timeout_ms_max",
+                "view_change_timeout_ms_max",
                 "is below view_change_timeout_ms_min 150",
             ),
             (
@@ -208,7 +202,7 @@ mod tests {
                     heartbeat_interval_ms: Some(150),
                     ..VrSection::default()
                 },
-                "vr.heartbeat_interval_ms",
+                "heartbeat_interval_ms",
                 "below view_change_timeout_ms_min (150)",
             ),
             (
@@ -216,22 +210,14 @@ mod tests {
                     heartbeat_interval_ms: Some(0),
                     ..VrSection::default()
                 },
-                "vr.heartbeat_interval_ms",
+                "heartbeat_interval_ms",
                 "must be positive",
-            ),
-            (
-                VrSection {
-                    bug: Some("figure-8-commit".to_string()),
-                    ..VrSection::default()
-                },
-                "vr.bug",
-                "valid names: keep-own-log, ",
             ),
         ];
         for (section, field, reason) in cases {
-            let (got_field, got_reason) = vr_config(&section).unwrap_err();
-            assert_eq!(got_field, field);
-            assert!(got_reason.contains(reason), "{got_reason}");
+            let error = vr_config(&section, None).unwrap_err();
+            assert_eq!(error.field, field);
+            assert!(error.reason.contains(reason), "{error}");
         }
     }
 
@@ -241,13 +227,16 @@ mod tests {
             view_change_timeout_ms_min: Some(100),
             view_change_timeout_ms_max: Some(400),
             heartbeat_interval_ms: Some(60),
-            bug: Some("view-not-persisted".to_string()),
         };
         let mut rng = Prng::new(7, Stream::Custom(1));
         let mut distinct = std::collections::BTreeSet::new();
+        let mut draw = |base: &VrSection| {
+            let mut draw = SwarmDraw::new(&mut rng, 5, 5_000, true);
+            VrReplica::swarm(base, &mut draw)
+        };
         for _ in 0..500 {
-            let drawn = swarm_section(&base, &mut rng);
-            let config = vr_config(&drawn).expect("a valid base draws valid sections");
+            let drawn = draw(&base);
+            let config = vr_config(&drawn, None).expect("a valid base draws valid sections");
             let (min, max) = (
                 config.view_change_timeout_us_min / 1_000,
                 config.view_change_timeout_us_max / 1_000,
@@ -256,7 +245,6 @@ mod tests {
             assert!(max - min >= 150 && max <= 400, "{drawn:?}");
             let heartbeat = config.heartbeat_interval_us / 1_000;
             assert!((30..=60).contains(&heartbeat), "{drawn:?}");
-            assert_eq!(config.bug, Some(VrBug::ViewNotPersisted));
             distinct.insert((min, max, heartbeat));
         }
         assert!(distinct.len() > 100, "draws vary: {}", distinct.len());
@@ -265,11 +253,10 @@ mod tests {
             view_change_timeout_ms_min: Some(2),
             view_change_timeout_ms_max: Some(2),
             heartbeat_interval_ms: Some(1),
-            bug: None,
         };
         for base in [VrSection::default(), tight] {
             for _ in 0..50 {
-                assert!(vr_config(&swarm_section(&base, &mut rng)).is_ok());
+                assert!(vr_config(&draw(&base), None).is_ok());
             }
         }
     }

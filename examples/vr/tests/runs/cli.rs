@@ -1,0 +1,93 @@
+//! This crate's binary is the whole `quorumsim` command line with VR beside Raft and FLE: a
+//! campaign finds a broken variant, writes the failure as a scenario file naming VR and the
+//! bug, and the file replays byte for byte through the same binary.
+
+use std::process::{Command, Output};
+
+use crate::{crate_path, fresh_dir};
+
+fn quorumsim_vr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_quorumsim-vr"))
+        .current_dir(crate_path(""))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_campaign_failure_replays_byte_for_byte_through_the_binary() {
+    let out = fresh_dir("cli-keep-own-log");
+    let out_arg = out.to_str().expect("a UTF-8 path");
+    let fuzzed = quorumsim_vr(&[
+        "fuzz",
+        "--protocol",
+        "vr",
+        "--bug",
+        "keep-own-log",
+        "--seeds",
+        "10",
+        "--jobs",
+        "2",
+        "--out",
+        out_arg,
+        "--json",
+    ]);
+    assert_eq!(fuzzed.status.code(), Some(1), "{}", text(&fuzzed.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&fuzzed.stdout).expect("JSON");
+    assert_eq!(summary["protocol"], "vr");
+    let failure = &summary["failing_seeds"][0];
+    let path = out.join(failure["file"].as_str().expect("a file name"));
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("written")).expect("JSON");
+    assert_eq!(file["protocol"], "vr");
+    assert_eq!(file["vr"]["bug"], "keep-own-log");
+    assert_eq!(file["expect"]["trace_hash"], failure["trace_hash"]);
+
+    let path_arg = path.to_str().expect("a UTF-8 path");
+    let replayed = quorumsim_vr(&["replay", path_arg]);
+    let stdout = text(&replayed.stdout);
+    assert_eq!(
+        replayed.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&replayed.stderr)
+    );
+    assert!(
+        stdout.contains("reproduced: the run ends as the file records"),
+        "{stdout}"
+    );
+    let hash = failure["trace_hash"].as_str().expect("a hash");
+    assert!(stdout.contains(&format!("trace-hash: {hash}")), "{stdout}");
+    let twice = quorumsim_vr(&["replay", path_arg, "--check-determinism"]);
+    assert_eq!(twice.status.code(), Some(0), "{}", text(&twice.stdout));
+}
+
+#[test]
+fn the_binary_knows_every_protocol_and_refuses_unknown_ones_in_one_line() {
+    let out = fresh_dir("cli-unknown");
+    let refused = quorumsim_vr(&[
+        "fuzz",
+        "--protocol",
+        "paxos",
+        "--seeds",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = text(&refused.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("[possible values: raft, fle, vr]"),
+        "{stderr}"
+    );
+    // The built-in protocols are all there too.
+    let raft = quorumsim_vr(&["run", "../../scenarios/raft/leader-crash.json"]);
+    assert_eq!(raft.status.code(), Some(0), "{}", text(&raft.stderr));
+    let vr = quorumsim_vr(&["run", "scenarios/primary-crash.json"]);
+    assert_eq!(vr.status.code(), Some(0), "{}", text(&vr.stdout));
+}
