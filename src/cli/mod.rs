@@ -1,5 +1,5 @@
 //! The `quorumsim` command line, for the protocols of a [`Registry`]: [`main`] parses the
-//! arguments ([`args`]), runs the command (here and in `fuzzing.rs`), prints the result and
+//! arguments (`args.rs`), runs the command (here and in `fuzzing.rs`), prints the result and
 //! returns the exit code ([`exit_code`]). The project's binary is `main(Registry::builtin())`;
 //! a user's binary passes a registry with its own protocols added.
 
