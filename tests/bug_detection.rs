@@ -1,7 +1,7 @@
 //! The fuzzer finds every deliberately broken Raft variant: a campaign over the bundled base
 //! with `--bug` catches each within a fixed seed budget, as the invariant the bug breaks, and
-//! correct Raft passes the same seeds. The seeds-to-detection figures in
-//! reports/bug-detection.md come from `detection_campaigns` below (ignored: it runs minutes).
+//! correct Raft passes the same seeds. The seeds-to-detection figures in reports/ come from
+//! `quorumsim experiment bug-detection`.
 
 use quorumsim::fuzz::{self, Campaign, CampaignSummary, Shard};
 use quorumsim::registry::Registry;
@@ -93,61 +93,4 @@ fn correct_raft_passes_every_budget() {
     let summary = campaign(None, 0, seeds, false);
     assert_eq!(summary.seeds_run, seeds);
     assert_eq!(summary.failures, 0, "{:?}", summary.failing_seeds);
-}
-
-/// Seeds-to-detection over independent campaigns, for the report: per bug, 20 campaigns
-/// starting at 0, 100 000, 200 000, …, each stopping at its first failure (at most 20 000
-/// seeds). `cargo test --release bug_detection::detection_campaigns -- --ignored --nocapture`
-#[test]
-#[ignore]
-fn detection_campaigns() {
-    for (bug, ..) in DETECTIONS {
-        print_seeds_to_detection(bug, &raft_base(Some(bug)));
-    }
-}
-
-/// Runs the 20 campaigns of `base` (which names `bug`) and prints the median and maximum
-/// position of the first failing seed, the first findings by kind, and every count.
-pub(crate) fn print_seeds_to_detection(bug: &str, base: &ScenarioFile) {
-    const CAMPAIGNS: u64 = 20;
-    const CAP: u64 = 20_000;
-    let mut counts: Vec<u64> = Vec::new();
-    let mut kinds = std::collections::BTreeMap::<String, u64>::new();
-    for index in 0..CAMPAIGNS {
-        let start = index * 100_000;
-        let campaign = Campaign {
-            registry: Registry::builtin(),
-            base: base.clone(),
-            seed_start: start,
-            seed_count: CAP,
-            shard: Shard::WHOLE,
-            jobs: 2,
-            time_budget: None,
-            out_dir: fresh_dir(&format!("bug-detection-{bug}-{start}")),
-            resume: false,
-        };
-        let summary = fuzz::run_campaign(&campaign, &fuzz::default_executor, &|progress| {
-            progress.failures == 0
-        })
-        .expect("the campaign runs");
-        // Seeds still running when the first failure stopped the campaign finish, so the
-        // lowest failing seed is the first.
-        match summary
-            .failing_seeds
-            .iter()
-            .min_by_key(|record| record.seed)
-        {
-            Some(first) => {
-                counts.push(first.seed - start + 1);
-                *kinds.entry(first.signature.clone()).or_default() += 1;
-            }
-            None => counts.push(u64::MAX),
-        }
-    }
-    counts.sort_unstable();
-    let median = (u128::from(counts[9]) + u128::from(counts[10])) / 2;
-    println!(
-        "{bug:28} median {median:>6} max {:>6} first findings {kinds:?} all {counts:?}",
-        counts[counts.len() - 1]
-    );
 }

@@ -187,33 +187,6 @@ fn with_bug_replaces_the_scenario_s_bug_and_rejects_unknown_names() {
     );
 }
 
-/// Every bundled Raft scenario with every bug, over seeds 1..=`seeds`: prints, per bug and
-/// scenario, what was found and how often. Not a test; run it by hand to choose the scenarios
-/// below: `cargo test --release bugs::detection_sweep -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn detection_sweep() {
-    let seeds = 50;
-    for bug in RaftBug::ALL {
-        for path in bundled_scenarios() {
-            let Ok(scenario) = scenario::load(&Registry::builtin(), &path) else {
-                continue;
-            };
-            if scenario.protocol.name() != "raft" || path.to_string_lossy().contains("bench") {
-                continue;
-            }
-            let scenario = with_bug(scenario, bug);
-            let mut found: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
-            for seed in 1..=seeds {
-                let report = run(&scenario, seed);
-                let entry = found.entry(finding(&report.outcome)).or_insert((0, seed));
-                entry.0 += 1;
-            }
-            let name = path.file_name().unwrap().to_string_lossy();
-            println!("{:28} {:26} {found:?}", bug.name(), name);
-        }
-    }
-}
 
 fn quorumsim(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_quorumsim"))

@@ -8,7 +8,6 @@ use quorumsim::fuzz::{self, Campaign, CampaignSummary, Shard};
 use quorumsim::registry::Registry;
 use quorumsim::scenario::ScenarioFile;
 
-use crate::bug_detection::print_seeds_to_detection;
 use crate::fuzz::fresh_dir;
 
 pub(crate) fn fle_base(bug: Option<FleBug>) -> ScenarioFile {
@@ -97,13 +96,3 @@ fn a_forgotten_accepted_epoch_elects_two_leaders_in_one_epoch() {
     assert_detected(FleBug::AcceptedEpochNotPersisted, 80, 40, "election-safety");
 }
 
-/// Seeds-to-detection over independent campaigns, for reports/bug-detection.md (see
-/// `print_seeds_to_detection`).
-/// `cargo test --release fle_bug_detection::detection_campaigns -- --ignored --nocapture`
-#[test]
-#[ignore]
-fn detection_campaigns() {
-    for bug in FleBug::ALL {
-        print_seeds_to_detection(bug.name(), &fle_base(Some(bug)));
-    }
-}

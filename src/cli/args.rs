@@ -189,6 +189,31 @@ pub enum Experiment {
     /// Raft paper Figure 16: time without a leader after the leader crashes (Raft, FLE or
     /// both).
     ElectionDowntime(ExperimentArgs),
+    /// Seeds to detection of every broken variant: independent fuzz campaigns per variant
+    /// over the protocol's bundled base, and the correct protocol over the same kind of seeds.
+    BugDetection(BugDetectionArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BugDetectionArgs {
+    /// Protocols to measure (repeatable; default: every one that bundles a fuzz base).
+    #[arg(long)]
+    pub protocol: Vec<String>,
+    /// Independent campaigns per variant.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub campaigns: u64,
+    /// Seeds a campaign may run before the variant counts as not caught in it.
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub seeds_max: u64,
+    /// Seeds of the correct protocol.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub correct_seeds: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Directory for bug-detection-<protocol>.md.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
 }
 
 /// The protocols the election-downtime experiment is written for: it measures what one

@@ -138,6 +138,9 @@ pub fn run(registry: &Registry, cli: Cli) -> u8 {
         Command::Merge(args) => fuzzing::merge_command(registry, &args),
         Command::Bench(args) => bench_command(registry, &args),
         Command::Experiment(Experiment::ElectionDowntime(args)) => election_downtime_command(&args),
+        Command::Experiment(Experiment::BugDetection(args)) => {
+            bug_detection_command(registry, &args)
+        }
     }
 }
 
@@ -221,6 +224,67 @@ fn bench_command(registry: &Registry, args: &BenchArgs) -> u8 {
     }
     let _ = writeln!(std::io::stdout().lock(), "{}", text.trim_end());
     exit_code::PASS
+}
+
+fn bug_detection_command(registry: &Registry, args: &BugDetectionArgs) -> u8 {
+    use crate::experiment::bug_detection::{run_and_write, DetectionPlan};
+    let mut protocols = Vec::new();
+    if args.protocol.is_empty() {
+        protocols.extend(
+            registry
+                .entries()
+                .filter(|entry| entry.fuzz_base().is_some()),
+        );
+    }
+    for name in &args.protocol {
+        match registry.lookup(name) {
+            Ok(entry) => protocols.push(entry),
+            Err(reason) => {
+                print_error_line(&format!(
+                    "error: --protocol: {}",
+                    scenario::one_line(&reason)
+                ));
+                return exit_code::BAD_INPUT;
+            }
+        }
+    }
+    let plan = DetectionPlan {
+        campaigns: args.campaigns,
+        seeds_max: args.seeds_max,
+        correct_seeds: args.correct_seeds,
+        jobs: args.jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        }),
+        scratch: std::env::temp_dir()
+            .join(format!("quorumsim-bug-detection-{}", std::process::id())),
+        program: program_name(),
+    };
+    if plan.jobs == 0 {
+        print_error_line("error: --jobs must be at least 1");
+        return exit_code::BAD_INPUT;
+    }
+    match run_and_write(registry, &protocols, &plan, &args.out) {
+        Ok(markdown) => {
+            let _ = writeln!(std::io::stdout().lock(), "{}", markdown.trim_end());
+            exit_code::PASS
+        }
+        Err(error) => {
+            print_error_line(&format!("error: {}", scenario::one_line(&error)));
+            exit_code::BAD_INPUT
+        }
+    }
+}
+
+/// The name this binary was started as, for commands it prints.
+fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .and_then(|arg0| {
+            std::path::Path::new(&arg0)
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "quorumsim".to_string())
 }
 
 /// One protocol's experiment: writes its files, returns its markdown.

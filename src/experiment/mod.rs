@@ -4,6 +4,8 @@
 //!   survivors hear a new leader, for a range of election timeout settings.
 //! - [`election_downtime_fle`]: the same experiment for FastLeaderElection, over its
 //!   failure-detection and election waits (it has no randomized timeout to vary).
+//! - [`bug_detection`]: how many fuzz seeds catch each broken variant of any registered
+//!   protocol, over independent campaigns.
 //!
 //! The Raft experiment is generic over an [`ElectionProtocol`], a protocol whose setting is a
 //! randomized timeout range. FLE's settings are not a range (a sync timeout, a ping interval
@@ -12,6 +14,7 @@
 //! definition of downtime and plot with the Raft one: the protocol-free parts of a trial are
 //! in `crash_trial`, the summaries and table cells of both reports in [`stats`].
 
+pub mod bug_detection;
 mod crash_trial;
 pub mod election_downtime;
 pub mod election_downtime_fle;
