@@ -187,7 +187,6 @@ fn with_bug_replaces_the_scenario_s_bug_and_rejects_unknown_names() {
     );
 }
 
-
 fn quorumsim(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_quorumsim"))
         .args(args)

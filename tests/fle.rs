@@ -234,5 +234,3 @@ fn fle_and_raft_sections_belong_to_their_protocol() {
     assert!(config.contains("finalize_wait_us: 50000"), "{config}");
     assert!(config.contains("bug: Some(IgnoreRound)"), "{config}");
 }
-
-
