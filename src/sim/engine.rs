@@ -14,7 +14,7 @@ use super::outcome::{Outcome, RunStats};
 use super::queue::EventQueue;
 use super::recording::{DropReason, NodeEventKind, Recorder};
 use super::timers::NodeTimers;
-use super::trace::Trace;
+use super::trace::{Trace, TraceTag};
 use crate::check::{paranoid_verdict, Checker, ParanoidChecker, Violation};
 use crate::net::{Network, Route};
 use crate::protocol::{Effects, NodeId, Observation, Protocol, TimerOp};
@@ -191,7 +191,7 @@ impl<P: Protocol> Engine<P> {
         if let Some(recorder) = self.recorder.as_deref_mut() {
             recorder.node_event(node, self.now_us, NodeEventKind::Crashed);
         }
-        self.record(&(18u8, node), || format!("{node} crashed"));
+        self.record(&(TraceTag::Crashed, node), || format!("{node} crashed"));
     }
 
     /// Ends the run with a `Panic` outcome for `node` (None: outside any handler).
@@ -287,12 +287,12 @@ impl<P: Protocol> Engine<P> {
         let now_us = self.now_us;
         if reason == DropReason::ReceiverCrashed {
             self.stats.messages_dropped_down += 1;
-            self.record(&(8u8, from, to, now_us), || {
+            self.record(&(TraceTag::LostToCrash, from, to, now_us), || {
                 format!("{from} -> {to} lost: {to} crashed")
             });
         } else {
             self.stats.messages_dropped_partition += 1;
-            self.record(&(9u8, from, to, now_us), || {
+            self.record(&(TraceTag::LostInFlight, from, to, now_us), || {
                 format!("{from} -> {to} lost in flight: link cut")
             });
         }
@@ -317,7 +317,7 @@ impl<P: Protocol> Engine<P> {
             let fate = Err(DropReason::ReceiverDown);
             recorder.sent(from, to, self.now_us, msg, fate, None);
         }
-        self.record(&(10u8, from, to), || {
+        self.record(&(TraceTag::DroppedToDownNode, from, to), || {
             format!("{from} -> {to} dropped: {to} is down")
         });
     }
@@ -342,7 +342,7 @@ impl<P: Protocol> Engine<P> {
                     };
                     recorder.sent(from, to, self.now_us, &msg, Err(why), None);
                 }
-                self.record(&(11u8, from, to, partitioned), || {
+                self.record(&(TraceTag::Dropped, from, to, partitioned), || {
                     let why = if partitioned { "link cut" } else { "lost" };
                     format!("{from} -> {to} dropped ({why}): {msg:?}")
                 });

@@ -9,7 +9,7 @@ use super::outcome::{Expectations, Outcome, RunReport, RunStats};
 use super::queue::EventQueue;
 use super::recording::{DropReason, NodeEventKind, Recorder, Recording, Retention};
 use super::timers::{NodeTimers, TimerEvent};
-use super::trace::{Trace, TraceSink};
+use super::trace::{Trace, TraceSink, TraceTag};
 use super::workload::{ClientTarget, Workload};
 use crate::check::{Checker, ParanoidChecker, Violation};
 use crate::net::{LinkModel, Network, Topology};
@@ -222,7 +222,7 @@ impl<P: Protocol> Simulator<P> {
             Event::Boot { node } => {
                 if self.engine.begin_step() {
                     self.engine
-                        .record(&(1u8, node, false), || format!("{node} boot"));
+                        .record(&(TraceTag::Start, node, false), || format!("{node} boot"));
                     self.run_handler(node, false, |state, config, ctx| {
                         *state = Some(P::on_start(config, ctx));
                     });
@@ -271,7 +271,9 @@ impl<P: Protocol> Simulator<P> {
             recorder.arrived(from, to, self.engine.now_us, Ok(()));
         }
         self.engine
-            .record(&(2u8, from, to, &msg), || format!("{to} <- {from} {msg:?}"));
+            .record(&(TraceTag::Deliver, from, to, &msg), || {
+                format!("{to} <- {from} {msg:?}")
+            });
         self.run_handler(to, false, |state, _, ctx| {
             let state = state.as_mut().expect("deliveries only reach live nodes");
             state.on_message(ctx, from, msg);
@@ -302,8 +304,9 @@ impl<P: Protocol> Simulator<P> {
         if let Some(recorder) = self.engine.recorder.as_deref_mut() {
             recorder.timer(node, self.engine.now_us, &timer);
         }
-        self.engine
-            .record(&(3u8, node, timer), || format!("{node} timer {timer:?}"));
+        self.engine.record(&(TraceTag::Timer, node, timer), || {
+            format!("{node} timer {timer:?}")
+        });
         self.run_handler(node, false, |state, _, ctx| {
             let state = state.as_mut().expect("timers only fire on live nodes");
             state.on_timer(ctx, timer);
@@ -340,9 +343,10 @@ impl<P: Protocol> Simulator<P> {
         };
         self.command_id_next += 1;
         self.engine.stats.client_requests += 1;
-        self.engine.record(&(4u8, node, command), || {
-            format!("{node} <- client {command:?}")
-        });
+        self.engine
+            .record(&(TraceTag::ClientRequest, node, command), || {
+                format!("{node} <- client {command:?}")
+            });
         let reply = self.run_handler(node, false, |state, _, ctx| {
             let state = state.as_mut().expect("clients only reach live nodes");
             state.on_client_request(ctx, command)
@@ -350,9 +354,10 @@ impl<P: Protocol> Simulator<P> {
         if reply == ClientReply::Accepted {
             self.engine.stats.client_accepted += 1;
         }
-        self.engine.record(&(5u8, node, reply), || {
-            format!("{node} -> client {reply:?}")
-        });
+        self.engine
+            .record(&(TraceTag::ClientReply, node, reply), || {
+                format!("{node} -> client {reply:?}")
+            });
     }
 
     /// The leader expectation: at the deadline, a leader acknowledged by a live quorum must
@@ -437,8 +442,9 @@ impl<P: Protocol> Simulator<P> {
 
     fn apply_fault(&mut self, index: usize) {
         let action = self.config.faults[index].action.clone();
-        self.engine
-            .record(&(14u8, index as u64), || format!("fault {action}"));
+        self.engine.record(&(TraceTag::Fault, index as u64), || {
+            format!("fault {action}")
+        });
         let recorded_text = self.engine.recorder.is_some().then(|| action.to_string());
         match action {
             FaultAction::Crash(selector) => match self.resolve(selector, &[]) {
@@ -453,7 +459,7 @@ impl<P: Protocol> Simulator<P> {
                 Some(node) => {
                     self.engine.network.topology.isolate(node);
                     self.engine
-                        .record(&(15u8, node), || format!("isolated {node}"));
+                        .record(&(TraceTag::Isolated, node), || format!("isolated {node}"));
                 }
                 None => self.skip_fault(&action, None),
             },
@@ -464,7 +470,7 @@ impl<P: Protocol> Simulator<P> {
                 let from = self.resolve_all(&from, &mut Vec::new());
                 let to = self.resolve_all(&to, &mut Vec::new());
                 self.engine.network.topology.cut(&from, &to);
-                self.engine.record(&(16u8, &from, &to), || {
+                self.engine.record(&(TraceTag::Cut, &from, &to), || {
                     format!("cut {} -> {}", node_list(&from), node_list(&to))
                 });
             }
@@ -498,10 +504,13 @@ impl<P: Protocol> Simulator<P> {
 
     fn skip_fault(&mut self, action: &FaultAction, resolved: Option<NodeId>) {
         self.engine.stats.faults_skipped += 1;
-        self.engine.record(&(17u8, resolved), || match resolved {
-            Some(node) => format!("fault {action} skipped: {node} is not in a state it applies to"),
-            None => format!("fault {action} skipped: no node matches"),
-        });
+        self.engine
+            .record(&(TraceTag::FaultSkipped, resolved), || match resolved {
+                Some(node) => {
+                    format!("fault {action} skipped: {node} is not in a state it applies to")
+                }
+                None => format!("fault {action} skipped: no node matches"),
+            });
     }
 
     fn crash(&mut self, node: NodeId) {
@@ -519,7 +528,7 @@ impl<P: Protocol> Simulator<P> {
             recorder.node_event(node, self.engine.now_us, NodeEventKind::Restarted);
         }
         self.engine
-            .record(&(1u8, node, true), || format!("{node} restart"));
+            .record(&(TraceTag::Start, node, true), || format!("{node} restart"));
         self.run_handler(node, true, |state, config, ctx| {
             *state = Some(P::on_start(config, ctx));
         });
@@ -561,7 +570,7 @@ impl<P: Protocol> Simulator<P> {
         }
         self.engine.network.topology.heal();
         self.engine.network.topology.partition(&resolved);
-        self.engine.record(&(19u8, &resolved), || {
+        self.engine.record(&(TraceTag::Partitioned, &resolved), || {
             let groups: Vec<String> = resolved.iter().map(|group| node_list(group)).collect();
             format!("partitioned into {}", groups.join(" | "))
         });
@@ -659,12 +668,13 @@ impl<P: Protocol> Simulator<P> {
         if now.is_some() && self.first_leader_established_us.is_none() {
             self.first_leader_established_us = Some(self.engine.now_us);
         }
-        self.engine.record(&(20u8, now), || match now {
-            Some((leader, term)) => {
-                format!("leader {leader} of term {term} acknowledged by a live quorum")
-            }
-            None => "no leader acknowledged by a live quorum".to_string(),
-        });
+        self.engine
+            .record(&(TraceTag::EstablishedLeader, now), || match now {
+                Some((leader, term)) => {
+                    format!("leader {leader} of term {term} acknowledged by a live quorum")
+                }
+                None => "no leader acknowledged by a live quorum".to_string(),
+            });
     }
 
     fn finish(mut self) -> RunReport {
@@ -703,7 +713,12 @@ impl<P: Protocol> Simulator<P> {
         let committed = self.engine.checker.committed_count();
         let summary = format!("end: {}", outcome.kind());
         self.engine.record(
-            &(21u8, verdict.as_str(), self.engine.now_us, committed),
+            &(
+                TraceTag::End,
+                verdict.as_str(),
+                self.engine.now_us,
+                committed,
+            ),
             || summary,
         );
         self.engine.trace.flush();
