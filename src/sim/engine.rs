@@ -10,13 +10,15 @@
 
 use std::hash::Hash;
 
+use super::config::SimConfig;
 use super::outcome::{Outcome, RunStats};
 use super::queue::EventQueue;
 use super::recording::{DropReason, NodeEventKind, Recorder};
 use super::timers::NodeTimers;
-use super::trace::{Trace, TraceTag};
+use super::trace::{Trace, TraceSink, TraceTag};
 use crate::check::{paranoid_verdict, Checker, ParanoidChecker, Violation};
-use crate::net::{Network, Route};
+use crate::net::{Network, Route, Topology};
+use crate::prng::{Prng, Stream};
 use crate::protocol::{Effects, NodeId, Observation, Protocol, TimerOp};
 use crate::time::format_ms;
 
@@ -74,6 +76,41 @@ pub(super) struct Engine<P: Protocol> {
     pub(super) outcome: Option<Outcome>,
     /// Structured events for pictures; `None` (the default) costs one branch per hook.
     pub(super) recorder: Option<Box<Recorder>>,
+}
+
+impl<P: Protocol> Engine<P> {
+    /// The engine at time zero, before any node has booted.
+    pub(super) fn new(config: &SimConfig, sink: TraceSink) -> Engine<P> {
+        let node_count = usize::from(config.node_count);
+        Engine {
+            now_us: 0,
+            step: 0,
+            max_steps: config.max_steps,
+            max_in_flight: config.max_in_flight,
+            queue: EventQueue::default(),
+            network: Network::new(
+                Topology::full_mesh(config.node_count),
+                config.links,
+                Prng::new(config.seed, Stream::Network),
+            ),
+            alive: vec![false; node_count],
+            incarnations: vec![0; node_count],
+            timers: (0..node_count).map(|_| NodeTimers::default()).collect(),
+            checker: Checker::new(config.node_count),
+            paranoid: config
+                .paranoid
+                .then(|| ParanoidChecker::new(config.node_count)),
+            trace: Trace::new(sink),
+            stats: RunStats::default(),
+            in_flight: 0,
+            timer_generation_next: 0,
+            node_in_step: None,
+            leadership_changed: false,
+            current_leader_cached: None,
+            outcome: None,
+            recorder: None,
+        }
+    }
 }
 
 impl<P: Protocol> Effects<P> for Engine<P> {
