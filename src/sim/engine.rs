@@ -11,6 +11,7 @@
 use std::hash::Hash;
 
 use super::config::SimConfig;
+use super::leadership::LeadershipView;
 use super::outcome::{Outcome, RunStats};
 use super::queue::EventQueue;
 use super::recording::{DropReason, NodeEventKind, Recorder};
@@ -69,10 +70,9 @@ pub(super) struct Engine<P: Protocol> {
     pub(super) timer_generation_next: u64,
     /// The node whose handler is running, for reporting a panic outside the handler itself.
     pub(super) node_in_step: Option<NodeId>,
-    pub(super) leadership_changed: bool,
-    /// The checker's current leader among live nodes, once asked, until a leadership claim
-    /// or a node's liveness changes: the workload asks before every client request.
-    pub(super) current_leader_cached: Option<Option<NodeId>>,
+    /// Who leads, for aiming faults and the workload and judging liveness; fed the same
+    /// observations as the checkers, which only judge.
+    pub(super) leadership: LeadershipView,
     pub(super) outcome: Option<Outcome>,
     /// Structured events for pictures; `None` (the default) costs one branch per hook.
     pub(super) recorder: Option<Box<Recorder>>,
@@ -105,8 +105,7 @@ impl<P: Protocol> Engine<P> {
             in_flight: 0,
             timer_generation_next: 0,
             node_in_step: None,
-            leadership_changed: false,
-            current_leader_cached: None,
+            leadership: LeadershipView::new(config.node_count),
             outcome: None,
             recorder: None,
         }
@@ -149,16 +148,7 @@ impl<P: Protocol> Engine<P> {
         if self.recorder.is_some() || self.trace.wants_text() {
             self.show_observation(node, observation);
         }
-        if matches!(
-            observation,
-            Observation::BecameLeader { .. }
-                | Observation::SteppedDown { .. }
-                | Observation::Following { .. }
-                | Observation::StoppedFollowing { .. }
-        ) {
-            self.leadership_changed = true;
-            self.current_leader_cached = None;
-        }
+        self.leadership.observe(node, &observation);
         let verdict = self.checker.observe(node, &observation, self.now_us);
         if verdict.is_err() || self.paranoid.is_some() {
             self.judge_observation(node, observation, verdict);
@@ -168,9 +158,9 @@ impl<P: Protocol> Engine<P> {
     /// Records an observation for pictures and writes its trace line. Text only, not hashed:
     /// an observation is what a handler reports about its own state, which the trace already
     /// fixes through the handler's inputs; it can change the run only through the checkers'
-    /// verdict and the leader they track, and those reach the hash through the run's end
-    /// record and the client requests and faults aimed at that leader. Hashing every
-    /// observation cost a fifth of the trace's work.
+    /// verdict and the leadership view, and those reach the hash through the run's end
+    /// record, the established-leader records, and the client requests and faults aimed at
+    /// the leader.
     #[cold]
     #[inline(never)]
     fn show_observation(&mut self, node: NodeId, observation: Observation) {
@@ -199,26 +189,22 @@ impl<P: Protocol> Engine<P> {
 
     /// The node that claims leadership in the highest term among the live ones.
     pub(super) fn current_leader(&mut self) -> Option<NodeId> {
-        if let Some(leader) = self.current_leader_cached {
-            return leader;
-        }
-        let leader = self.checker.current_leader(&self.alive);
-        self.current_leader_cached = Some(leader);
-        leader
+        self.leadership.current_leader(&self.alive)
     }
 
     /// Marks `node` up or down.
     pub(super) fn set_alive(&mut self, node: NodeId, alive: bool) {
         self.alive[node.index()] = alive;
-        self.current_leader_cached = None;
+        self.leadership.on_cluster_changed();
     }
 
     /// The engine's side of a crash: `node` is down, messages and timers addressed to its old
-    /// incarnation are void, and the checkers forget its volatile claims (so the cached
-    /// leader is forgotten after them).
+    /// incarnation are void, and the leadership view and the checkers forget its volatile
+    /// claims.
     pub(super) fn crash_node(&mut self, node: NodeId) {
         self.incarnations[node.index()] += 1;
         self.timers[node.index()].clear();
+        self.leadership.on_crash(node);
         self.checker.on_crash(node);
         if let Some(paranoid) = &mut self.paranoid {
             paranoid.on_crash(node);

@@ -53,9 +53,9 @@ impl<P: Protocol> Simulator<P> {
             self.record_fault(text);
         }
         self.liveness
-            .on_fault_applied(self.engine.checker.committed_count());
+            .on_fault_applied(self.engine.leadership.committed_count());
         // Liveness or links changed: the leader a live quorum acknowledges may have too.
-        self.engine.leadership_changed = true;
+        self.engine.leadership.on_cluster_changed();
     }
 
     /// Notes an applied fault and the links down after it, for a recording.

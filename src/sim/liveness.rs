@@ -80,10 +80,9 @@ impl Liveness {
     /// leader a live quorum acknowledges now and, when that changed, notes it and records it
     /// in the trace.
     pub(super) fn maybe_note_established_leader<P: Protocol>(&mut self, engine: &mut Engine<P>) {
-        if !engine.leadership_changed {
+        if !engine.leadership.take_established_stale() {
             return;
         }
-        engine.leadership_changed = false;
         // Tracking starts once every fault has been applied (two faults at the same time must
         // not credit the first with a leader the second takes away) and stops at the deadline.
         if self.deadline_passed || self.faults_applied < self.fault_count {
@@ -91,7 +90,7 @@ impl Liveness {
         }
         let topology = &engine.network.topology;
         let now = engine
-            .checker
+            .leadership
             .established_leader(&engine.alive, |from, to| topology.connected(from, to));
         let before = self.established.map(|known| (known.leader, known.term));
         if now == before {

@@ -9,6 +9,8 @@
 //! - `engine`: what a handler's effects reach (queue, network, timers, checkers, trace,
 //!   counters), and how each effect is applied as the handler makes it.
 //! - `inject`: the fault schedule applied as it fires, selectors resolved.
+//! - `leadership`: the engine's own view of who leads and how much is committed, which
+//!   aims faults and the workload; the checkers (in [`crate::check`]) only judge.
 //! - `liveness`: the liveness expectations, and the leader tracking that judges them.
 //! - [`fault`], [`workload`]: the fault schedule's and the client load's types.
 //! - [`queue`]: the event queue; `timers`: each node's pending timers, re-armed lazily.
@@ -19,6 +21,7 @@ mod config;
 mod engine;
 pub mod fault;
 mod inject;
+mod leadership;
 mod liveness;
 pub mod outcome;
 pub mod panic;

@@ -350,7 +350,7 @@ impl<P: Protocol> Simulator<P> {
     fn finish(mut self) -> RunReport {
         if self.engine.outcome.is_none() {
             self.liveness
-                .judge_end(self.engine.checker.committed_count());
+                .judge_end(self.engine.leadership.committed_count());
         }
         let outcome = match self.engine.outcome.take() {
             Some(outcome) => outcome,
@@ -365,6 +365,10 @@ impl<P: Protocol> Simulator<P> {
         };
         // The whole verdict, with what it names (invariant, nodes, step, time), and how much
         // was committed: observations are not hashed one by one (see `on_observation`).
+        // The report's leaders and committed count are what the checker accepted, not what
+        // the leadership view was told: the two agree while the safety checks hold, and
+        // after a violation the checked figures are the ones worth reporting (and the ones
+        // every pinned hash of a failing run covers).
         let verdict = outcome.to_string();
         let committed = self.engine.checker.committed_count();
         let summary = format!("end: {}", outcome.kind());
@@ -387,7 +391,7 @@ impl<P: Protocol> Simulator<P> {
             end_us: self.engine.now_us,
             trace_hash: self.engine.trace.hash(),
             leaders: self.engine.checker.leaders().values().copied().collect(),
-            committed: self.engine.checker.committed_count(),
+            committed,
             leader_established_us: self.liveness.leader_established_us(),
             first_leader_established_us: self.liveness.first_leader_established_us(),
             stats: self.engine.stats,
