@@ -169,12 +169,11 @@ impl<E> EventQueue<E> {
         let index = if self.free != NIL {
             let index = self.free;
             self.free = self.keys[index as usize].next;
-            // A free slot is always empty (`pop` takes its event), so there is nothing to drop:
-            // forgetting the `None` it held skips the drop code an assignment would run for
-            // an event type with owned data (messages that hold vectors).
-            let empty = self.slots[index as usize].replace(event);
-            debug_assert!(empty.is_none(), "a free slot holds no event");
-            std::mem::forget(empty);
+            debug_assert!(
+                self.slots[index as usize].is_none(),
+                "a free slot holds no event"
+            );
+            self.slots[index as usize] = Some(event);
             index
         } else {
             self.grow(order, event)
