@@ -57,12 +57,11 @@ impl GhostLogs {
         }
     }
 
-    /// `leading_term` says which term `node` leads, if any; asked only when the write replaces
-    /// entries, since appends at the end (nearly all of them) need not know.
+    /// `leading_term` is the term `node` leads, if any: a leader may only append.
     pub fn on_appended(
         &mut self,
         node: NodeId,
-        leading_term: impl FnOnce() -> Option<u64>,
+        leading_term: Option<u64>,
         index: u64,
         term: u64,
         digest: u64,
@@ -74,7 +73,7 @@ impl GhostLogs {
             return Err(hole(node, index, length));
         }
         if index <= length {
-            if let Some(leading) = leading_term() {
+            if let Some(leading) = leading_term {
                 return Err(leader_rewrote(node, leading, index));
             }
             log.entries.truncate(index as usize - 1);

@@ -152,8 +152,7 @@ impl Checker {
                 term,
                 digest,
             } => {
-                let leadership = &self.leadership;
-                let leading = || leadership.leading_term(node);
+                let leading = self.leadership.leading_term(node);
                 self.logs.on_appended(node, leading, index, term, digest)
             }
             Observation::LogTruncated { from_index } => {
