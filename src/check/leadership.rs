@@ -11,7 +11,7 @@ use crate::protocol::NodeId;
 pub struct Leadership {
     leaders: BTreeMap<u64, LeaderRecord>,
     /// The highest term in `leaders` (0 while there is none), kept beside the map because
-    /// every commit report reads it: a B-tree walk there cost more than the rest of the check.
+    /// every commit report reads it: one load here, a walk down the tree there.
     leader_term_high: u64,
     /// Per node, the term it leads now, if any: leader append-only holds it to its log.
     /// Volatile: stepping down, following a leader, or a crash ends it.

@@ -74,8 +74,8 @@ pub struct Violation {
 
 impl Violation {
     /// The incremental checker's constructor. A violation ends the run, so building one is
-    /// kept out of line (and the formatting with it): the checks run after every step, and
-    /// inlined formatting code made their hot paths save and restore more registers.
+    /// kept out of line, and the formatting with it: the checks run after every step, and
+    /// formatting code inlined there would make them save and restore more registers.
     #[cold]
     #[inline(never)]
     fn cold(invariant: &'static str, nodes: &[NodeId], detail: std::fmt::Arguments) -> Violation {

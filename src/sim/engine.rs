@@ -3,10 +3,9 @@
 //! counters. The nodes themselves live beside it in the [`Simulator`](super::Simulator), so a
 //! handler can hold its own node's state and this at once.
 //!
-//! Effects used to be collected in vectors and applied after the handler returned: every
-//! message, timer change and observation was pushed, moved out again and looped over.
-//! Applying each one as it is made saved that round trip, about a tenth of the engine's own
-//! work per step.
+//! Each effect is applied as it is made rather than collected and applied when the handler
+//! returns, so nothing is pushed to a buffer, moved out again and looped over; a protocol
+//! cannot tell the difference (see [`Effects`]).
 
 use std::hash::Hash;
 
@@ -380,8 +379,8 @@ impl<P: Protocol> Engine<P> {
                 }
                 // Text only: a message that arrives is hashed on arrival (sender, receiver,
                 // contents, and its time, which is the send time plus this delay), and one
-                // lost on the way gets a record then; hashing the send as well cost a tenth
-                // of the trace hash's work and detected nothing more.
+                // lost on the way gets a record then: hashing the send as well would detect
+                // nothing more.
                 self.note(|| format!("{from} -> {to} in {}: {msg:?}", format_ms(delay_us)));
                 if let Some(duplicate_us) = duplicate_delay_us {
                     self.stats.messages_duplicated += 1;

@@ -15,7 +15,7 @@
 //! - [`fault`], [`workload`]: the fault schedule's and the client load's types.
 //! - [`queue`]: the event queue; `timers`: each node's pending timers, re-armed lazily.
 //! - [`trace`]: the trace hash and its text; [`recording`]: a run recorded for pictures.
-//! - [`outcome`]: verdicts, counters and reports; [`panic`]: handler panics as outcomes.
+//! - [`outcome`]: verdicts, counters and reports; [`panic`](mod@panic): handler panics as outcomes.
 
 mod config;
 mod engine;

@@ -3,9 +3,8 @@
 //! unwatched run pays for a few multiplies per record, not for formatting.
 //!
 //! Every record's fields go straight into one running [`StableHasher`], finalised once when
-//! the hash is read. (Hashing each record on its own and chaining the results cost two
-//! finalisations per record, about 6% of a run's instructions.) Each step's number and virtual
-//! time go in once, ahead of its records; records begin with a [`TraceTag`], so they stay
+//! the hash is read, not once per record as hashing each record apart and chaining the
+//! results would. Each step's number and virtual time go in once, ahead of its records; records begin with a [`TraceTag`], so they stay
 //! apart in the stream.
 //!
 //! The hash covers what decides a run: every step's input (a delivered message with its
@@ -98,8 +97,8 @@ impl Trace {
     }
 
     /// Starts the records of step `step` at `now_us`: both go into the hash once here rather
-    /// than into every record of the step (a step makes three or four records, and the two
-    /// words were a fifth of the hashing).
+    /// than into each of the step's three or four records, which would hash the same two
+    /// words again in every one.
     pub fn begin_step(&mut self, step: u64, now_us: u64) {
         self.hasher.write_u64(step);
         self.hasher.write_u64(now_us);
