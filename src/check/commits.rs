@@ -4,8 +4,8 @@ use super::logs::extend_chain;
 use super::{names, Violation};
 use crate::protocol::NodeId;
 
-/// One index of the cluster-wide committed prefix. One record per index rather than a vector
-/// per field: the first report of each index pushes once instead of four times.
+/// One index of the cluster-wide committed prefix, in one record: the first report of an
+/// index pushes once, and leader completeness reads term, digest and chain together.
 #[derive(Clone, Copy, Debug)]
 pub struct CommittedEntry {
     pub term: u64,

@@ -8,6 +8,11 @@
 //!
 //! Every invariant here reads observations only, so it applies unchanged to any protocol that
 //! reports them (see [`crate::protocol::Observation`]).
+//!
+//! The checkers only watch and judge. What the engine decides (which node a fault or a client
+//! request is aimed at, whether a leader was established in time) comes from its own view of
+//! leadership in [`crate::sim`], fed the same observations; the run's report quotes the
+//! leaders and the committed prefix the checks accepted.
 
 mod commits;
 mod leadership;
@@ -17,7 +22,6 @@ mod paranoid;
 use std::collections::BTreeMap;
 
 use crate::protocol::{NodeId, Observation};
-pub use leadership::Claim;
 pub use paranoid::{paranoid_verdict, ParanoidChecker};
 
 /// Names of the generic invariants, as they appear in reports.
@@ -70,8 +74,8 @@ pub struct Violation {
 
 impl Violation {
     /// The incremental checker's constructor. A violation ends the run, so building one is
-    /// kept out of line (and the formatting with it): the checks run after every step, and
-    /// inlined formatting code made their hot paths save and restore more registers.
+    /// kept out of line, and the formatting with it: the checks run after every step, and
+    /// formatting code inlined there would make them save and restore more registers.
     #[cold]
     #[inline(never)]
     fn cold(invariant: &'static str, nodes: &[NodeId], detail: std::fmt::Arguments) -> Violation {
@@ -134,14 +138,12 @@ impl Checker {
                 self.leadership.on_stepped_down(node, term);
                 Ok(())
             }
-            Observation::Following { term, leader } => {
-                self.leadership.on_following(node, term, leader);
+            Observation::Following { .. } => {
+                self.leadership.on_following(node);
                 Ok(())
             }
-            Observation::StoppedFollowing { term, leader } => {
-                self.leadership.on_stopped_following(node, term, leader);
-                Ok(())
-            }
+            // Whom a node follows matters to no invariant here, only that it leads no term.
+            Observation::StoppedFollowing { .. } => Ok(()),
             Observation::Voted { term, candidate } => {
                 self.leadership.on_voted(node, term, candidate)
             }
@@ -150,8 +152,7 @@ impl Checker {
                 term,
                 digest,
             } => {
-                let leadership = &self.leadership;
-                let leading = || leadership.leading_term(node);
+                let leading = self.leadership.leading_term(node);
                 self.logs.on_appended(node, leading, index, term, digest)
             }
             Observation::LogTruncated { from_index } => {
@@ -183,32 +184,12 @@ impl Checker {
         self.commits.on_crash(node);
     }
 
-    /// The node that claims leadership in the highest term, among those `alive`.
-    pub fn current_leader(&self, alive: &[bool]) -> Option<NodeId> {
-        self.leadership.current_leader(alive)
-    }
-
-    /// A leader whose claim a quorum of live nodes (itself included) acknowledges over links
-    /// that are up both ways (`linked(from, to)`), if any.
-    pub fn established_leader(
-        &self,
-        alive: &[bool],
-        linked: impl Fn(NodeId, NodeId) -> bool,
-    ) -> Option<(NodeId, u64)> {
-        self.leadership.established_leader(alive, linked)
-    }
-
-    /// What `node` currently claims about leadership.
-    pub fn claim(&self, node: NodeId) -> Claim {
-        self.leadership.claim(node)
-    }
-
     /// Every leader seen, by term.
     pub fn leaders(&self) -> &BTreeMap<u64, LeaderRecord> {
         self.leadership.leaders()
     }
 
-    /// Length of the cluster-wide committed prefix.
+    /// Length of the cluster-wide committed prefix, as far as the checks accepted it.
     pub fn committed_count(&self) -> u64 {
         self.commits.committed().len() as u64
     }

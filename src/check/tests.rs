@@ -224,6 +224,22 @@ fn leader_append_only_fires_on_truncate_or_overwrite_by_a_leader() {
     stepped_down.push((N0, SteppedDown { term: 1 }));
     stepped_down.push((N0, LogTruncated { from_index: 2 }));
     holds(&stepped_down);
+    // Stepping down from another term leaves the leadership standing.
+    let mut other_term = base.to_vec();
+    other_term.push((N0, SteppedDown { term: 7 }));
+    other_term.push((N0, LogTruncated { from_index: 2 }));
+    assert_eq!(fires(&other_term), names::LEADER_APPEND_ONLY);
+    // Following a leader ends a leadership too, with or without a step-down report.
+    let mut following = base.to_vec();
+    following.push((
+        N0,
+        Following {
+            term: 2,
+            leader: N1,
+        },
+    ));
+    following.push((N0, LogTruncated { from_index: 2 }));
+    holds(&following);
 }
 
 #[test]
@@ -302,64 +318,21 @@ fn state_machine_safety_fires_on_diverging_state() {
     ]);
 }
 
-/// n0 leads term 1 and n1 follows it, in a 3-node cluster.
-fn leader_n0_followed_by_n1() -> Checker {
+#[test]
+fn the_leaders_of_each_term_are_recorded_as_first_seen() {
     let mut checker = Checker::new(3);
     let history = [
         (N0, BecameLeader { term: 1 }),
-        (
-            N1,
-            Following {
-                term: 1,
-                leader: N0,
-            },
-        ),
+        (N0, SteppedDown { term: 1 }),
+        (N1, BecameLeader { term: 3 }),
     ];
     feed(&mut checker, &history).unwrap();
-    checker
-}
-
-fn all_linked(_: NodeId, _: NodeId) -> bool {
-    true
-}
-
-#[test]
-fn established_leader_needs_a_live_linked_quorum() {
-    let mut checker = leader_n0_followed_by_n1();
-    assert_eq!(
-        checker.established_leader(&[true, true, true], all_linked),
-        Some((N0, 1))
-    );
-    assert_eq!(
-        checker.established_leader(&[true, false, true], all_linked),
-        None
-    );
-    assert_eq!(
-        checker.established_leader(&[false, true, true], all_linked),
-        None
-    );
-    // A follower that cannot hear the leader (or be heard) does not count, whatever it claims.
-    let cut = |from: NodeId, to: NodeId| !(from == N0 && to == N1);
-    assert_eq!(checker.established_leader(&[true, true, true], cut), None);
-    assert_eq!(checker.current_leader(&[true, true, true]), Some(N0));
-    checker.on_crash(N0);
-    assert_eq!(checker.current_leader(&[true, true, true]), None);
-    assert_eq!(checker.leaders()[&1].node, N0);
-}
-
-#[test]
-fn voting_in_a_later_term_ends_a_follow_claim() {
-    let mut checker = leader_n0_followed_by_n1();
-    let vote = Voted {
-        term: 2,
-        candidate: N1,
-    };
-    checker.observe(N1, &vote, 2).unwrap();
-    assert_eq!(checker.claim(N1), Claim::None);
-    assert_eq!(
-        checker.established_leader(&[true, true, true], all_linked),
-        None
-    );
+    let leaders: Vec<(u64, NodeId, u64)> = checker
+        .leaders()
+        .values()
+        .map(|record| (record.term, record.node, record.at_us))
+        .collect();
+    assert_eq!(leaders, [(1, N0, 0), (3, N1, 2)]);
 }
 
 #[test]
@@ -440,30 +413,5 @@ fn a_node_may_apply_only_what_it_committed() {
             )
         ]),
         names::STATE_MACHINE_SAFETY
-    );
-}
-
-#[test]
-fn stopping_to_follow_ends_only_that_follow_claim() {
-    let mut checker = leader_n0_followed_by_n1();
-    // A claim on another term or leader is not the one that ended.
-    let other = Observation::StoppedFollowing {
-        term: 2,
-        leader: N0,
-    };
-    checker.observe(N1, &other, 2).unwrap();
-    assert_eq!(
-        checker.established_leader(&[true, true, true], all_linked),
-        Some((N0, 1))
-    );
-    let ended = Observation::StoppedFollowing {
-        term: 1,
-        leader: N0,
-    };
-    checker.observe(N1, &ended, 3).unwrap();
-    assert_eq!(checker.claim(N1), Claim::None);
-    assert_eq!(
-        checker.established_leader(&[true, true, true], all_linked),
-        None
     );
 }

@@ -57,10 +57,10 @@ impl Network {
     /// Decides the fate of a message sent now from `from` to `to`. A message a node sends to
     /// itself is delivered with the same latency model but never lost or duplicated.
     ///
-    /// One 64-bit draw decides loss, duplication and latency together (see [`MessageDraw`]):
-    /// drawing each apart cost three ChaCha outputs per message wherever loss and
-    /// duplication are on, a tenth of a faulty run. A duplicate's own latency, and a latency
-    /// the shared draw cannot give without bias, take a draw of their own.
+    /// One 64-bit draw decides loss, duplication and latency together (see `MessageDraw`):
+    /// one ChaCha output per message where drawing each apart would take up to three. A
+    /// duplicate's own latency, and a latency the shared draw cannot give without bias, take
+    /// a draw of their own.
     pub fn route(&mut self, from: NodeId, to: NodeId) -> Route {
         if from == to {
             return Route::Deliver {
@@ -135,7 +135,7 @@ impl MessageDraw {
         let product = (self.0 >> LATENCY_BITS) * span;
         let low = product & (field_values - 1);
         // The rejection threshold (2^22 mod span) is below `span`, so the division that finds
-        // it is needed only on the rare draw whose low part is too.
+        // it is needed only on the rare draw whose low part is too: Lemire's published form.
         if low < span && low < field_values % span {
             return None;
         }

@@ -3,20 +3,22 @@
 //! counters. The nodes themselves live beside it in the [`Simulator`](super::Simulator), so a
 //! handler can hold its own node's state and this at once.
 //!
-//! Effects used to be collected in vectors and applied after the handler returned: every
-//! message, timer change and observation was pushed, moved out again and looped over.
-//! Applying each one as it is made saved that round trip, about a tenth of the engine's own
-//! work per step.
+//! Each effect is applied as it is made rather than collected and applied when the handler
+//! returns, so nothing is pushed to a buffer, moved out again and looped over; a protocol
+//! cannot tell the difference (see [`Effects`]).
 
 use std::hash::Hash;
 
+use super::config::SimConfig;
+use super::leadership::LeadershipView;
 use super::outcome::{Outcome, RunStats};
 use super::queue::EventQueue;
 use super::recording::{DropReason, NodeEventKind, Recorder};
 use super::timers::NodeTimers;
-use super::trace::Trace;
+use super::trace::{Trace, TraceSink, TraceTag};
 use crate::check::{paranoid_verdict, Checker, ParanoidChecker, Violation};
-use crate::net::{Network, Route};
+use crate::net::{Network, Route, Topology};
+use crate::prng::{Prng, Stream};
 use crate::protocol::{Effects, NodeId, Observation, Protocol, TimerOp};
 use crate::time::format_ms;
 
@@ -67,13 +69,46 @@ pub(super) struct Engine<P: Protocol> {
     pub(super) timer_generation_next: u64,
     /// The node whose handler is running, for reporting a panic outside the handler itself.
     pub(super) node_in_step: Option<NodeId>,
-    pub(super) leadership_changed: bool,
-    /// The checker's current leader among live nodes, once asked, until a leadership claim
-    /// or a node's liveness changes: the workload asks before every client request.
-    pub(super) current_leader_cached: Option<Option<NodeId>>,
+    /// Who leads, for aiming faults and the workload and judging liveness; fed the same
+    /// observations as the checkers, which only judge.
+    pub(super) leadership: LeadershipView,
     pub(super) outcome: Option<Outcome>,
     /// Structured events for pictures; `None` (the default) costs one branch per hook.
     pub(super) recorder: Option<Box<Recorder>>,
+}
+
+impl<P: Protocol> Engine<P> {
+    /// The engine at time zero, before any node has booted.
+    pub(super) fn new(config: &SimConfig, sink: TraceSink) -> Engine<P> {
+        let node_count = usize::from(config.node_count);
+        Engine {
+            now_us: 0,
+            step: 0,
+            max_steps: config.max_steps,
+            max_in_flight: config.max_in_flight,
+            queue: EventQueue::default(),
+            network: Network::new(
+                Topology::full_mesh(config.node_count),
+                config.links,
+                Prng::new(config.seed, Stream::Network),
+            ),
+            alive: vec![false; node_count],
+            incarnations: vec![0; node_count],
+            timers: (0..node_count).map(|_| NodeTimers::default()).collect(),
+            checker: Checker::new(config.node_count),
+            paranoid: config
+                .paranoid
+                .then(|| ParanoidChecker::new(config.node_count)),
+            trace: Trace::new(sink),
+            stats: RunStats::default(),
+            in_flight: 0,
+            timer_generation_next: 0,
+            node_in_step: None,
+            leadership: LeadershipView::new(config.node_count),
+            outcome: None,
+            recorder: None,
+        }
+    }
 }
 
 impl<P: Protocol> Effects<P> for Engine<P> {
@@ -112,16 +147,7 @@ impl<P: Protocol> Engine<P> {
         if self.recorder.is_some() || self.trace.wants_text() {
             self.show_observation(node, observation);
         }
-        if matches!(
-            observation,
-            Observation::BecameLeader { .. }
-                | Observation::SteppedDown { .. }
-                | Observation::Following { .. }
-                | Observation::StoppedFollowing { .. }
-        ) {
-            self.leadership_changed = true;
-            self.current_leader_cached = None;
-        }
+        self.leadership.observe(node, &observation);
         let verdict = self.checker.observe(node, &observation, self.now_us);
         if verdict.is_err() || self.paranoid.is_some() {
             self.judge_observation(node, observation, verdict);
@@ -131,9 +157,9 @@ impl<P: Protocol> Engine<P> {
     /// Records an observation for pictures and writes its trace line. Text only, not hashed:
     /// an observation is what a handler reports about its own state, which the trace already
     /// fixes through the handler's inputs; it can change the run only through the checkers'
-    /// verdict and the leader they track, and those reach the hash through the run's end
-    /// record and the client requests and faults aimed at that leader. Hashing every
-    /// observation cost a fifth of the trace's work.
+    /// verdict and the leadership view, and those reach the hash through the run's end
+    /// record, the established-leader records, and the client requests and faults aimed at
+    /// the leader.
     #[cold]
     #[inline(never)]
     fn show_observation(&mut self, node: NodeId, observation: Observation) {
@@ -162,26 +188,22 @@ impl<P: Protocol> Engine<P> {
 
     /// The node that claims leadership in the highest term among the live ones.
     pub(super) fn current_leader(&mut self) -> Option<NodeId> {
-        if let Some(leader) = self.current_leader_cached {
-            return leader;
-        }
-        let leader = self.checker.current_leader(&self.alive);
-        self.current_leader_cached = Some(leader);
-        leader
+        self.leadership.current_leader(&self.alive)
     }
 
     /// Marks `node` up or down.
     pub(super) fn set_alive(&mut self, node: NodeId, alive: bool) {
         self.alive[node.index()] = alive;
-        self.current_leader_cached = None;
+        self.leadership.on_cluster_changed();
     }
 
     /// The engine's side of a crash: `node` is down, messages and timers addressed to its old
-    /// incarnation are void, and the checkers forget its volatile claims (so the cached
-    /// leader is forgotten after them).
+    /// incarnation are void, and the leadership view and the checkers forget its volatile
+    /// claims.
     pub(super) fn crash_node(&mut self, node: NodeId) {
         self.incarnations[node.index()] += 1;
         self.timers[node.index()].clear();
+        self.leadership.on_crash(node);
         self.checker.on_crash(node);
         if let Some(paranoid) = &mut self.paranoid {
             paranoid.on_crash(node);
@@ -191,7 +213,7 @@ impl<P: Protocol> Engine<P> {
         if let Some(recorder) = self.recorder.as_deref_mut() {
             recorder.node_event(node, self.now_us, NodeEventKind::Crashed);
         }
-        self.record(&(18u8, node), || format!("{node} crashed"));
+        self.record(&(TraceTag::Crashed, node), || format!("{node} crashed"));
     }
 
     /// Ends the run with a `Panic` outcome for `node` (None: outside any handler).
@@ -287,12 +309,12 @@ impl<P: Protocol> Engine<P> {
         let now_us = self.now_us;
         if reason == DropReason::ReceiverCrashed {
             self.stats.messages_dropped_down += 1;
-            self.record(&(8u8, from, to, now_us), || {
+            self.record(&(TraceTag::LostToCrash, from, to, now_us), || {
                 format!("{from} -> {to} lost: {to} crashed")
             });
         } else {
             self.stats.messages_dropped_partition += 1;
-            self.record(&(9u8, from, to, now_us), || {
+            self.record(&(TraceTag::LostInFlight, from, to, now_us), || {
                 format!("{from} -> {to} lost in flight: link cut")
             });
         }
@@ -317,7 +339,7 @@ impl<P: Protocol> Engine<P> {
             let fate = Err(DropReason::ReceiverDown);
             recorder.sent(from, to, self.now_us, msg, fate, None);
         }
-        self.record(&(10u8, from, to), || {
+        self.record(&(TraceTag::DroppedToDownNode, from, to), || {
             format!("{from} -> {to} dropped: {to} is down")
         });
     }
@@ -342,7 +364,7 @@ impl<P: Protocol> Engine<P> {
                     };
                     recorder.sent(from, to, self.now_us, &msg, Err(why), None);
                 }
-                self.record(&(11u8, from, to, partitioned), || {
+                self.record(&(TraceTag::Dropped, from, to, partitioned), || {
                     let why = if partitioned { "link cut" } else { "lost" };
                     format!("{from} -> {to} dropped ({why}): {msg:?}")
                 });
@@ -357,8 +379,8 @@ impl<P: Protocol> Engine<P> {
                 }
                 // Text only: a message that arrives is hashed on arrival (sender, receiver,
                 // contents, and its time, which is the send time plus this delay), and one
-                // lost on the way gets a record then; hashing the send as well cost a tenth
-                // of the trace hash's work and detected nothing more.
+                // lost on the way gets a record then: hashing the send as well would detect
+                // nothing more.
                 self.note(|| format!("{from} -> {to} in {}: {msg:?}", format_ms(delay_us)));
                 if let Some(duplicate_us) = duplicate_delay_us {
                     self.stats.messages_duplicated += 1;

@@ -3,17 +3,15 @@
 //! The sequence number makes the order total, so two events at the same virtual time are
 //! always taken in the order they were scheduled, whatever the queue does inside.
 //!
-//! A radix heap replaced a binary heap here: profiling put the binary heap's pop and push at
-//! about a sixth of a Raft run, most of it sifting through the heap's levels on every pop. A
-//! radix heap files each key in a bucket once and, at this population and spread, moves few
-//! of them again. It relies on the engine never scheduling an event before the one it has
+//! A radix heap files each key in a bucket once and, at the engine's population and spread
+//! of keys, moves few of them again, where a binary heap sifts through its levels on every
+//! pop. It relies on the engine never scheduling an event before the one it has
 //! just popped (see [`EventQueue::push_reserved`] for why that holds); a push that would
 //! break this panics instead of being misordered.
 //!
 //! Events themselves (messages can be large) live in a slab, and each bucket is a list linked
 //! through the keys beside it: a key changes bucket by relinking, without copying, and no
-//! bucket allocates. A vector per bucket made short fuzzing runs allocate for every bucket
-//! they touched, which cost them more than the binary heap had.
+//! bucket allocates (a short fuzzing run touches many buckets, each a few times).
 
 /// `(at_us, seq)` packed into one `u128` (time in the high half), so ordering is a single
 /// wide comparison and a key's bucket comes from one leading-zero count. The order is exactly
@@ -43,9 +41,7 @@ const NIL: u32 = u32::MAX;
 
 /// Keys are read as base-256 numbers: 16 digits of 8 bits, digit 15 the highest. Digits this
 /// wide put a key pushed 1-10 ms ahead straight into a bucket spanning 256 µs, usually on
-/// its own, where the classic one-bit radix heap moves it down through a dozen levels;
-/// replaying the queue operations of the Raft and FLE benchmark runs, 8 bits took the fewest
-/// instructions and the least time of 1, 2, 4 and 8.
+/// its own, where the classic one-bit radix heap moves it down through a dozen levels.
 const DIGIT_BITS: u32 = 8;
 const DIGIT_VALUES: usize = 1 << DIGIT_BITS;
 const DIGITS: usize = (u128::BITS / DIGIT_BITS) as usize;
@@ -78,7 +74,7 @@ fn bucket_of(order: u128, last_popped_order: u128) -> usize {
 
 /// Min-queue of events by `(at_us, seq)`, for keys that never go below the last one popped.
 ///
-/// Popping takes the lowest non-empty bucket: its keys are the smallest (see [`bucket_of`]).
+/// Popping takes the lowest non-empty bucket: its keys are the smallest (see `bucket_of`).
 /// A bucket of one key is popped as it is. A larger one is scanned for its minimum, which
 /// becomes the last popped key; the rest share every digit down to the bucket's with it, so
 /// each moves to a bucket of a lower digit, never back into this one. Buckets above keep
@@ -169,12 +165,11 @@ impl<E> EventQueue<E> {
         let index = if self.free != NIL {
             let index = self.free;
             self.free = self.keys[index as usize].next;
-            // A free slot is always empty (`pop` takes its event), so there is nothing to drop:
-            // forgetting the `None` it held skips the drop code an assignment would run for
-            // an event type with owned data (messages that hold vectors).
-            let empty = self.slots[index as usize].replace(event);
-            debug_assert!(empty.is_none(), "a free slot holds no event");
-            std::mem::forget(empty);
+            debug_assert!(
+                self.slots[index as usize].is_none(),
+                "a free slot holds no event"
+            );
+            self.slots[index as usize] = Some(event);
             index
         } else {
             self.grow(order, event)

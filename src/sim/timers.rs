@@ -1,11 +1,11 @@
 //! A node's pending timers, re-armed without flooding the event queue.
 //!
 //! Protocols re-arm timers constantly: a Raft follower resets its election timer on every
-//! AppendEntries, so almost every timer event used to be stale by the time it was popped
-//! (290,000 of 298,000 in the 300 s benchmark, a third of all pops). Here a re-arm to a
-//! deadline no earlier than the timer's event already in the queue (its *carrier*) queues
-//! nothing: the new deadline waits in the entry, and when the carrier pops it is pushed again
-//! for the deadline. A re-arm to an earlier deadline is queued at once, as before.
+//! AppendEntries, so with one queued event per arming almost every timer event would be
+//! stale by the time it was popped. Here a re-arm to a deadline no earlier than the timer's
+//! event already in the queue (its *carrier*) queues nothing: the new deadline waits in the
+//! entry, and when the carrier pops it is pushed again for the deadline. A re-arm to an
+//! earlier deadline is queued at once.
 //!
 //! The order of events is exactly what it would be with one queued event per re-arm: the
 //! simulator reserves the event's sequence number when the timer is set and queues it later
