@@ -19,6 +19,8 @@ pub(crate) enum Breakage {
     AppendAnywhere,
     /// n1 also declares itself primary of term 1.
     TwoPrimaries,
+    /// n1 claims to be primary of term 1 too, then its own assertion trips in the same step.
+    TwoPrimariesThenAssert,
     /// A restarted follower panics.
     PanicOnRestart,
     /// The primary sends to a node that is not in the cluster.
@@ -86,10 +88,17 @@ impl Protocol for Toy {
         }
         // Every node greets the others as it boots: nodes booting later must still get it.
         ctx.broadcast(ToyMsg::Commit { upto: 0 });
-        let is_primary =
-            ctx.id() == PRIMARY || (*breakage == Breakage::TwoPrimaries && ctx.id() == NodeId(1));
+        let is_primary = ctx.id() == PRIMARY
+            || (matches!(
+                *breakage,
+                Breakage::TwoPrimaries | Breakage::TwoPrimariesThenAssert
+            ) && ctx.id() == NodeId(1));
         if is_primary {
             ctx.observe(Observation::BecameLeader { term: TERM });
+            assert!(
+                !(*breakage == Breakage::TwoPrimariesThenAssert && ctx.id() != PRIMARY),
+                "a second primary of term {TERM}"
+            );
             ctx.set_timer(ToyTimer::Resend, config.resend_us..=config.resend_us);
         } else {
             ctx.observe(Observation::Following {
@@ -295,6 +304,19 @@ fn election_safety_catches_two_primaries() {
             assert_eq!(step, 2, "caught on the step it happened");
         }
         other => panic!("expected a violation, got {other}"),
+    }
+}
+
+#[test]
+fn a_violation_stays_the_finding_when_the_protocol_asserts_in_the_same_step() {
+    match run(Breakage::TwoPrimariesThenAssert, 0).outcome {
+        Outcome::Violation {
+            violation, step, ..
+        } => {
+            assert_eq!(violation.invariant, "election-safety");
+            assert_eq!(step, 2);
+        }
+        other => panic!("expected the violation the checkers saw first, got {other}"),
     }
 }
 

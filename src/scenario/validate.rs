@@ -23,8 +23,8 @@ type Checked<T> = Result<T, Invalid>;
 pub const NODES_MAX: u64 = 64;
 /// Longest run a scenario may ask for: one virtual day.
 pub const DURATION_MS_MAX: u64 = DAY_MS;
-pub const MAX_STEPS_DEFAULT: u64 = 20_000_000;
-pub const MAX_IN_FLIGHT_DEFAULT: u64 = 1_000_000;
+pub const MAX_STEPS_DEFAULT: u64 = SimConfig::MAX_STEPS_DEFAULT;
+pub const MAX_IN_FLIGHT_DEFAULT: u64 = SimConfig::MAX_IN_FLIGHT_DEFAULT;
 
 fn invalid<T>(field: &str, reason: impl Into<String>) -> Checked<T> {
     Err((field.to_string(), reason.into()))

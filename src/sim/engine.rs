@@ -218,12 +218,17 @@ impl<P: Protocol> Engine<P> {
 
     /// Ends the run with a `Panic` outcome for `node` (None: outside any handler).
     pub(super) fn panicked(&mut self, node: Option<NodeId>, message: String) {
-        self.outcome = Some(Outcome::Panic {
-            node,
-            message,
-            step: self.step,
-            at_us: self.now_us,
-        });
+        // A violation the checkers found earlier in the same step stays: it is the first
+        // failure, and a protocol's own assertion often trips right after the checkers saw
+        // the bad state. A panic is a better finding than a hard limit.
+        if matches!(self.outcome, None | Some(Outcome::LimitReached { .. })) {
+            self.outcome = Some(Outcome::Panic {
+                node,
+                message,
+                step: self.step,
+                at_us: self.now_us,
+            });
+        }
     }
 
     /// Records the first violation; the loop stops before the next event.
