@@ -41,7 +41,7 @@ pub(crate) enum ToyTimer {
     Resend,
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct ToyDurable {
     log: Vec<Command>,
 }

@@ -1,8 +1,12 @@
 //! The handler context: what a node may read (id, time, cluster size, durable state, its RNG)
 //! and where its effects go. In a run they go straight to the simulator, which applies each
 //! as it is made; a scripted test collects them in an [`Outbox`].
+//!
+//! Writes to durable state are seen as they happen ([`DurableRef`]): with a storage model
+//! whose writes take time, a message the handler sends after writing leaves only once the
+//! write is on disk, as a real server persists before it replies.
 
-use std::ops::RangeInclusive;
+use std::ops::{Deref, DerefMut, RangeInclusive};
 
 use super::{NodeId, Observation, Protocol};
 use crate::prng::Prng;
@@ -24,6 +28,12 @@ pub trait Effects<P: Protocol> {
     fn timer(&mut self, node: NodeId, op: TimerOp<P::Timer>);
     /// `node` reports a fact for the checkers.
     fn observe(&mut self, node: NodeId, observation: Observation);
+    /// `node` wrote its durable state in this step: what it sends from now on waits for the
+    /// write. Called once per step that writes, before the first send after the write (or
+    /// when the handler returns).
+    fn persist(&mut self, node: NodeId) {
+        let _ = node;
+    }
 }
 
 /// Effects of one node's handler calls, kept by kind in the order the handler made them, for
@@ -64,10 +74,72 @@ impl<P: Protocol> Effects<P> for Outbox<P> {
     }
 }
 
+/// A node's durable state as a handler sees it: reading is free; the first write of a step is
+/// noted (and, when the simulator asks, the state as it was before the write is kept, so a
+/// crash before the write reaches the disk can lose it).
+pub struct DurableRef<'a, D> {
+    value: &'a mut D,
+    written: bool,
+    before_write: Option<&'a mut Option<D>>,
+}
+
+impl<'a, D: Clone> DurableRef<'a, D> {
+    /// `before_write`, when given, receives a copy of the state as it was before the first
+    /// write of the step.
+    pub fn new(value: &'a mut D, before_write: Option<&'a mut Option<D>>) -> Self {
+        DurableRef {
+            value,
+            written: false,
+            before_write,
+        }
+    }
+
+    /// Whether the handler has written the state in this step.
+    pub fn is_written(&self) -> bool {
+        self.written
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn first_write(&mut self) {
+        self.written = true;
+        if let Some(slot) = self.before_write.as_deref_mut() {
+            *slot = Some(self.value.clone());
+        }
+    }
+}
+
+impl<D> Deref for DurableRef<'_, D> {
+    type Target = D;
+
+    fn deref(&self) -> &D {
+        self.value
+    }
+}
+
+impl<D: Clone> DerefMut for DurableRef<'_, D> {
+    fn deref_mut(&mut self) -> &mut D {
+        if !self.written {
+            self.first_write();
+        }
+        self.value
+    }
+}
+
+impl<D: std::fmt::Debug> std::fmt::Debug for DurableRef<'_, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
 /// Everything a handler may touch besides `self`.
 pub struct Ctx<'a, P: Protocol> {
-    /// Durable state: survives crashes; written through before the handler's sends leave.
-    pub durable: &'a mut P::Durable,
+    /// Durable state: survives crashes. Read it freely; a write is on stable storage before
+    /// any message the handler sends after it leaves the node (at once, or after the storage
+    /// model's write latency).
+    pub durable: DurableRef<'a, P::Durable>,
+    /// Whether the simulator has been told of this step's write.
+    persist_told: bool,
     id: NodeId,
     node_count: u16,
     now_us: u64,
@@ -87,8 +159,31 @@ impl<'a, P: Protocol> Ctx<'a, P> {
         rng: &'a mut Prng,
         out: &'a mut dyn Effects<P>,
     ) -> Self {
+        Self::with_durable(
+            id,
+            node_count,
+            now_us,
+            is_restart,
+            DurableRef::new(durable, None),
+            rng,
+            out,
+        )
+    }
+
+    /// [`Ctx::new`] with a [`DurableRef`] the caller set up (the simulator keeps the state
+    /// from before a write when writes take time).
+    pub fn with_durable(
+        id: NodeId,
+        node_count: u16,
+        now_us: u64,
+        is_restart: bool,
+        durable: DurableRef<'a, P::Durable>,
+        rng: &'a mut Prng,
+        out: &'a mut dyn Effects<P>,
+    ) -> Self {
         Ctx {
             durable,
+            persist_told: false,
             id,
             node_count,
             now_us,
@@ -134,13 +229,24 @@ impl<'a, P: Protocol> Ctx<'a, P> {
 
     pub fn send(&mut self, to: NodeId, msg: P::Msg) {
         debug_assert!(to.0 < self.node_count, "send to unknown node {to}");
+        self.maybe_tell_persist();
         self.out.send(self.id, to, msg);
     }
 
     /// Sends `msg` to every peer (not to this node).
     pub fn broadcast(&mut self, msg: P::Msg) {
+        self.maybe_tell_persist();
         for peer in self.peers() {
             self.out.send(self.id, peer, msg.clone());
+        }
+    }
+
+    /// Tells the simulator of this step's durable write, once, before anything sent after it
+    /// leaves. The simulator calls it when the handler returns too.
+    pub fn maybe_tell_persist(&mut self) {
+        if self.durable.is_written() && !self.persist_told {
+            self.persist_told = true;
+            self.out.persist(self.id);
         }
     }
 
@@ -160,5 +266,93 @@ impl<'a, P: Protocol> Ctx<'a, P> {
     /// Reports a fact for the invariant checkers and the trace.
     pub fn observe(&mut self, observation: Observation) {
         self.out.observe(self.id, observation);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prng::Stream;
+    use crate::protocol::{ClientReply, Command};
+
+    /// A node that writes its durable counter when told to, and sends around it.
+    #[derive(Debug)]
+    struct Writer;
+
+    impl Protocol for Writer {
+        type Config = ();
+        type Msg = u64;
+        type Timer = ();
+        type Durable = u64;
+        const NAME: &'static str = "writer";
+
+        fn on_start(_: &(), _: &mut Ctx<'_, Self>) -> Self {
+            Writer
+        }
+
+        fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: u64) {
+            ctx.send(from, *ctx.durable);
+            if msg > 0 {
+                *ctx.durable += msg;
+                ctx.send(from, *ctx.durable);
+                ctx.broadcast(*ctx.durable);
+            }
+        }
+
+        fn on_timer(&mut self, _: &mut Ctx<'_, Self>, _: ()) {}
+
+        fn on_client_request(&mut self, _: &mut Ctx<'_, Self>, _: Command) -> ClientReply {
+            ClientReply::Accepted
+        }
+    }
+
+    /// Effects in the order they came, persists included.
+    #[derive(Default)]
+    struct Log(Vec<String>);
+
+    impl Effects<Writer> for Log {
+        fn send(&mut self, _: NodeId, to: NodeId, msg: u64) {
+            self.0.push(format!("send {to} {msg}"));
+        }
+        fn timer(&mut self, _: NodeId, _: TimerOp<()>) {}
+        fn observe(&mut self, _: NodeId, _: Observation) {}
+        fn persist(&mut self, node: NodeId) {
+            self.0.push(format!("persist {node}"));
+        }
+    }
+
+    fn step(durable: &mut u64, before: &mut Option<u64>, msg: u64) -> (Vec<String>, bool) {
+        let mut rng = Prng::new(1, Stream::Node(0));
+        let mut log = Log::default();
+        let written = {
+            let durable = DurableRef::new(durable, Some(before));
+            let mut ctx = Ctx::with_durable(NodeId(0), 3, 0, false, durable, &mut rng, &mut log);
+            Writer.on_message(&mut ctx, NodeId(1), msg);
+            ctx.durable.is_written()
+        };
+        (log.0, written)
+    }
+
+    #[test]
+    fn reads_are_free_and_the_first_write_is_told_before_the_next_send() {
+        let (mut durable, mut before) = (5, None);
+        let (log, written) = step(&mut durable, &mut before, 0);
+        assert_eq!(log, ["send n1 5"]);
+        assert!(!written);
+        assert_eq!(before, None, "no copy without a write");
+        let (log, written) = step(&mut durable, &mut before, 2);
+        assert!(written);
+        assert_eq!(durable, 7);
+        assert_eq!(before, Some(5), "the state before the write is kept");
+        assert_eq!(
+            log,
+            [
+                "send n1 5",
+                "persist n0",
+                "send n1 7",
+                "send n1 7",
+                "send n2 7"
+            ]
+        );
     }
 }

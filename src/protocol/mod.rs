@@ -24,7 +24,7 @@ mod scripted;
 pub use batch::Batch;
 pub use cluster::{ClusterView, NodeStates};
 pub use command::{command_digest, Command, KvStore};
-pub use context::{Ctx, Effects, Outbox, TimerOp};
+pub use context::{Ctx, DurableRef, Effects, Outbox, TimerOp};
 pub use hosted::{BugVariant, BundledScenario, Hosted, NoBugs, SectionError, SwarmDraw};
 pub use observation::Observation;
 pub use scripted::ScriptedNode;
@@ -72,8 +72,9 @@ pub trait Protocol: Sized {
     type Msg: Clone + fmt::Debug + Hash;
     /// The protocol's timers. Setting a timer that is already pending replaces it.
     type Timer: Copy + fmt::Debug + Eq + Hash;
-    /// State that survives a crash. `Default` is the state of a node's very first boot.
-    type Durable: Default + fmt::Debug;
+    /// State that survives a crash. `Default` is the state of a node's very first boot;
+    /// `Clone` lets the simulator keep what is on disk while a write is still on its way.
+    type Durable: Default + Clone + fmt::Debug;
 
     /// Short lowercase name used in scenario files and reports (`"raft"`).
     const NAME: &'static str;
