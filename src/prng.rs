@@ -24,6 +24,10 @@ pub enum Stream {
     Workload,
     /// A node's own draws: its timer durations and anything it asks `ctx.rng()` for.
     Node(u16),
+    /// A node's disk: how long each of its durable writes takes.
+    Storage(u16),
+    /// A node's clock: its drift, and how late each of its timers fires.
+    Clock(u16),
     /// Free for drivers built on the engine (fuzzers, experiments); ids below 2^32.
     Custom(u32),
 }
@@ -36,6 +40,8 @@ impl Stream {
             Stream::Workload => 3,
             Stream::Node(index) => (1 << 32) | u64::from(index),
             Stream::Custom(id) => (2 << 32) | u64::from(id),
+            Stream::Storage(index) => (3 << 32) | u64::from(index),
+            Stream::Clock(index) => (4 << 32) | u64::from(index),
         }
     }
 }

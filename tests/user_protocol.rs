@@ -232,6 +232,8 @@ fn config(seed: u64) -> SimConfig {
             drop: Ratio::from_ppm(50_000),
             duplicate: Ratio::from_ppm(50_000),
         },
+        storage: Default::default(),
+        clocks: Default::default(),
         workload: Some(Workload {
             start_us: ms(10),
             stop_us: ms(2_500),

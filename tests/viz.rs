@@ -303,6 +303,8 @@ fn greeter_run(broken: bool) -> (RunReport, Recording) {
             drop: Ratio::from_ppm(100_000),
             duplicate: Ratio::from_ppm(0),
         },
+        storage: Default::default(),
+        clocks: Default::default(),
         workload: None,
         faults: vec![Fault {
             at_us: ms(50),

@@ -109,6 +109,16 @@ impl Leadership {
         self.leading[node.index()] = None;
     }
 
+    /// `node`'s latest vote, for a checkpoint of what its disk holds.
+    pub fn last_vote(&self, node: NodeId) -> Option<(u64, NodeId)> {
+        self.last_votes[node.index()]
+    }
+
+    /// Puts back `node`'s latest vote as a checkpoint had it (a write lost in a crash).
+    pub fn restore_last_vote(&mut self, node: NodeId, vote: Option<(u64, NodeId)>) {
+        self.last_votes[node.index()] = vote;
+    }
+
     pub fn leading_term(&self, node: NodeId) -> Option<u64> {
         self.leading[node.index()]
     }

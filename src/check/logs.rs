@@ -28,9 +28,21 @@ struct FirstSeen {
     node: NodeId,
 }
 
+impl FirstSeen {
+    /// A slot whose entry was forgotten: no term matches it, so the next entry seen at its
+    /// index is first again.
+    const FORGOTTEN: FirstSeen = FirstSeen {
+        term: u64::MAX,
+        digest: 0,
+        previous_chain: 0,
+        prefix_chain: 0,
+        node: NodeId(u16::MAX),
+    };
+}
+
 /// One node's shadow log.
 #[derive(Clone, Debug, Default)]
-struct NodeLog {
+pub struct NodeLog {
     entries: Vec<GhostEntry>,
     /// Whether the node has ever reported a log write (protocols without logs never do).
     reports_log: bool,
@@ -120,6 +132,38 @@ impl GhostLogs {
             prefix_chain,
         });
         Ok(())
+    }
+
+    /// `node`'s shadow log, for a checkpoint of what its disk holds.
+    pub fn node_log(&self, node: NodeId) -> NodeLog {
+        self.nodes[node.index()].clone()
+    }
+
+    /// Puts back `node`'s shadow log as a checkpoint had it (writes lost in a crash). An
+    /// entry `node` was the first to hold and no longer holds existed nowhere else (what it
+    /// sent after writing it never left), so it is forgotten too: a leader that restarts in
+    /// its own term (as a view-based protocol's primary may) can put another entry there.
+    pub fn restore_node_log(&mut self, node: NodeId, log: NodeLog) {
+        let holds = |index: u64, first: &FirstSeen| {
+            log.entries
+                .get(index as usize - 1)
+                .is_some_and(|entry| entry.term == first.term && entry.digest == first.digest)
+        };
+        for (position, first) in self.first_seen_by_index.iter_mut().enumerate() {
+            if first.node == node && !holds(position as u64 + 1, first) {
+                *first = FirstSeen::FORGOTTEN;
+            }
+        }
+        while self
+            .first_seen_by_index
+            .last()
+            .is_some_and(|first| first.term == FirstSeen::FORGOTTEN.term)
+        {
+            self.first_seen_by_index.pop();
+        }
+        self.first_seen_other_terms
+            .retain(|&(index, _), first| first.node != node || holds(index, first));
+        self.nodes[node.index()] = log;
     }
 
     pub fn on_truncated(

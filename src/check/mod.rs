@@ -22,7 +22,7 @@ mod paranoid;
 use std::collections::BTreeMap;
 
 use crate::protocol::{NodeId, Observation};
-pub use paranoid::{paranoid_verdict, ParanoidChecker};
+pub use paranoid::{paranoid_verdict, ParanoidChecker, ParanoidGhost};
 
 /// Names of the generic invariants, as they appear in reports.
 pub mod names {
@@ -97,6 +97,13 @@ pub struct LeaderRecord {
     pub term: u64,
     pub node: NodeId,
     pub at_us: u64,
+}
+
+/// The part of the ghost state that mirrors one node's durable state.
+#[derive(Clone, Debug)]
+pub struct DurableGhost {
+    log: logs::NodeLog,
+    last_vote: Option<(u64, NodeId)>,
 }
 
 /// Ghost state plus the generic invariants over it.
@@ -182,6 +189,23 @@ impl Checker {
     pub fn on_crash(&mut self, node: NodeId) {
         self.leadership.on_crash(node);
         self.commits.on_crash(node);
+    }
+
+    /// What `node`'s durable writes have told the checker so far: its shadow log and its
+    /// latest vote. The engine keeps one from before each write that is not on disk yet.
+    pub fn durable_ghost(&self, node: NodeId) -> DurableGhost {
+        DurableGhost {
+            log: self.logs.node_log(node),
+            last_vote: self.leadership.last_vote(node),
+        }
+    }
+
+    /// A crash lost writes that were not on disk: `node`'s durable ghost goes back to what it
+    /// was before the first of them, as its durable state does. Votes and entries that never
+    /// reached the disk were never promised: the replies that carried them never left.
+    pub fn restore_durable_ghost(&mut self, node: NodeId, ghost: DurableGhost) {
+        self.logs.restore_node_log(node, ghost.log);
+        self.leadership.restore_last_vote(node, ghost.last_vote);
     }
 
     /// Every leader seen, by term.

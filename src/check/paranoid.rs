@@ -52,6 +52,13 @@ struct Rewrite {
     index: u64,
 }
 
+/// The paranoid checker's checkpoint of one node's durable state.
+#[derive(Clone, Debug)]
+pub struct ParanoidGhost {
+    log: Vec<Entry>,
+    votes_recorded: usize,
+}
+
 #[derive(Debug)]
 pub struct ParanoidChecker {
     logs: Vec<Vec<Entry>>,
@@ -114,6 +121,26 @@ impl ParanoidChecker {
         self.leading[node.index()] = None;
         self.restarted_commits[node.index()] = true;
         self.restarted_applies[node.index()] = true;
+    }
+
+    /// `node`'s log and how many votes were recorded, for a checkpoint of what its disk
+    /// holds (see `Checker::durable_ghost`).
+    pub fn durable_ghost(&self, node: NodeId) -> ParanoidGhost {
+        ParanoidGhost {
+            log: self.logs[node.index()].clone(),
+            votes_recorded: self.votes.len(),
+        }
+    }
+
+    /// Writes lost in a crash: `node`'s log as the checkpoint had it, and its votes recorded
+    /// since forgotten.
+    pub fn restore_durable_ghost(&mut self, node: NodeId, ghost: ParanoidGhost) {
+        self.logs[node.index()] = ghost.log;
+        let mut position = 0;
+        self.votes.retain(|&(voter, ..)| {
+            position += 1;
+            position <= ghost.votes_recorded || voter != node
+        });
     }
 
     fn record(&mut self, node: NodeId, observation: &Observation) {

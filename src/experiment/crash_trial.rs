@@ -7,7 +7,8 @@ use crate::net::LinkModel;
 use crate::prng::Prng;
 use crate::protocol::{NodeId, Protocol};
 use crate::sim::{
-    ClientTarget, Expectations, Fault, RunReport, SimConfig, Simulator, TraceSink, Workload,
+    ClientTarget, ClockModel, Expectations, Fault, RunReport, SimConfig, Simulator, StorageModel,
+    TraceSink, Workload,
 };
 use crate::time::format_ms;
 
@@ -37,6 +38,8 @@ pub(super) fn sim_config(
             latency_us_max: LATENCY_US_MAX,
             ..LinkModel::default()
         },
+        storage: StorageModel::default(),
+        clocks: ClockModel::default(),
         workload,
         faults,
         expect: Expectations::default(),

@@ -47,7 +47,8 @@ use crate::prng::{Prng, Stream};
 use crate::protocol::SwarmDraw;
 use crate::registry::{ProtocolEntry, Registry};
 use crate::scenario::file::{
-    ExpectFile, FaultFile, FaultKind, NetworkFile, ScenarioFile, SelectorFile, WorkloadFile,
+    ClocksFile, ExpectFile, FaultFile, FaultKind, NetworkFile, ScenarioFile, SelectorFile,
+    StorageFile, WorkloadFile,
 };
 
 /// The generator's own random stream: independent of every stream the engine draws from.
@@ -160,6 +161,8 @@ pub fn generate_run(
         max_in_flight: base.max_in_flight,
         sections: BTreeMap::from([(base.protocol.clone(), swarmed.section)]),
         network: network.clone(),
+        storage: None,
+        clocks: None,
         workload,
         faults: Vec::new(),
         expect: ExpectFile {
@@ -184,11 +187,94 @@ pub fn generate_run(
     if spare_vote && swarmed.replaces_deaf_leader && rng.below(2) == 0 {
         file.faults.push(residual_cut_into_leader(heal_ms, nodes));
     }
+    // Time models last, so a seed that draws neither is the run it was before they existed.
+    time_models(&mut rng, base, &mut file, heal_ms);
+    let mut options = swarmed.options;
+    options.push(("timed_storage", file.storage.is_some()));
+    options.push(("drifting_clocks", file.clocks.is_some()));
     Ok(GeneratedRun {
         file,
         fault_kinds,
-        options: swarmed.options,
+        options,
     })
+}
+
+/// Half the seeds of a base with a `storage` section get a disk whose writes take a time
+/// drawn within the base's range, and sometimes a disk that slows down for a while; half
+/// of those with `clocks` get drifting, jittery clocks within the base's bounds, and
+/// sometimes a clock that is skewed or jumps. The others keep instant disks and perfect
+/// clocks.
+fn time_models(rng: &mut Prng, base: &ScenarioFile, file: &mut ScenarioFile, heal_ms: u64) {
+    let nodes = file.nodes;
+    // As for the other kinds, a base that lists faults allows only the kinds it lists.
+    let allowed = |kinds: &[FaultKind]| {
+        base.faults.is_empty()
+            || base
+                .faults
+                .iter()
+                .any(|fault| kinds.contains(&fault.action))
+    };
+    let mut timed_faults = Vec::new();
+    if let Some(storage) = base.storage.as_ref().filter(|_| rng.below(2) == 0) {
+        let (write_ms_min, write_ms_max) =
+            pair_within(rng, storage.write_ms_min, storage.write_ms_max);
+        file.storage = Some(StorageFile {
+            write_ms_min,
+            write_ms_max,
+        });
+        if write_ms_max > 0
+            && heal_ms > FIRST_FAULT_MS
+            && allowed(&[FaultKind::SlowDisk])
+            && rng.below(2) == 0
+        {
+            let at_ms = rng.range_inclusive(FIRST_FAULT_MS, heal_ms - 1);
+            let mut slow = fault(at_ms, FaultKind::SlowDisk);
+            slow.node = Some(victim(rng, nodes));
+            slow.factor = Some(rng.range_inclusive(5, 50));
+            timed_faults.push(slow);
+            // Undone at the heal at the latest, by id, since a role may have moved.
+        }
+    }
+    if let Some(clocks) = base.clocks.as_ref().filter(|_| rng.below(2) == 0) {
+        file.clocks = Some(ClocksFile {
+            drift_ppm_max: rng.range_inclusive(0, clocks.drift_ppm_max),
+            timer_jitter_us_max: rng.range_inclusive(0, clocks.timer_jitter_us_max),
+        });
+        if heal_ms > FIRST_FAULT_MS
+            && allowed(&[FaultKind::ClockSkew, FaultKind::ClockJump])
+            && rng.below(2) == 0
+        {
+            let at_ms = rng.range_inclusive(FIRST_FAULT_MS, heal_ms - 1);
+            let node = Some(SelectorFile::Id(rng.below(nodes)));
+            if rng.below(2) == 0 {
+                let mut skew = fault(at_ms, FaultKind::ClockSkew);
+                skew.node = node;
+                let limit = clocks.drift_ppm_max.max(1) as i64 * 100;
+                skew.drift_ppm = Some(rng.range_inclusive(0, 2 * limit as u64) as i64 - limit);
+                timed_faults.push(skew);
+            } else {
+                let mut jump = fault(at_ms, FaultKind::ClockJump);
+                jump.node = node;
+                let by_ms = rng.range_inclusive(1, 500) as i64;
+                jump.by_ms = Some(if rng.below(2) == 0 { by_ms } else { -by_ms });
+                timed_faults.push(jump);
+            }
+        }
+    }
+    if timed_faults.is_empty() {
+        return;
+    }
+    // Everything is undone at the heal: normal disks and clocks back to their drift.
+    for id in 0..nodes {
+        if file.storage.is_some() {
+            let mut normal = fault(heal_ms, FaultKind::SlowDisk);
+            normal.node = Some(SelectorFile::Id(id));
+            normal.factor = Some(1);
+            timed_faults.push(normal);
+        }
+    }
+    file.faults.extend(timed_faults);
+    file.faults.sort_by_key(|fault| fault.at_ms);
 }
 
 /// A `(min, max)` pair inside `lo..=hi` with min from the lower half and max from the upper
@@ -276,6 +362,9 @@ fn fault(at_ms: u64, action: FaultKind) -> FaultFile {
         latency_ms_max: None,
         drop_probability: None,
         duplicate_probability: None,
+        factor: None,
+        drift_ppm: None,
+        by_ms: None,
     }
 }
 

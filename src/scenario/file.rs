@@ -37,6 +37,10 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub network: NetworkFile,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<StorageFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clocks: Option<ClocksFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<WorkloadFile>,
     #[serde(default)]
     pub faults: Vec<FaultFile>,
@@ -45,7 +49,7 @@ pub struct ScenarioFile {
 }
 
 /// The keys of a scenario file other than its protocol's section.
-pub const KEYS: [&str; 13] = [
+pub const KEYS: [&str; 15] = [
     "version",
     "name",
     "description",
@@ -56,6 +60,8 @@ pub const KEYS: [&str; 13] = [
     "max_steps",
     "max_in_flight",
     "network",
+    "storage",
+    "clocks",
     "workload",
     "faults",
     "expect",
@@ -113,6 +119,26 @@ pub struct NetworkFile {
     pub latency_ms_max: Option<u64>,
     pub drop_probability: Option<f64>,
     pub duplicate_probability: Option<f64>,
+}
+
+/// How long each node's durable writes take: uniform in `write_ms_min..=write_ms_max`.
+/// Left out, writes take no time.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageFile {
+    pub write_ms_min: u64,
+    pub write_ms_max: u64,
+}
+
+/// How the nodes' clocks run: each node's drift is drawn from `±drift_ppm_max`, and each timer
+/// fires up to `timer_jitter_us_max` late. Left out, every clock is perfect.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClocksFile {
+    #[serde(default)]
+    pub drift_ppm_max: u64,
+    #[serde(default)]
+    pub timer_jitter_us_max: u64,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -182,6 +208,15 @@ pub struct FaultFile {
     pub drop_probability: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_probability: Option<f64>,
+    /// `slow-disk`: how many times longer the node's writes take (1: back to normal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<u64>,
+    /// `clock-skew`: the node's clock gains this many µs per second (negative: loses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift_ppm: Option<i64>,
+    /// `clock-jump`: the node's clock jumps by this many ms (negative: back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_ms: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -194,6 +229,9 @@ pub enum FaultKind {
     Cut,
     Heal,
     SetNetwork,
+    SlowDisk,
+    ClockSkew,
+    ClockJump,
 }
 
 impl FaultKind {
@@ -206,6 +244,9 @@ impl FaultKind {
             FaultKind::Cut => "cut",
             FaultKind::Heal => "heal",
             FaultKind::SetNetwork => "set-network",
+            FaultKind::SlowDisk => "slow-disk",
+            FaultKind::ClockSkew => "clock-skew",
+            FaultKind::ClockJump => "clock-jump",
         }
     }
 }
@@ -230,6 +271,9 @@ impl FaultFile {
             self.duplicate_probability.is_some(),
             "duplicate_probability",
         );
+        note(self.factor.is_some(), "factor");
+        note(self.drift_ppm.is_some(), "drift_ppm");
+        note(self.by_ms.is_some(), "by_ms");
         set
     }
 }

@@ -17,8 +17,10 @@
 //! assert_eq!(config.faults.len(), 2);
 //! ```
 
+use super::clocks::ClockModel;
 use super::fault::{Fault, FaultAction};
 use super::outcome::Expectations;
+use super::storage::StorageModel;
 use super::workload::Workload;
 use crate::net::LinkModel;
 use crate::time::ms;
@@ -35,6 +37,10 @@ pub struct SimConfig {
     /// Hard limit on messages in flight at once (a protocol flooding the network).
     pub max_in_flight: u64,
     pub links: LinkModel,
+    /// How long each node's durable writes take (default: no time).
+    pub storage: StorageModel,
+    /// How each node's clock runs (default: every clock perfect).
+    pub clocks: ClockModel,
     pub workload: Option<Workload>,
     /// The fault schedule, in any order; it is sorted by time (stably) at the start.
     pub faults: Vec<Fault>,
@@ -65,6 +71,8 @@ impl SimConfig {
             max_steps: Self::MAX_STEPS_DEFAULT,
             max_in_flight: Self::MAX_IN_FLIGHT_DEFAULT,
             links: LinkModel::default(),
+            storage: StorageModel::default(),
+            clocks: ClockModel::default(),
             workload: None,
             faults: Vec::new(),
             expect: Expectations::default(),
@@ -98,6 +106,28 @@ impl SimConfig {
     pub fn with_links(mut self, links: LinkModel) -> SimConfig {
         self.links = links;
         self
+    }
+
+    /// How long durable writes take.
+    pub fn with_storage(mut self, storage: StorageModel) -> SimConfig {
+        self.storage = storage;
+        self
+    }
+
+    /// How the nodes' clocks drift and their timers jitter.
+    pub fn with_clocks(mut self, clocks: ClockModel) -> SimConfig {
+        self.clocks = clocks;
+        self
+    }
+
+    /// Whether the run needs a clock per node: a model that is not perfect, or a fault that
+    /// changes a clock's rate.
+    pub(super) fn needs_clocks(&self) -> bool {
+        !self.clocks.is_perfect()
+            || self
+                .faults
+                .iter()
+                .any(|fault| matches!(fault.action, FaultAction::ClockSkew { .. }))
     }
 
     /// Client commands, as `workload` describes.

@@ -9,11 +9,13 @@
 
 use std::hash::Hash;
 
+use super::clocks::NodeClock;
 use super::config::SimConfig;
 use super::leadership::LeadershipView;
 use super::outcome::{Outcome, RunStats};
 use super::queue::EventQueue;
 use super::recording::{DropReason, NodeEventKind, Recorder};
+use super::storage::{Disk, GhostBefore, StorageModel};
 use super::timers::NodeTimers;
 use super::trace::{Trace, TraceSink, TraceTag};
 use crate::check::{paranoid_verdict, Checker, ParanoidChecker, Violation};
@@ -44,6 +46,11 @@ pub(super) enum Event<M, T> {
         index: usize,
     },
     LivenessDeadline,
+    /// A node's writes issued up to now are on disk: the messages waiting for them leave.
+    DiskFlushed {
+        node: NodeId,
+        incarnation: u32,
+    },
 }
 
 /// The simulator's shared state: all a step touches besides the nodes themselves.
@@ -61,6 +68,14 @@ pub(super) struct Engine<P: Protocol> {
     /// incarnation are lost.
     pub(super) incarnations: Vec<u32>,
     pub(super) timers: Vec<NodeTimers<P::Timer>>,
+    pub(super) storage: StorageModel,
+    /// One disk per node; empty with an instant storage model, which needs none.
+    pub(super) disks: Vec<Disk<P::Durable, P::Msg>>,
+    /// One clock per node; empty while every clock is perfect.
+    pub(super) clocks: Vec<NodeClock>,
+    /// With writes that take time: the checkers' view of the stepping node's durable state
+    /// from before the step's first durable observation.
+    pub(super) ghost_before_step: Option<GhostBefore>,
     pub(super) checker: Checker,
     pub(super) paranoid: Option<ParanoidChecker>,
     pub(super) trace: Trace,
@@ -95,6 +110,22 @@ impl<P: Protocol> Engine<P> {
             alive: vec![false; node_count],
             incarnations: vec![0; node_count],
             timers: (0..node_count).map(|_| NodeTimers::default()).collect(),
+            storage: config.storage,
+            disks: if config.storage.is_instant() {
+                Vec::new()
+            } else {
+                (0..config.node_count)
+                    .map(|index| Disk::new(config.seed, NodeId(index)))
+                    .collect()
+            },
+            ghost_before_step: None,
+            clocks: if config.needs_clocks() {
+                (0..config.node_count)
+                    .map(|index| NodeClock::new(config.seed, NodeId(index), &config.clocks))
+                    .collect()
+            } else {
+                Vec::new()
+            },
             checker: Checker::new(config.node_count),
             paranoid: config
                 .paranoid
@@ -123,6 +154,13 @@ impl<P: Protocol> Effects<P> for Engine<P> {
     fn observe(&mut self, node: NodeId, observation: Observation) {
         self.on_observation(node, observation);
     }
+
+    fn persist(&mut self, node: NodeId) {
+        if !self.disks.is_empty() {
+            let storage = self.storage;
+            self.disks[node.index()].write(&storage, self.now_us);
+        }
+    }
 }
 
 impl<P: Protocol> Engine<P> {
@@ -147,10 +185,34 @@ impl<P: Protocol> Engine<P> {
         if self.recorder.is_some() || self.trace.wants_text() {
             self.show_observation(node, observation);
         }
+        if !self.disks.is_empty() && self.ghost_before_step.is_none() && is_durable(&observation) {
+            self.keep_ghost_before_step(node);
+        }
         self.leadership.observe(node, &observation);
         let verdict = self.checker.observe(node, &observation, self.now_us);
         if verdict.is_err() || self.paranoid.is_some() {
             self.judge_observation(node, observation, verdict);
+        }
+    }
+
+    /// The checkers' view of `node`'s durable state, before the step changes it.
+    #[cold]
+    #[inline(never)]
+    fn keep_ghost_before_step(&mut self, node: NodeId) {
+        self.ghost_before_step = Some(GhostBefore {
+            checker: self.checker.durable_ghost(node),
+            paranoid: self
+                .paranoid
+                .as_ref()
+                .map(|paranoid| paranoid.durable_ghost(node)),
+        });
+    }
+
+    /// Writes lost in `node`'s crash: the checkers' view goes back to before them.
+    pub(super) fn restore_ghost(&mut self, node: NodeId, ghost: GhostBefore) {
+        self.checker.restore_durable_ghost(node, ghost.checker);
+        if let (Some(paranoid), Some(before)) = (&mut self.paranoid, ghost.paranoid) {
+            paranoid.restore_durable_ghost(node, before);
         }
     }
 
@@ -244,18 +306,35 @@ impl<P: Protocol> Engine<P> {
     }
 
     fn apply_timer_op(&mut self, node: NodeId, op: TimerOp<P::Timer>) {
-        let timers = &mut self.timers[node.index()];
         match op {
             TimerOp::Set { timer, delay_us } => {
-                let generation = self.timer_generation_next;
-                self.timer_generation_next += 1;
-                let at_us = self.now_us.saturating_add(delay_us);
-                let seq = self.queue.reserve_seq();
-                if timers.set(timer, at_us, seq, generation) {
-                    self.queue_timer(node, timer, generation, at_us, seq);
-                }
+                // The delay is measured on the node's own clock.
+                let delay_us = match self.clocks.get_mut(node.index()) {
+                    Some(clock) => clock.true_delay_us(delay_us),
+                    None => delay_us,
+                };
+                self.arm_timer(node, timer, self.now_us.saturating_add(delay_us));
             }
-            TimerOp::Cancel { timer } => timers.cancel(timer),
+            TimerOp::Cancel { timer } => self.timers[node.index()].cancel(timer),
+        }
+    }
+
+    /// Arms `node`'s `timer` to fire at `at_us` of true time.
+    fn arm_timer(&mut self, node: NodeId, timer: P::Timer, at_us: u64) {
+        let generation = self.timer_generation_next;
+        self.timer_generation_next += 1;
+        let seq = self.queue.reserve_seq();
+        if self.timers[node.index()].set(timer, at_us, seq, generation) {
+            self.queue_timer(node, timer, generation, at_us, seq);
+        }
+    }
+
+    /// `node`'s clock jumps by `by_us` (forward when positive): each pending timer fires that
+    /// much earlier (later), not before now.
+    pub(super) fn jump_clock(&mut self, node: NodeId, by_us: i64) {
+        for (timer, at_us) in self.timers[node.index()].deadlines() {
+            let moved_us = at_us.saturating_add_signed(by_us.saturating_neg());
+            self.arm_timer(node, timer, moved_us.max(self.now_us));
         }
     }
 
@@ -287,6 +366,15 @@ impl<P: Protocol> Engine<P> {
             return;
         }
         self.stats.messages_sent += 1;
+        if !self.disks.is_empty() && self.disks[from.index()].busy(self.now_us) {
+            self.hold_for_disk(from, to, msg);
+            return;
+        }
+        self.route_message(from, to, msg);
+    }
+
+    /// Sends a message that leaves `from` now (at once, or once its writes are on disk).
+    pub(super) fn route_message(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
         if !self.alive[to.index()] {
             self.drop_to_down_node(from, to, &msg);
             return;
@@ -300,6 +388,23 @@ impl<P: Protocol> Engine<P> {
                 self.enqueue_delivery(from, to, delay_us, msg);
             }
             _ => self.send_routed(from, to, msg, route),
+        }
+    }
+
+    /// A message sent while `from` has writes on their way to disk waits for them.
+    #[cold]
+    #[inline(never)]
+    fn hold_for_disk(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
+        self.note(|| format!("{from} -> {to} waits for its disk: {msg:?}"));
+        if let Some(release_at_us) = self.disks[from.index()].hold(to, msg) {
+            let incarnation = self.incarnations[from.index()];
+            self.queue.push(
+                release_at_us,
+                Event::DiskFlushed {
+                    node: from,
+                    incarnation,
+                },
+            );
         }
     }
 
@@ -449,4 +554,15 @@ impl<P: Protocol> Engine<P> {
             self.trace.line(line);
         }
     }
+}
+
+/// Whether an observation reports a change to durable state (what a crash that loses writes
+/// can take back).
+fn is_durable(observation: &Observation) -> bool {
+    matches!(
+        observation,
+        Observation::LogAppended { .. }
+            | Observation::LogTruncated { .. }
+            | Observation::Voted { .. }
+    )
 }

@@ -66,6 +66,15 @@ pub enum FaultAction {
     Heal,
     /// New drop/duplicate/latency settings for all links from now on.
     SetLinks(LinkChange),
+    /// The node's durable writes take `factor` times as long from now on (1: as the storage
+    /// model says), a disk that has gone grey.
+    SlowDisk { node: Selector, factor: u64 },
+    /// The node's clock gains `drift_ppm` microseconds per second of true time from now on
+    /// (negative: loses them).
+    ClockSkew { node: Selector, drift_ppm: i64 },
+    /// The node's clock jumps by `by_us` (forward when positive): its pending timers fire
+    /// that much earlier, not before now (later, for a jump back).
+    ClockJump { node: Selector, by_us: i64 },
 }
 
 /// One entry of the schedule.
@@ -92,6 +101,11 @@ impl fmt::Display for FaultAction {
             }
             FaultAction::Cut { from, to } => write!(f, "cut {} -> {}", list(from), list(to)),
             FaultAction::SetLinks(change) => write!(f, "set-links {change:?}"),
+            FaultAction::SlowDisk { node, factor } => write!(f, "slow-disk {node} x{factor}"),
+            FaultAction::ClockSkew { node, drift_ppm } => {
+                write!(f, "clock-skew {node} {drift_ppm:+} ppm")
+            }
+            FaultAction::ClockJump { node, by_us } => write!(f, "clock-jump {node} {by_us:+} us"),
         }
     }
 }

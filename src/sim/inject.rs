@@ -48,6 +48,36 @@ impl<P: Protocol> Simulator<P> {
             }
             FaultAction::Heal => self.engine.network.topology.heal(),
             FaultAction::SetLinks(change) => self.set_links(change),
+            FaultAction::SlowDisk { node, factor } => match self.resolve(node, &[]) {
+                Some(node) if !self.engine.disks.is_empty() => {
+                    self.engine.disks[node.index()].set_slowdown(factor);
+                    self.engine
+                        .record(&(TraceTag::NodeSlowed, node, factor), || {
+                            format!("{node} disk: writes take x{factor}")
+                        });
+                }
+                other => self.skip_fault(&action, other),
+            },
+            FaultAction::ClockSkew { node, drift_ppm } => match self.resolve(node, &[]) {
+                Some(node) => {
+                    self.engine.clocks[node.index()].set_drift_ppm(drift_ppm);
+                    self.engine
+                        .record(&(TraceTag::NodeSlowed, node, drift_ppm), || {
+                            format!("{node} clock: {drift_ppm:+} ppm")
+                        });
+                }
+                None => self.skip_fault(&action, None),
+            },
+            FaultAction::ClockJump { node, by_us } => match self.resolve(node, &[]) {
+                Some(node) if self.engine.alive[node.index()] => {
+                    self.engine.jump_clock(node, by_us);
+                    self.engine
+                        .record(&(TraceTag::NodeSlowed, node, by_us), || {
+                            format!("{node} clock: jumped {by_us:+} us")
+                        });
+                }
+                other => self.skip_fault(&action, other),
+            },
         }
         if let Some(text) = recorded_text {
             self.record_fault(text);
@@ -90,6 +120,27 @@ impl<P: Protocol> Simulator<P> {
         slot.crash_order = self.crash_order_next;
         self.crash_order_next += 1;
         self.engine.crash_node(node);
+        if !self.engine.disks.is_empty() {
+            self.lose_unwritten(node);
+        }
+    }
+
+    /// Writes not yet on disk when `node` crashed are lost: it restarts from the state
+    /// before the first of them.
+    fn lose_unwritten(&mut self, node: NodeId) {
+        let lost_writes = self.engine.disks[node.index()].crash(self.engine.now_us);
+        if let Some(before) = lost_writes.before {
+            self.nodes[node.index()].durable = before;
+        }
+        if let Some(ghost) = lost_writes.ghost {
+            self.engine.restore_ghost(node, ghost);
+        }
+        let lost = lost_writes.count;
+        if lost > 0 {
+            self.engine.record(&(TraceTag::WritesLost, node, lost), || {
+                format!("{node} lost {lost} writes not yet on disk")
+            });
+        }
     }
 
     fn restart(&mut self, node: NodeId) {

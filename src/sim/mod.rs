@@ -17,6 +17,7 @@
 //! - [`trace`]: the trace hash and its text; [`recording`]: a run recorded for pictures.
 //! - [`outcome`]: verdicts, counters and reports; [`panic`](mod@panic): handler panics as outcomes.
 
+mod clocks;
 mod config;
 mod engine;
 pub mod fault;
@@ -28,14 +29,17 @@ pub mod panic;
 pub mod queue;
 pub mod recording;
 mod simulator;
+mod storage;
 mod timers;
 pub mod trace;
 pub mod workload;
 
+pub use clocks::ClockModel;
 pub use config::SimConfig;
 pub use fault::{Fault, FaultAction, LinkChange, Selector};
 pub use outcome::{Expectations, Outcome, RunReport, RunStats};
 pub use recording::{Recording, Retention};
 pub use simulator::Simulator;
+pub use storage::StorageModel;
 pub use trace::TraceSink;
 pub use workload::{ClientTarget, Workload};

@@ -16,12 +16,15 @@ use super::workload::ClientTarget;
 use crate::check::Violation;
 use crate::prng::{Prng, Stream};
 use crate::protocol::{
-    ClientReply, ClusterView, Command, Ctx, LocalViolation, NodeId, NodeStates, Protocol,
+    ClientReply, ClusterView, Command, Ctx, DurableRef, LocalViolation, NodeId, NodeStates,
+    Protocol,
 };
 
 pub(super) struct NodeSlot<P: Protocol> {
     pub(super) state: Option<P>,
     pub(super) durable: P::Durable,
+    /// With writes that take time: the durable state as it was before the step's write.
+    before_write: Option<P::Durable>,
     /// Order in which the node last crashed, for the `crashed` selector.
     pub(super) crash_order: u64,
     rng: Prng,
@@ -50,6 +53,7 @@ impl<P: Protocol> Simulator<P> {
             .map(|index| NodeSlot {
                 state: None,
                 durable: P::Durable::default(),
+                before_write: None,
                 crash_order: 0,
                 rng: Prng::new(seed, Stream::Node(index)),
             })
@@ -175,6 +179,25 @@ impl<P: Protocol> Simulator<P> {
                 }
             }
             Event::LivenessDeadline => self.liveness.on_deadline(),
+            Event::DiskFlushed { node, incarnation } => self.on_disk_flushed(node, incarnation),
+        }
+    }
+
+    /// `node`'s writes issued before some of its messages are on disk: those messages leave.
+    fn on_disk_flushed(&mut self, node: NodeId, incarnation: u32) {
+        if self.engine.incarnations[node.index()] != incarnation || !self.engine.begin_step() {
+            return;
+        }
+        let released = self.engine.disks[node.index()].release(self.engine.now_us);
+        self.engine
+            .record(&(TraceTag::DiskFlushed, node, released.len()), || {
+                format!(
+                    "{node} disk: writes on disk, {} messages leave",
+                    released.len()
+                )
+            });
+        for held in released {
+            self.engine.route_message(node, held.to, held.msg);
         }
     }
 
@@ -305,16 +328,31 @@ impl<P: Protocol> Simulator<P> {
         let now_us = self.engine.now_us;
         let protocol_config = &self.protocol_config;
         let slot = &mut self.nodes[node.index()];
-        let mut ctx = Ctx::new(
+        let keeps_before_write = !self.engine.disks.is_empty();
+        let durable = DurableRef::new(
+            &mut slot.durable,
+            keeps_before_write.then_some(&mut slot.before_write),
+        );
+        let mut ctx = Ctx::with_durable(
             node,
             node_count,
             now_us,
             is_restart,
-            &mut slot.durable,
+            durable,
             &mut slot.rng,
             &mut self.engine,
         );
         let reply = handler(&mut slot.state, protocol_config, &mut ctx);
+        // A write with nothing sent after it is a write all the same.
+        ctx.maybe_tell_persist();
+        let wrote = ctx.durable.is_written();
+        if keeps_before_write {
+            let ghost = self.engine.ghost_before_step.take();
+            if wrote {
+                let before = slot.before_write.take();
+                self.engine.disks[node.index()].keep_before(before, ghost);
+            }
+        }
         self.check_local(node);
         self.engine.node_in_step = None;
         reply

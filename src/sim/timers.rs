@@ -84,6 +84,19 @@ impl<T: Copy + Eq> NodeTimers<T> {
         self.pending.retain(|entry| entry.timer != timer);
     }
 
+    /// Every pending timer with the deadline it fires at, in the order they were first armed.
+    pub fn deadlines(&self) -> Vec<(T, u64)> {
+        self.pending
+            .iter()
+            .map(|entry| {
+                let at_us = entry
+                    .deferred
+                    .map_or(entry.carrier_at_us, |(at_us, _)| at_us);
+                (entry.timer, at_us)
+            })
+            .collect()
+    }
+
     /// Disarms everything (a crash).
     pub fn clear(&mut self) {
         self.pending.clear();

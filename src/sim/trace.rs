@@ -59,6 +59,12 @@ pub enum TraceTag {
     EstablishedLeader = 20,
     /// The run's end: its verdict, time and committed count.
     End = 21,
+    /// A node's writes issued so far reached its disk; the messages waiting for them leave.
+    DiskFlushed = 22,
+    /// A crash lost writes that had not reached the disk (how many).
+    WritesLost = 23,
+    /// A node's disk slowed down or recovered, or its clock changed rate or jumped.
+    NodeSlowed = 24,
 }
 
 impl Hash for TraceTag {
