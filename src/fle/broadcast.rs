@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::by_server::{server_at, ByServer};
 use super::message::Txn;
 use super::vote::{make_zxid, zxid_epoch, ServerState};
-use super::{append_txn, FleCtx, FleMsg, FleNode, FleTimer};
+use super::{append_txn, majority, FleCtx, FleMsg, FleNode, FleTimer};
 use crate::protocol::{Batch, ClientReply, Command, NodeId, Observation};
 
 /// Most entries one Propose carries when catching a follower up.
@@ -417,11 +417,11 @@ impl FleNode {
 
     /// Zab discovery: with a quorum's accepted epochs known, lead the next epoch above them.
     fn maybe_choose_epoch(&mut self, ctx: &mut FleCtx<'_>) {
-        let quorum = ctx.quorum();
+        let majority = majority(ctx);
         let Some(leading) = self.leading_mut() else {
             return;
         };
-        if leading.epoch.is_some() || leading.accepted_epochs.len() < quorum {
+        if leading.epoch.is_some() || !majority.is_reached_by(leading.accepted_epochs.len()) {
             return;
         }
         let epoch = leading.accepted_epochs.values().max().copied().unwrap_or(0) + 1;
@@ -479,11 +479,11 @@ impl FleNode {
     /// A quorum accepted the epoch: take it as the current epoch and synchronise everyone
     /// who accepted it.
     fn maybe_finish_epoch(&mut self, ctx: &mut FleCtx<'_>) {
-        let quorum = ctx.quorum();
+        let majority = majority(ctx);
         let Some(leading) = self.leading_mut() else {
             return;
         };
-        if leading.epoch_acked || leading.epoch_acks.len() < quorum {
+        if leading.epoch_acked || !majority.is_reached_by(leading.epoch_acks.len()) {
             return;
         }
         let epoch = leading.epoch.expect("acks follow the choice of epoch");
@@ -569,7 +569,7 @@ impl FleNode {
     /// A quorum holds the history: the leader of this epoch is established, commits its
     /// history and tells the synchronised followers (Zab's UPTODATE).
     fn maybe_establish(&mut self, ctx: &mut FleCtx<'_>) {
-        let quorum = ctx.quorum();
+        let majority = majority(ctx);
         let Some(leading) = self.leading_mut() else {
             return;
         };
@@ -578,7 +578,8 @@ impl FleNode {
             .values()
             .filter(|peer| matches!(peer.phase, PeerPhase::Synced(_)))
             .count();
-        if leading.established || !leading.epoch_acked || synced + 1 < quorum {
+        // The leader is synchronised with itself.
+        if leading.established || !leading.epoch_acked || !majority.is_reached_by(synced + 1) {
             return;
         }
         leading.established = true;
@@ -624,7 +625,7 @@ impl FleNode {
 
     /// Commits up to the highest index a quorum (this server included) holds.
     fn advance_commit(&mut self, ctx: &mut FleCtx<'_>) {
-        let quorum = ctx.quorum();
+        let majority = majority(ctx);
         let own = ctx.durable.last_index();
         let commit_index = self.commit_index;
         let Some(leading) = self.leading_mut() else {
@@ -639,7 +640,7 @@ impl FleNode {
             _ => None,
         });
         let Some(target) =
-            quorum_index_past(std::iter::once(own).chain(synced), commit_index, quorum)
+            majority.highest_index_past(std::iter::once(own).chain(synced), commit_index)
         else {
             return;
         };
@@ -741,7 +742,7 @@ impl FleNode {
     /// Re-sends whatever each peer lacks, then checks that a quorum is still there.
     fn leader_tick(&mut self, ctx: &mut FleCtx<'_>) {
         let now_us = ctx.now_us();
-        let quorum = ctx.quorum();
+        let majority = majority(ctx);
         let (init_us, sync_us) = (self.config.init_timeout_us, self.config.sync_timeout_us);
         let Role::Leading(leading) = &self.role else {
             return;
@@ -757,7 +758,7 @@ impl FleNode {
                         && now_us.saturating_sub(peer.last_heard_us) <= sync_us
                 })
                 .count();
-            heard + 1 < quorum
+            !majority.is_reached_by(heard + 1)
         } else {
             now_us.saturating_sub(leading.since_us) > init_us
         };
@@ -1000,41 +1001,6 @@ impl FleNode {
         }
         self.arm_ping(ctx);
     }
-}
-
-/// Most servers a cluster may have for [`quorum_index_past`] to work on the stack alone.
-const SERVERS_INLINE_MAX: usize = 16;
-
-/// The highest index that at least `quorum` of the servers hold (`held`, one index per
-/// server), if it is past `commit_index`. This runs on every acknowledgement that moves past
-/// the commit index and on every proposal, and most calls find fewer than a quorum past it:
-/// a counting pass tells, before anything is stored. Only indexes past the commit index can
-/// move it, so only they are then gathered, on the stack (a vector here, grown once more for
-/// the leader's own index, was once a tenth of a run's instructions), and sorted.
-pub(super) fn quorum_index_past(
-    held: impl Iterator<Item = u64> + Clone,
-    commit_index: u64,
-    quorum: usize,
-) -> Option<u64> {
-    let past = held.filter(|&index| index > commit_index);
-    let count = past.clone().count();
-    if count < quorum {
-        return None;
-    }
-    let mut inline = [0u64; SERVERS_INLINE_MAX];
-    let mut spilled = Vec::new();
-    let past_sorted = if count <= SERVERS_INLINE_MAX {
-        for (slot, index) in inline.iter_mut().zip(past) {
-            *slot = index;
-        }
-        &mut inline[..count]
-    } else {
-        spilled.extend(past);
-        &mut spilled[..]
-    };
-    // The quorum-th highest: held by it and by every server above it, a quorum in all.
-    past_sorted.sort_unstable_by(|a, b| b.cmp(a));
-    Some(past_sorted[quorum - 1])
 }
 
 /// A synchronised follower's Ack to `leader`: how much history it holds now.

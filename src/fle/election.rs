@@ -5,7 +5,7 @@ use super::broadcast::Role;
 use super::config::FleBug;
 use super::message::NotificationGhost;
 use super::vote::{HeldVote, ServerState, Vote};
-use super::{own_vote, Decision, FleCtx, FleMsg, FleNode, FleTimer};
+use super::{majority, own_vote, Decision, FleCtx, FleMsg, FleNode, FleTimer};
 use crate::protocol::NodeId;
 
 impl FleNode {
@@ -188,7 +188,7 @@ impl FleNode {
         self.out_of_election.insert(from, (vote, round, state));
         if round == self.round || self.ignores_rounds() {
             self.hold_vote(from, vote, round, None);
-            if self.vote_count_for(&vote) >= ctx.quorum()
+            if majority(ctx).is_reached_by(self.vote_count_for(&vote))
                 && self.check_leader(ctx, vote.leader, round)
             {
                 let voters = self.voters_for(&vote);
@@ -198,7 +198,7 @@ impl FleNode {
             }
         }
         let voters = self.out_of_election_voters_for(&vote);
-        if voters.len() >= ctx.quorum() && self.check_leader(ctx, vote.leader, round) {
+        if majority(ctx).is_reached_by(voters.len()) && self.check_leader(ctx, vote.leader, round) {
             self.check_decision_basis(ctx, &vote, round, &voters, Basis::OutOfElection);
             self.decide(ctx, vote, round, voters, None);
         }
@@ -251,7 +251,7 @@ impl FleNode {
 
     /// A quorum backs the proposal: wait `finalizeWait` for a better vote, then decide.
     fn check_proposal_quorum(&mut self, ctx: &mut FleCtx<'_>) {
-        if self.vote_count_for(&self.proposal) < ctx.quorum() {
+        if !majority(ctx).is_reached_by(self.vote_count_for(&self.proposal)) {
             self.cancel_finalize(ctx);
             return;
         }
@@ -315,7 +315,7 @@ impl FleNode {
         // `finalizeWait` passed without a notification (a better one would have ended the
         // wait, any other restarts it): decide, if the quorum still stands.
         let voters = self.voters_for(&self.proposal);
-        if voters.len() >= ctx.quorum() {
+        if majority(ctx).is_reached_by(voters.len()) {
             let (proposal, round) = (self.proposal, self.round);
             self.check_decision_basis(ctx, &proposal, round, &voters, Basis::Proposal);
             self.decide(ctx, proposal, round, voters, Some(self.quorum_at_us));

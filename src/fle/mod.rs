@@ -38,6 +38,7 @@ use vote::HeldVote;
 pub use vote::{make_zxid, zxid_epoch, ServerState, Vote};
 
 use crate::hash::stable_hash;
+use crate::protocol::quorum::Majority;
 use crate::protocol::{
     ClientReply, ClusterView, Command, Ctx, KvStore, LocalViolation, NodeId, Observation, Protocol,
 };
@@ -426,6 +427,11 @@ fn own_vote(ctx: &FleCtx<'_>) -> Vote {
         zxid: ctx.durable.last_zxid(),
         peer_epoch: ctx.durable.current_epoch,
     }
+}
+
+/// The quorums of this server's cluster.
+fn majority(ctx: &FleCtx<'_>) -> Majority {
+    Majority::of(ctx.node_count())
 }
 
 /// Digest identifying a transaction for the checkers.

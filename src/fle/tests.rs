@@ -1320,36 +1320,3 @@ fn a_leader_that_steps_down_disconnects_its_followers_who_look_again_at_once() {
     f.deliver(2, FleMsg::Disconnect { session: 1 });
     assert_eq!(f.node.server_state(), ServerState::Looking);
 }
-
-#[test]
-fn the_commit_target_is_the_highest_index_a_quorum_holds_past_the_commit_index() {
-    use super::broadcast::quorum_index_past;
-    // The quorum-th highest, counted from every server's index, whatever their order.
-    let naive = |held: &[u64], commit_index: u64, quorum: usize| {
-        let mut sorted = held.to_vec();
-        sorted.sort_unstable_by(|a, b| b.cmp(a));
-        Some(sorted[quorum - 1]).filter(|&index| index > commit_index)
-    };
-    assert_eq!(
-        quorum_index_past([7, 3, 9, 5, 1].into_iter(), 2, 3),
-        Some(5)
-    );
-    assert_eq!(quorum_index_past([7, 3, 9, 5, 1].into_iter(), 5, 3), None);
-    assert_eq!(quorum_index_past([4, 4, 4].into_iter(), 3, 2), Some(4));
-    assert_eq!(quorum_index_past([4, 4, 4].into_iter(), 4, 2), None);
-    // Every combination of 5 servers' indexes in 0..4: agrees with sorting them all.
-    for code in 0..4u64.pow(5) {
-        let held: Vec<u64> = (0..5).map(|digit| code / 4u64.pow(digit) % 4).collect();
-        for commit_index in 0..4 {
-            assert_eq!(
-                quorum_index_past(held.iter().copied(), commit_index, 3),
-                naive(&held, commit_index, 3),
-                "{held:?} past {commit_index}"
-            );
-        }
-    }
-    // More servers than fit on the stack.
-    let held: Vec<u64> = (1..=41).collect();
-    assert_eq!(quorum_index_past(held.iter().copied(), 0, 21), Some(21));
-    assert_eq!(quorum_index_past(held.iter().copied(), 21, 21), None);
-}

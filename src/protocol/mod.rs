@@ -18,6 +18,7 @@ mod cluster;
 mod command;
 mod context;
 mod observation;
+pub mod quorum;
 mod scripted;
 
 pub use batch::Batch;
