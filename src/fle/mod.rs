@@ -17,7 +17,7 @@
 //! leader is established, commits its history and serves clients: proposals carry zxids
 //! `(epoch << 32) | counter` and commit on a quorum of acks. Pings both ways detect a lost
 //! leader or a lost quorum, which sends a server back to LOOKING in a new round. See
-//! `broadcast.rs`.
+//! `broadcast/`.
 //!
 //! Epochs and history live in `ctx.durable` ([`FleDurable`]); everything else is volatile.
 
