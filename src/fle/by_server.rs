@@ -39,12 +39,6 @@ impl<T> ByServer<T> {
         self.slots.clear();
     }
 
-    /// One past the highest server id that has ever had a slot: the ids to visit when the
-    /// table may change on the way.
-    pub fn id_bound(&self) -> usize {
-        self.slots.len()
-    }
-
     /// Every server's value, in id order.
     pub fn iter(&self) -> impl Iterator<Item = (NodeId, &T)> {
         self.slots
@@ -66,7 +60,7 @@ impl<T> ByServer<T> {
 }
 
 /// The server whose slot is at `index`.
-pub fn server_at(index: usize) -> NodeId {
+fn server_at(index: usize) -> NodeId {
     NodeId(u16::try_from(index).expect("node ids are u16"))
 }
 
@@ -86,7 +80,6 @@ mod tests {
         *table.get_mut(NodeId(0)).unwrap() = 'b';
         let all: Vec<(NodeId, char)> = table.iter().map(|(id, &value)| (id, value)).collect();
         assert_eq!(all, [(NodeId(0), 'b'), (NodeId(3), 'd')]);
-        assert_eq!(table.id_bound(), 4);
         table.clear();
         assert_eq!(table.values().count(), 0);
     }

@@ -5,9 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::stream::Stream;
+use super::stream::{Prompt, Stream};
 use super::Role;
-use crate::fle::by_server::{server_at, ByServer};
+use crate::fle::by_server::ByServer;
 use crate::fle::{majority, FleCtx, FleMsg, FleNode};
 use crate::protocol::{NodeId, Observation};
 
@@ -285,7 +285,7 @@ impl FleNode {
         self.maybe_establish(ctx);
         if established {
             self.advance_commit(ctx);
-            self.feed(ctx, from);
+            self.feed(ctx, from, Prompt::Change);
         }
     }
 
@@ -323,7 +323,6 @@ impl FleNode {
             return;
         };
         let (epoch, epoch_acked) = (leading.epoch, leading.epoch_acked);
-        let slot_count = leading.peers.id_bound();
         let lost = if leading.established {
             let heard = leading
                 .peers
@@ -341,10 +340,9 @@ impl FleNode {
             self.look_again(ctx);
             return;
         }
-        // Each step below changes its own follower's entry only, so the table is read as the
-        // loop goes rather than copied first (a vector per tick).
-        for index in 0..slot_count {
-            let node = server_at(index);
+        // Each step changes only its own follower's entry, so each entry is read as the loop
+        // reaches it rather than the table copied first.
+        for node in ctx.peers() {
             let Some(peer) = self.leading().and_then(|leading| leading.peers.get(node)) else {
                 continue;
             };
@@ -356,7 +354,7 @@ impl FleNode {
                 (PeerPhase::EpochAcked { .. } | PeerPhase::Syncing { .. }, _) if epoch_acked => {
                     self.sync_peer(ctx, node)
                 }
-                (PeerPhase::Synced(_), _) => self.catch_up(ctx, node),
+                (PeerPhase::Synced(_), _) => self.feed(ctx, node, Prompt::Tick),
                 _ => {}
             }
         }

@@ -19,11 +19,21 @@ pub(super) struct Stream {
     pub(super) commit_sent: u64,
 }
 
+/// What prompts the leader to feed a synchronised follower.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Prompt {
+    /// A proposal, a commit or an ack: the follower is sent what the stream allows now.
+    Change,
+    /// The ping tick: whatever a lost batch or ack left missing is sent again, or a ping.
+    Tick,
+}
+
 impl Peer {
-    /// Streaming to this follower, `node`, if it is synchronised, clocked by its acks: unless
-    /// a batch to it is in flight, sends what it lacks (with the commit index); otherwise, or
-    /// when it lacks nothing, a Commit if the commit index moved since it was last told
-    /// (Zab's COMMIT, sent at once). A lost batch or ack is made good by the tick.
+    /// Feeds this follower, `node`, if it is synchronised. The tick sends it what it lacks
+    /// from where it last acknowledged, whether or not a batch is in flight (it may have been
+    /// lost), or a ping. A change does the same if the follower lacks entries and no batch to
+    /// it is in flight; otherwise it sends a Commit if the commit index moved since the
+    /// follower was last told (Zab's COMMIT, sent at once).
     ///
     /// One batch in flight per follower is a throttle of this model, not Zab's: a Zab leader
     /// queues every PROPOSAL to every follower at once, over TCP. Here each batch starts
@@ -31,16 +41,28 @@ impl Peer {
     /// reorders, and a window of one keeps such overlapping batches from piling up. A
     /// proposal made while a batch is in flight waits for its ack: under load a commit
     /// takes one to two round trips rather than one.
-    fn feed(&mut self, ctx: &mut FleCtx<'_>, node: NodeId, epoch: u64, commit_index: u64) {
+    ///
+    /// Inlined into its callers, which run it for every follower on every proposal and
+    /// commit; sending from the last ack, rarer, stays out of line.
+    #[inline]
+    fn feed(
+        &mut self,
+        ctx: &mut FleCtx<'_>,
+        node: NodeId,
+        epoch: u64,
+        commit_index: u64,
+        prompt: Prompt,
+    ) {
+        let session = self.session;
         let PeerPhase::Synced(stream) = &mut self.phase else {
             return;
         };
-        if stream.acked_index >= stream.sent_index && stream.acked_index < ctx.durable.last_index()
-        {
-            self.catch_up(ctx, node, epoch, commit_index);
+        let lacks_entries = stream.acked_index < ctx.durable.last_index();
+        let batch_in_flight = stream.sent_index > stream.acked_index;
+        if prompt == Prompt::Tick || (lacks_entries && !batch_in_flight) {
+            stream.send_from_ack(ctx, node, (epoch, session), commit_index);
         } else if stream.commit_sent < commit_index {
             stream.commit_sent = commit_index;
-            let session = self.session;
             ctx.send(
                 node,
                 FleMsg::Commit {
@@ -51,26 +73,26 @@ impl Peer {
             );
         }
     }
+}
 
-    /// Sends this follower, `node`, if it is synchronised, what it lacks from where it last
-    /// acknowledged (a batch of at most `ENTRIES_PER_PROPOSE_MAX`), or a ping with the commit
+impl Stream {
+    /// Sends the follower, `node`, what it lacks from where it last acknowledged (a batch of
+    /// at most `ENTRIES_PER_PROPOSE_MAX`, with the commit index), or a ping with the commit
     /// index when it lacks nothing.
-    fn catch_up(&mut self, ctx: &mut FleCtx<'_>, node: NodeId, epoch: u64, commit_index: u64) {
+    #[inline(never)]
+    fn send_from_ack(
+        &mut self,
+        ctx: &mut FleCtx<'_>,
+        node: NodeId,
+        (epoch, session): (u64, u64),
+        commit_index: u64,
+    ) {
         let last_index = ctx.durable.last_index();
-        let session = self.session;
-        let PeerPhase::Synced(Stream {
-            acked_index,
-            sent_index,
-            commit_sent,
-        }) = &mut self.phase
-        else {
-            return;
-        };
-        *commit_sent = commit_index;
-        if *acked_index < last_index {
-            let from = *acked_index as usize;
+        self.commit_sent = commit_index;
+        if self.acked_index < last_index {
+            let from = self.acked_index as usize;
             let to = (from + ENTRIES_PER_PROPOSE_MAX).min(last_index as usize);
-            *sent_index = to as u64;
+            self.sent_index = to as u64;
             let entries = Batch::from_slice(&ctx.durable.history[from..to]);
             ctx.send(
                 node,
@@ -83,7 +105,7 @@ impl Peer {
                 },
             );
         } else {
-            *sent_index = *acked_index;
+            self.sent_index = self.acked_index;
             ctx.send(
                 node,
                 FleMsg::Ping {
@@ -98,42 +120,34 @@ impl Peer {
 }
 
 impl FleNode {
+    /// A synchronised follower's ack: it holds `last_index` entries of the history.
     pub(super) fn on_ack(
         &mut self,
         ctx: &mut FleCtx<'_>,
         from: NodeId,
         epoch_session: (u64, u64),
-        last: u64,
+        last_index: u64,
     ) {
         let now_us = ctx.now_us();
-        let commit_index = self.commit_index;
-        let established = matches!(
-            self.role,
-            Role::Leading(Leading {
-                established: true,
-                ..
-            })
-        );
-        let (epoch, _) = epoch_session;
         let Some(peer) = self.peer_in(from, epoch_session) else {
             return;
         };
         peer.last_heard_us = now_us;
-        let PeerPhase::Synced(Stream { acked_index, .. }) = &mut peer.phase else {
+        let PeerPhase::Synced(stream) = &mut peer.phase else {
             return;
         };
         // Acks of one session may arrive out of order, but the follower's history only grows
         // within a session: progress never goes back.
-        let before = *acked_index;
-        *acked_index = before.max(last);
-        // Only an ack that moves past the commit index can move it.
-        if last > before && last > commit_index {
-            self.advance_commit(ctx);
-            self.feed(ctx, from);
-        } else if established {
-            // Nothing else moved: feed the follower already in hand.
-            peer.feed(ctx, from, epoch, commit_index);
+        let advanced = last_index > stream.acked_index;
+        stream.acked_index = stream.acked_index.max(last_index);
+        if !self.leading().is_some_and(|leading| leading.established) {
+            return;
         }
+        // Only an ack that moves past the commit index can move it.
+        if advanced && last_index > self.commit_index {
+            self.advance_commit(ctx);
+        }
+        self.feed(ctx, from, Prompt::Change);
     }
 
     /// Commits up to the highest index a quorum (this server included) holds.
@@ -165,9 +179,7 @@ impl FleNode {
         }
     }
 
-    /// [`Peer::feed`] for every synchronised follower, in id order: one pass over the peer
-    /// table rather than a look-up per server, as this runs on every proposal and every
-    /// commit.
+    /// [`Peer::feed`] for every synchronised follower, in id order, on a change.
     pub(super) fn feed_all(&mut self, ctx: &mut FleCtx<'_>) {
         let commit_index = self.commit_index;
         let Role::Leading(Leading {
@@ -180,35 +192,19 @@ impl FleNode {
             return;
         };
         for (node, peer) in peers.iter_mut() {
-            peer.feed(ctx, node, *epoch, commit_index);
+            peer.feed(ctx, node, *epoch, commit_index, Prompt::Change);
         }
     }
 
-    /// [`Peer::feed`] for `node`, if this leader is established.
-    pub(super) fn feed(&mut self, ctx: &mut FleCtx<'_>, node: NodeId) {
+    /// [`Peer::feed`] for `node`, if this server leads an epoch.
+    pub(super) fn feed(&mut self, ctx: &mut FleCtx<'_>, node: NodeId, prompt: Prompt) {
         let commit_index = self.commit_index;
-        if let Some((peer, epoch)) = self.peer_of_epoch(node, true) {
-            peer.feed(ctx, node, epoch, commit_index);
+        let Some(leading) = self.leading_mut() else {
+            return;
+        };
+        if let (Some(epoch), Some(peer)) = (leading.epoch, leading.peers.get_mut(node)) {
+            peer.feed(ctx, node, epoch, commit_index, prompt);
         }
-    }
-
-    /// [`Peer::catch_up`] for `node`, if this server leads an epoch.
-    pub(super) fn catch_up(&mut self, ctx: &mut FleCtx<'_>, node: NodeId) {
-        let commit_index = self.commit_index;
-        if let Some((peer, epoch)) = self.peer_of_epoch(node, false) {
-            peer.catch_up(ctx, node, epoch, commit_index);
-        }
-    }
-
-    /// What this leader keeps of `node`, with the epoch it leads, if it leads one (and is
-    /// established, if `established` is asked for).
-    fn peer_of_epoch(&mut self, node: NodeId, established: bool) -> Option<(&mut Peer, u64)> {
-        let leading = self.leading_mut()?;
-        if established && !leading.established {
-            return None;
-        }
-        let epoch = leading.epoch?;
-        Some((leading.peers.get_mut(node)?, epoch))
     }
 
     /// A client's command: an established leader appends it with the next zxid of its epoch
