@@ -1,6 +1,7 @@
 //! What an FLE server keeps on stable storage: its epochs and its history.
 
 use super::message::Txn;
+use super::zxid::Zxid;
 
 #[derive(Clone, Debug, Default)]
 pub struct FleDurable {
@@ -16,8 +17,8 @@ pub struct FleDurable {
 }
 
 impl FleDurable {
-    pub fn last_zxid(&self) -> u64 {
-        self.history.last().map_or(0, |txn| txn.zxid)
+    pub fn last_zxid(&self) -> Zxid {
+        self.history.last().map_or(Zxid::ZERO, |txn| txn.zxid)
     }
 
     pub fn last_index(&self) -> u64 {
@@ -25,7 +26,7 @@ impl FleDurable {
     }
 
     /// The 1-based index holding `zxid`, if any (zxids increase along the history).
-    pub fn index_of(&self, zxid: u64) -> Option<u64> {
+    pub fn index_of(&self, zxid: Zxid) -> Option<u64> {
         self.history
             .binary_search_by_key(&zxid, |txn| txn.zxid)
             .ok()

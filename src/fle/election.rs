@@ -5,6 +5,7 @@ use super::broadcast::Role;
 use super::config::FleBug;
 use super::message::NotificationGhost;
 use super::vote::{HeldVote, ServerState, Vote};
+use super::zxid::Zxid;
 use super::{majority, own_vote, Decision, FleCtx, FleMsg, FleNode, FleTimer};
 use crate::protocol::NodeId;
 
@@ -71,7 +72,7 @@ impl FleNode {
         from: NodeId,
         vote: Vote,
         round: u64,
-        sender_history: Option<(u64, u64)>,
+        sender_history: Option<(u64, Zxid)>,
     ) {
         self.recv_set.insert(
             from,
@@ -149,7 +150,7 @@ impl FleNode {
         from: NodeId,
         vote: Vote,
         round: u64,
-        sender_history: (u64, u64),
+        sender_history: (u64, Zxid),
     ) {
         let bug = self.config.bug;
         let same_round = round == self.round || self.ignores_rounds();
@@ -477,7 +478,7 @@ impl FleNode {
 
 /// A server's (current epoch, last zxid): what the vote order compares, and what the ghost
 /// of its notifications carries.
-fn history(ctx: &FleCtx<'_>) -> (u64, u64) {
+fn history(ctx: &FleCtx<'_>) -> (u64, Zxid) {
     (ctx.durable.current_epoch, ctx.durable.last_zxid())
 }
 

@@ -3,12 +3,13 @@
 use std::hash::{Hash, Hasher};
 
 use super::vote::{ServerState, Vote};
+use super::zxid::Zxid;
 use crate::protocol::{Batch, Command};
 
 /// One transaction of the replicated history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Txn {
-    pub zxid: u64,
+    pub zxid: Zxid,
     pub command: Command,
 }
 
@@ -18,7 +19,7 @@ pub struct Txn {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NotificationGhost {
     /// The sender's (current epoch, last zxid) when it sent the vote.
-    pub sender_history: (u64, u64),
+    pub sender_history: (u64, Zxid),
     /// The virtual time it was sent, in microseconds.
     pub sent_at_us: u64,
 }
@@ -51,7 +52,7 @@ pub enum FleMsg {
     AckEpoch {
         epoch: u64,
         current_epoch: u64,
-        last_zxid: u64,
+        last_zxid: Zxid,
         fresh: bool,
         session: u64,
     },

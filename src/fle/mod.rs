@@ -28,6 +28,7 @@ mod durable;
 mod election;
 mod message;
 mod vote;
+mod zxid;
 
 pub use broadcast::Role;
 use by_server::ByServer;
@@ -35,7 +36,8 @@ pub use config::{FleBug, FleConfig};
 pub use durable::FleDurable;
 pub use message::{FleMsg, NotificationGhost, Txn};
 use vote::HeldVote;
-pub use vote::{make_zxid, zxid_epoch, ServerState, Vote};
+pub use vote::{ServerState, Vote};
+pub use zxid::Zxid;
 
 use crate::hash::stable_hash;
 use crate::protocol::quorum::Majority;
@@ -103,7 +105,7 @@ pub struct FleNode {
     /// FOLLOWING/LEADING: the vote decided on and its round, told to LOOKING servers.
     decided: Option<(Vote, u64)>,
     commit_index: u64,
-    last_committed_zxid: u64,
+    last_committed_zxid: Zxid,
     store: KvStore,
     /// Under [`FleBug::AcceptedEpochNotPersisted`], the accepted epoch lives here.
     volatile_accepted_epoch: u64,
@@ -160,7 +162,7 @@ impl Protocol for FleNode {
             decided_quorum_at_us: None,
             decided: None,
             commit_index: 0,
-            last_committed_zxid: 0,
+            last_committed_zxid: Zxid::ZERO,
             store: KvStore::default(),
             // A fresh boot reads what the disk was given; a restart has forgotten it.
             volatile_accepted_epoch: if ctx.is_restart() {
@@ -274,7 +276,7 @@ impl FleNode {
         cluster: &ClusterView<'_, Self>,
     ) -> Result<(), LocalViolation> {
         let mine = &decision.mine;
-        let broken = |voter: NodeId, theirs: (u64, u64), when: &str| LocalViolation {
+        let broken = |voter: NodeId, theirs: (u64, Zxid), when: &str| LocalViolation {
             invariant: names::LEADER_QUORUM_DOMINANCE,
             detail: format!(
                 "{} decided LEADING with (epoch {}, zxid {:#x}) but {voter}, which elected it, \
@@ -396,7 +398,7 @@ impl FleNode {
             self.commit_index = index;
             ctx.observe(Observation::Committed {
                 index,
-                term: zxid_epoch(txn.zxid),
+                term: txn.zxid.epoch(),
                 digest: txn_digest(&txn),
             });
             self.store.apply(&txn.command);
@@ -415,9 +417,9 @@ struct Decision {
     round: u64,
     /// The servers whose votes made the quorum (this one included), each with its (current
     /// epoch, last zxid) when it sent the vote that counted, if it sent it LOOKING (ghost).
-    voters: Vec<(NodeId, Option<(u64, u64)>)>,
+    voters: Vec<(NodeId, Option<(u64, Zxid)>)>,
     /// This server's (current epoch, last zxid) when it decided.
-    mine: (u64, u64),
+    mine: (u64, Zxid),
 }
 
 /// This server's own vote: itself, with its last zxid and current epoch.
@@ -446,7 +448,7 @@ fn append_txn(ctx: &mut FleCtx<'_>, txn: Txn) {
     ctx.durable.history.push(txn);
     ctx.observe(Observation::LogAppended {
         index: ctx.durable.last_index(),
-        term: zxid_epoch(txn.zxid),
+        term: txn.zxid.epoch(),
         digest: txn_digest(&txn),
     });
 }
@@ -458,7 +460,7 @@ pub const INITIAL_HISTORY_EPOCH: u64 = 1;
 /// [`INITIAL_HISTORY_EPOCH`], the same on every server.
 pub fn initial_txn(index: u64) -> Txn {
     Txn {
-        zxid: make_zxid(INITIAL_HISTORY_EPOCH, index),
+        zxid: Zxid::new(INITIAL_HISTORY_EPOCH, index),
         command: Command {
             id: 0,
             key: (index % 16) as u32,

@@ -59,10 +59,12 @@ impl Harness {
     }
 }
 
-fn vote(leader: u16, zxid: u64, peer_epoch: u64) -> Vote {
+/// A vote for `leader` with a zxid of counter `zxid_counter` (in epoch 0: these tests
+/// compare votes, whatever epoch wrote the zxid) and peer epoch `peer_epoch`.
+fn vote(leader: u16, zxid_counter: u64, peer_epoch: u64) -> Vote {
     Vote {
         leader: NodeId(leader),
-        zxid,
+        zxid: Zxid::new(0, zxid_counter),
         peer_epoch,
     }
 }
@@ -241,7 +243,7 @@ fn a_decided_server_answers_looking_ones_with_its_decision() {
                 round: 1,
                 state: ServerState::Leading,
                 ghost: NotificationGhost {
-                    sender_history: (0, 0),
+                    sender_history: (0, Zxid::ZERO),
                     sent_at_us: h.now_us,
                 },
             }
@@ -379,7 +381,7 @@ fn committed_zxids_must_increase() {
 /// `sender_history` when it sent it (n0 holds nothing now): n1's cluster check.
 fn dominance_check_after_vote(
     state: ServerState,
-    sender_history: (u64, u64),
+    sender_history: (u64, Zxid),
 ) -> Result<(), LocalViolation> {
     let mut leader = Harness::new(1, 2, FleConfig::default());
     let voter = Harness::new(0, 2, FleConfig::default());
@@ -401,7 +403,7 @@ fn dominance_check_after_vote(
 fn leader_quorum_dominance_fires_when_a_voter_voted_from_ahead() {
     // A crafted notification: n0's vote for n1 says n0 held epoch 3 when it sent it, although
     // n0 holds nothing now (the second reading alone would not see it).
-    let fired = dominance_check_after_vote(ServerState::Looking, (3, 0))
+    let fired = dominance_check_after_vote(ServerState::Looking, (3, Zxid::ZERO))
         .expect_err("n0 voted from a later epoch");
     assert_eq!(fired.invariant, names::LEADER_QUORUM_DOMINANCE);
     assert!(fired.detail.contains("voted holding"), "{}", fired.detail);
@@ -421,7 +423,7 @@ fn late_better_vote(config: FleConfig, sent_at_us: u64, arrives_at_us: u64) -> H
     assert_eq!(h.node.server_state(), ServerState::Following);
     h.now_us = arrives_at_us;
     let ghost = NotificationGhost {
-        sender_history: (0, 0),
+        sender_history: (0, Zxid::ZERO),
         sent_at_us,
     };
     h.notify_with(2, vote(2, 0, 0), 1, ServerState::Looking, ghost);
@@ -455,7 +457,7 @@ fn a_follower_ahead_of_its_leader_is_no_dominance_breach() {
     // n0 says it follows n1 while holding more than n1 (a late joiner whose surplus the sync
     // will truncate): legal, and not a ranking, so the voted-holding reading skips it.
     assert_eq!(
-        dominance_check_after_vote(ServerState::Following, (3, 7)),
+        dominance_check_after_vote(ServerState::Following, (3, Zxid::new(0, 7))),
         Ok(())
     );
 }
@@ -493,7 +495,7 @@ fn syncs_to(sent: &[(NodeId, FleMsg)], node: u16) -> usize {
 
 fn txn(epoch: u64, counter: u64) -> Txn {
     Txn {
-        zxid: make_zxid(epoch, counter),
+        zxid: Zxid::new(epoch, counter),
         command: Command {
             id: counter,
             key: 1,
@@ -592,7 +594,7 @@ fn only_fresh_epoch_acks_make_the_quorum_but_every_acker_is_synchronised() {
     let ack = |fresh| FleMsg::AckEpoch {
         epoch: 7,
         current_epoch: 0,
-        last_zxid: 0,
+        last_zxid: Zxid::ZERO,
         fresh,
         session: 1,
     };
@@ -719,7 +721,7 @@ fn a_duplicate_follower_info_leaves_the_session_where_it_is_and_an_old_ack_is_ig
         FleMsg::AckEpoch {
             epoch: 1,
             current_epoch: 0,
-            last_zxid: 0,
+            last_zxid: Zxid::ZERO,
             fresh: true,
             session: 2,
         },
@@ -1052,7 +1054,7 @@ fn ack_epoch_1(l: &mut Harness, follower: u16) {
         FleMsg::AckEpoch {
             epoch: 1,
             current_epoch: 0,
-            last_zxid: 0,
+            last_zxid: Zxid::ZERO,
             fresh: true,
             session: 1,
         },

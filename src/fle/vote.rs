@@ -3,6 +3,7 @@
 use std::cmp::Ordering;
 
 use super::config::FleBug;
+use super::zxid::Zxid;
 use crate::protocol::NodeId;
 
 /// What a server says about the election.
@@ -17,7 +18,7 @@ pub enum ServerState {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Vote {
     pub leader: NodeId,
-    pub zxid: u64,
+    pub zxid: Zxid,
     pub peer_epoch: u64,
 }
 
@@ -39,17 +40,6 @@ impl Vote {
     }
 }
 
-/// The epoch part of a zxid: its high 32 bits.
-pub fn zxid_epoch(zxid: u64) -> u64 {
-    zxid >> 32
-}
-
-/// The zxid of the `counter`-th proposal of `epoch`.
-pub fn make_zxid(epoch: u64, counter: u64) -> u64 {
-    debug_assert!(counter < 1 << 32, "zxid counter overflow");
-    (epoch << 32) | counter
-}
-
 /// A vote held in the current round, with what the checks need to know of how it came.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HeldVote {
@@ -59,5 +49,5 @@ pub struct HeldVote {
     pub round: u64,
     /// Ghost, for the dominance check only: the sender's (current epoch, last zxid) when it
     /// sent the vote, if it sent it LOOKING.
-    pub sender_history: Option<(u64, u64)>,
+    pub sender_history: Option<(u64, Zxid)>,
 }

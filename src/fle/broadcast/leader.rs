@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::stream::{Prompt, Stream};
 use super::Role;
 use crate::fle::by_server::ByServer;
-use crate::fle::{majority, FleCtx, FleMsg, FleNode};
+use crate::fle::{majority, FleCtx, FleMsg, FleNode, Zxid};
 use crate::protocol::{NodeId, Observation};
 
 #[derive(Debug)]
@@ -40,9 +40,9 @@ pub(super) enum PeerPhase {
     /// Sent FollowerInfo; waits for the epoch.
     Connected,
     /// Accepted the epoch; `last_zxid` says where its history ends.
-    EpochAcked { last_zxid: u64 },
+    EpochAcked { last_zxid: Zxid },
     /// Sent its Sync; waits for the ack.
-    Syncing { last_zxid: u64 },
+    Syncing { last_zxid: Zxid },
     /// Holds the leader's history up to `acked_index`. The leader has sent up to
     /// `sent_index`: a batch is in flight while that is past `acked_index`, and the next
     /// goes when its ack comes back (or at the tick, if it was lost). `commit_sent` is the
@@ -227,8 +227,8 @@ impl FleNode {
     /// Sends `node` the part of the history it lacks (NEWLEADER with DIFF, or SNAP when its
     /// last zxid is not in this history).
     fn sync_peer(&mut self, ctx: &mut FleCtx<'_>, node: NodeId) {
-        let from_index_of = |last_zxid: u64| match last_zxid {
-            0 => 0,
+        let from_index_of = |last_zxid: Zxid| match last_zxid {
+            Zxid::ZERO => 0,
             zxid => ctx.durable.index_of(zxid).unwrap_or(0),
         };
         let Some(leading) = self.leading_mut() else {
@@ -366,7 +366,7 @@ impl FleNode {
 pub(super) struct EpochAck {
     pub(super) epoch: u64,
     pub(super) current_epoch: u64,
-    pub(super) last_zxid: u64,
+    pub(super) last_zxid: Zxid,
     pub(super) fresh: bool,
     pub(super) session: u64,
 }

@@ -4,7 +4,6 @@
 use super::leader::{Leading, Peer, PeerPhase};
 use super::Role;
 use crate::fle::message::Txn;
-use crate::fle::vote::{make_zxid, zxid_epoch};
 use crate::fle::{append_txn, majority, FleCtx, FleMsg, FleNode};
 use crate::protocol::{Batch, ClientReply, Command, NodeId};
 
@@ -228,13 +227,8 @@ impl FleNode {
             _ => return ClientReply::NotLeader { leader_hint: None },
         };
         let last_zxid = ctx.durable.last_zxid();
-        let counter = if zxid_epoch(last_zxid) == epoch {
-            (last_zxid & 0xffff_ffff) + 1
-        } else {
-            1
-        };
         let txn = Txn {
-            zxid: make_zxid(epoch, counter),
+            zxid: last_zxid.next_in(epoch),
             command,
         };
         debug_assert!(txn.zxid > last_zxid, "a leader's zxids increase");
