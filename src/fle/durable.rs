@@ -21,6 +21,14 @@ impl FleDurable {
         self.history.last().map_or(Zxid::ZERO, |txn| txn.zxid)
     }
 
+    /// How recent this history is: the current epoch and the last zxid.
+    pub fn history_mark(&self) -> HistoryMark {
+        HistoryMark {
+            current_epoch: self.current_epoch,
+            last_zxid: self.last_zxid(),
+        }
+    }
+
     pub fn last_index(&self) -> u64 {
         self.history.len() as u64
     }
@@ -32,4 +40,13 @@ impl FleDurable {
             .ok()
             .map(|position| position as u64 + 1)
     }
+}
+
+/// How recent a server's history is: the epoch it last synchronised in (its current epoch)
+/// and its last zxid, ordered in that order. FastLeaderElection ranks votes this way, and a
+/// Zab leader checks by it that no follower is ahead of it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HistoryMark {
+    pub current_epoch: u64,
+    pub last_zxid: Zxid,
 }

@@ -3,10 +3,10 @@
 
 use super::broadcast::Role;
 use super::config::FleBug;
+use super::durable::HistoryMark;
 use super::message::NotificationGhost;
-use super::vote::{HeldVote, ServerState, Vote};
-use super::zxid::Zxid;
-use super::{majority, own_vote, Decision, FleCtx, FleMsg, FleNode, FleTimer};
+use super::vote::{DecidedVote, HeldVote, OutOfElectionVote, ServerState, Vote};
+use super::{majority, own_vote, Decision, FleCtx, FleMsg, FleNode, FleTimer, Voter};
 use crate::protocol::NodeId;
 
 impl FleNode {
@@ -33,11 +33,11 @@ impl FleNode {
 
     fn notification(&self, ctx: &FleCtx<'_>) -> FleMsg {
         let ghost = NotificationGhost {
-            sender_history: history(ctx),
+            sender_history: ctx.durable.history_mark(),
             sent_at_us: ctx.now_us(),
         };
         match self.decided {
-            Some((vote, round)) => FleMsg::Notification {
+            Some(DecidedVote { vote, round }) => FleMsg::Notification {
                 vote,
                 round,
                 state: self.server_state(),
@@ -72,7 +72,7 @@ impl FleNode {
         from: NodeId,
         vote: Vote,
         round: u64,
-        sender_history: Option<(u64, Zxid)>,
+        sender_history: Option<HistoryMark>,
     ) {
         self.recv_set.insert(
             from,
@@ -85,7 +85,8 @@ impl FleNode {
     }
 
     fn hold_own_proposal(&mut self, ctx: &FleCtx<'_>) {
-        self.hold_vote(ctx.id(), self.proposal, self.round, Some(history(ctx)));
+        let history = ctx.durable.history_mark();
+        self.hold_vote(ctx.id(), self.proposal, self.round, Some(history));
     }
 
     fn arm_notification_timeout(&self, ctx: &mut FleCtx<'_>) {
@@ -150,7 +151,7 @@ impl FleNode {
         from: NodeId,
         vote: Vote,
         round: u64,
-        sender_history: (u64, Zxid),
+        sender_history: HistoryMark,
     ) {
         let bug = self.config.bug;
         let same_round = round == self.round || self.ignores_rounds();
@@ -186,7 +187,8 @@ impl FleNode {
         round: u64,
         state: ServerState,
     ) {
-        self.out_of_election.insert(from, (vote, round, state));
+        self.out_of_election
+            .insert(from, OutOfElectionVote { vote, round, state });
         if round == self.round || self.ignores_rounds() {
             self.hold_vote(from, vote, round, None);
             if majority(ctx).is_reached_by(self.vote_count_for(&vote))
@@ -215,7 +217,10 @@ impl FleNode {
         if leader != ctx.id() {
             return matches!(
                 self.out_of_election.get(leader),
-                Some((_, _, ServerState::Leading))
+                Some(OutOfElectionVote {
+                    state: ServerState::Leading,
+                    ..
+                })
             );
         }
         round == self.round || self.ignores_rounds()
@@ -243,8 +248,8 @@ impl FleNode {
     fn out_of_election_voters_for(&self, vote: &Vote) -> Vec<NodeId> {
         self.out_of_election
             .iter()
-            .filter(|(_, (held, _, _))| {
-                held.leader == vote.leader && held.peer_epoch == vote.peer_epoch
+            .filter(|(_, held)| {
+                held.vote.leader == vote.leader && held.vote.peer_epoch == vote.peer_epoch
             })
             .map(|(node, _)| node)
             .collect()
@@ -356,8 +361,13 @@ impl FleNode {
         round: u64,
         ghost: NotificationGhost,
     ) {
-        let (Some((decided, decided_round)), Some(quorum_at_us)) =
-            (self.decided, self.decided_quorum_at_us)
+        let (
+            Some(DecidedVote {
+                vote: decided,
+                round: decided_round,
+            }),
+            Some(quorum_at_us),
+        ) = (self.decided, self.decided_quorum_at_us)
         else {
             return;
         };
@@ -415,7 +425,10 @@ impl FleNode {
         if basis != Basis::Proposal {
             let announced_leading = matches!(
                 self.out_of_election.get(vote.leader),
-                Some((_, _, ServerState::Leading))
+                Some(OutOfElectionVote {
+                    state: ServerState::Leading,
+                    ..
+                })
             );
             let me_in_my_round = vote.leader == ctx.id() && round == self.round;
             if !announced_leading && !me_in_my_round {
@@ -446,23 +459,23 @@ impl FleNode {
         ctx.cancel_timer(FleTimer::NotificationTimeout);
         self.cancel_finalize(ctx);
         self.round = round;
-        self.decided = Some((vote, round));
+        self.decided = Some(DecidedVote { vote, round });
         self.decided_quorum_at_us = quorum_at_us;
         // Each LOOKING voter's history when it sent the vote that counted; none for a vote
         // that counted from a decided server (out of election).
         let voters = voters
             .into_iter()
-            .map(|voter| {
-                let cast = match self.recv_set.get(voter) {
+            .map(|server| {
+                let cast = match self.recv_set.get(server) {
                     Some(held) if held.vote == vote => held.sender_history,
                     _ => None,
                 };
-                (voter, cast)
+                Voter { server, cast }
             })
             .collect();
         self.clear_votes();
         if vote.leader == ctx.id() {
-            let mine = (ctx.durable.current_epoch, ctx.durable.last_zxid());
+            let mine = ctx.durable.history_mark();
             self.decided_this_step = Some(Decision {
                 vote,
                 round,
@@ -474,12 +487,6 @@ impl FleNode {
             self.become_following(ctx, vote.leader);
         }
     }
-}
-
-/// A server's (current epoch, last zxid): what the vote order compares, and what the ghost
-/// of its notifications carries.
-fn history(ctx: &FleCtx<'_>) -> (u64, Zxid) {
-    (ctx.durable.current_epoch, ctx.durable.last_zxid())
 }
 
 /// Which rule of `lookForLeader` a decision follows, for the decision-basis check.

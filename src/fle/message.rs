@@ -2,6 +2,7 @@
 
 use std::hash::{Hash, Hasher};
 
+use super::durable::HistoryMark;
 use super::vote::{ServerState, Vote};
 use super::zxid::Zxid;
 use crate::protocol::{Batch, Command};
@@ -18,8 +19,8 @@ pub struct Txn {
 /// only; no protocol rule may read it (a real ZooKeeper notification has no such fields).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NotificationGhost {
-    /// The sender's (current epoch, last zxid) when it sent the vote.
-    pub sender_history: (u64, Zxid),
+    /// How recent the sender's history was when it sent the vote.
+    pub sender_history: HistoryMark,
     /// The virtual time it was sent, in microseconds.
     pub sent_at_us: u64,
 }

@@ -33,9 +33,9 @@ mod zxid;
 pub use broadcast::Role;
 use by_server::ByServer;
 pub use config::{FleBug, FleConfig};
-pub use durable::FleDurable;
+pub use durable::{FleDurable, HistoryMark};
 pub use message::{FleMsg, NotificationGhost, Txn};
-use vote::HeldVote;
+use vote::{DecidedVote, HeldVote, OutOfElectionVote};
 pub use vote::{ServerState, Vote};
 pub use zxid::Zxid;
 
@@ -94,7 +94,7 @@ pub struct FleNode {
     /// with their ghosts.
     recv_set: ByServer<HeldVote>,
     /// LOOKING: votes of FOLLOWING/LEADING servers, with their round and state.
-    out_of_election: ByServer<(Vote, u64, ServerState)>,
+    out_of_election: ByServer<OutOfElectionVote>,
     notification_timeout_us: u64,
     finalize_pending: bool,
     /// Ghost: when the pending finalize wait started (the proposal's quorum formed).
@@ -103,7 +103,7 @@ pub struct FleNode {
     /// proposal's own quorum (not from out-of-election votes).
     decided_quorum_at_us: Option<u64>,
     /// FOLLOWING/LEADING: the vote decided on and its round, told to LOOKING servers.
-    decided: Option<(Vote, u64)>,
+    decided: Option<DecidedVote>,
     commit_index: u64,
     last_committed_zxid: Zxid,
     store: KvStore,
@@ -276,15 +276,19 @@ impl FleNode {
         cluster: &ClusterView<'_, Self>,
     ) -> Result<(), LocalViolation> {
         let mine = &decision.mine;
-        let broken = |voter: NodeId, theirs: (u64, Zxid), when: &str| LocalViolation {
+        let broken = |voter: NodeId, theirs: HistoryMark, when: &str| LocalViolation {
             invariant: names::LEADER_QUORUM_DOMINANCE,
             detail: format!(
                 "{} decided LEADING with (epoch {}, zxid {:#x}) but {voter}, which elected it, \
                  {when} (epoch {}, zxid {:#x})",
-                self.id, mine.0, mine.1, theirs.0, theirs.1
+                self.id, mine.current_epoch, mine.last_zxid, theirs.current_epoch, theirs.last_zxid
             ),
         };
-        for &(voter, cast) in &decision.voters {
+        for &Voter {
+            server: voter,
+            cast,
+        } in &decision.voters
+        {
             if let Some(cast) = cast.filter(|cast| cast > mine) {
                 return Err(broken(voter, cast, "voted holding"));
             }
@@ -298,8 +302,7 @@ impl FleNode {
             if !standing {
                 continue;
             }
-            let durable = cluster.durable(voter);
-            let theirs = (durable.current_epoch, durable.last_zxid());
+            let theirs = cluster.durable(voter).history_mark();
             if theirs > *mine {
                 return Err(broken(voter, theirs, "still backing it, holds"));
             }
@@ -341,7 +344,7 @@ impl FleNode {
 
     /// The vote this server currently proposes (LOOKING) or decided on.
     pub fn proposal(&self) -> Vote {
-        self.decided.map_or(self.proposal, |(vote, _)| vote)
+        self.decided.map_or(self.proposal, |decided| decided.vote)
     }
 
     pub fn commit_index(&self) -> u64 {
@@ -415,11 +418,19 @@ impl FleNode {
 struct Decision {
     vote: Vote,
     round: u64,
-    /// The servers whose votes made the quorum (this one included), each with its (current
-    /// epoch, last zxid) when it sent the vote that counted, if it sent it LOOKING (ghost).
-    voters: Vec<(NodeId, Option<(u64, Zxid)>)>,
-    /// This server's (current epoch, last zxid) when it decided.
-    mine: (u64, Zxid),
+    /// The servers whose votes made the quorum (this one included).
+    voters: Vec<Voter>,
+    /// How recent this server's history was when it decided.
+    mine: HistoryMark,
+}
+
+/// A server whose vote counted toward a decision.
+#[derive(Clone, Copy, Debug)]
+struct Voter {
+    server: NodeId,
+    /// Ghost: how recent its history was when it sent the vote that counted, if it sent it
+    /// LOOKING.
+    cast: Option<HistoryMark>,
 }
 
 /// This server's own vote: itself, with its last zxid and current epoch.

@@ -13,7 +13,10 @@ impl Harness {
 
     fn notify(&mut self, from: u16, vote: Vote, round: u64, state: ServerState) {
         let ghost = NotificationGhost {
-            sender_history: (vote.peer_epoch, vote.zxid),
+            sender_history: HistoryMark {
+                current_epoch: vote.peer_epoch,
+                last_zxid: vote.zxid,
+            },
             sent_at_us: self.now_us,
         };
         self.notify_with(from, vote, round, state, ghost);
@@ -243,7 +246,7 @@ fn a_decided_server_answers_looking_ones_with_its_decision() {
                 round: 1,
                 state: ServerState::Leading,
                 ghost: NotificationGhost {
-                    sender_history: (0, Zxid::ZERO),
+                    sender_history: HistoryMark::default(),
                     sent_at_us: h.now_us,
                 },
             }
@@ -377,11 +380,18 @@ fn committed_zxids_must_increase() {
     assert_eq!(fired.invariant, names::COMMITTED_ZXID_INCREASING);
 }
 
+fn mark(current_epoch: u64, last_zxid: Zxid) -> HistoryMark {
+    HistoryMark {
+        current_epoch,
+        last_zxid,
+    }
+}
+
 /// n1 of two, elected by n0's vote for it, sent `state` with the ghost saying n0 held
 /// `sender_history` when it sent it (n0 holds nothing now): n1's cluster check.
 fn dominance_check_after_vote(
     state: ServerState,
-    sender_history: (u64, Zxid),
+    sender_history: HistoryMark,
 ) -> Result<(), LocalViolation> {
     let mut leader = Harness::new(1, 2, FleConfig::default());
     let voter = Harness::new(0, 2, FleConfig::default());
@@ -403,7 +413,7 @@ fn dominance_check_after_vote(
 fn leader_quorum_dominance_fires_when_a_voter_voted_from_ahead() {
     // A crafted notification: n0's vote for n1 says n0 held epoch 3 when it sent it, although
     // n0 holds nothing now (the second reading alone would not see it).
-    let fired = dominance_check_after_vote(ServerState::Looking, (3, Zxid::ZERO))
+    let fired = dominance_check_after_vote(ServerState::Looking, mark(3, Zxid::ZERO))
         .expect_err("n0 voted from a later epoch");
     assert_eq!(fired.invariant, names::LEADER_QUORUM_DOMINANCE);
     assert!(fired.detail.contains("voted holding"), "{}", fired.detail);
@@ -423,7 +433,7 @@ fn late_better_vote(config: FleConfig, sent_at_us: u64, arrives_at_us: u64) -> H
     assert_eq!(h.node.server_state(), ServerState::Following);
     h.now_us = arrives_at_us;
     let ghost = NotificationGhost {
-        sender_history: (0, Zxid::ZERO),
+        sender_history: HistoryMark::default(),
         sent_at_us,
     };
     h.notify_with(2, vote(2, 0, 0), 1, ServerState::Looking, ghost);
@@ -457,7 +467,7 @@ fn a_follower_ahead_of_its_leader_is_no_dominance_breach() {
     // n0 says it follows n1 while holding more than n1 (a late joiner whose surplus the sync
     // will truncate): legal, and not a ranking, so the voted-holding reading skips it.
     assert_eq!(
-        dominance_check_after_vote(ServerState::Following, (3, Zxid::new(0, 7))),
+        dominance_check_after_vote(ServerState::Following, mark(3, Zxid::new(0, 7))),
         Ok(())
     );
 }

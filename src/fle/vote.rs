@@ -3,6 +3,7 @@
 use std::cmp::Ordering;
 
 use super::config::FleBug;
+use super::durable::HistoryMark;
 use super::zxid::Zxid;
 use crate::protocol::NodeId;
 
@@ -47,7 +48,24 @@ pub struct HeldVote {
     /// Ghost, for the decision-basis check only: the round of the notification that carried
     /// it.
     pub round: u64,
-    /// Ghost, for the dominance check only: the sender's (current epoch, last zxid) when it
+    /// Ghost, for the dominance check only: how recent the sender's history was when it
     /// sent the vote, if it sent it LOOKING.
-    pub sender_history: Option<(u64, Zxid)>,
+    pub sender_history: Option<HistoryMark>,
+}
+
+/// The vote a server decided on and the election round it decided in: what it tells LOOKING
+/// servers once FOLLOWING or LEADING.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecidedVote {
+    pub vote: Vote,
+    pub round: u64,
+}
+
+/// A vote heard from a server that has decided (out of election), with the round and state
+/// its notification carried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutOfElectionVote {
+    pub vote: Vote,
+    pub round: u64,
+    pub state: ServerState,
 }

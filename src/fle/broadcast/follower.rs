@@ -1,7 +1,7 @@
 //! The follower's side: it registers with the leader it elected, accepts its epoch, takes its
 //! history at sync, then appends proposals, commits, and acks.
 
-use super::Role;
+use super::{EpochSession, Role};
 use crate::fle::message::Txn;
 use crate::fle::{append_txn, FleCtx, FleMsg, FleNode};
 use crate::protocol::{NodeId, Observation};
@@ -67,7 +67,7 @@ impl FleNode {
         &mut self,
         ctx: &FleCtx<'_>,
         from: NodeId,
-        (epoch, session): (u64, u64),
+        EpochSession { epoch, session }: EpochSession,
     ) -> Option<&mut Following> {
         let following = self.following_in(from, session)?;
         if following.epoch != Some(epoch) {
@@ -77,16 +77,16 @@ impl FleNode {
         Some(following)
     }
 
-    /// Whether `from` is this server's leader in `(epoch, session)` and it has synchronised
-    /// with it: proposals and pings count only then (hearing them still resets the failure
-    /// detector, as [`Self::following_from`] does).
+    /// Whether `from` is this server's leader in `tag`'s epoch and session and it has
+    /// synchronised with it: proposals and pings count only then (hearing them still resets
+    /// the failure detector, as [`Self::following_from`] does).
     pub(super) fn synced_following_from(
         &mut self,
         ctx: &FleCtx<'_>,
         from: NodeId,
-        (epoch, session): (u64, u64),
+        tag: EpochSession,
     ) -> bool {
-        self.following_from(ctx, from, (epoch, session))
+        self.following_from(ctx, from, tag)
             .is_some_and(|following| following.synced)
     }
 
@@ -111,7 +111,7 @@ impl FleNode {
                 // A duplicate: the same answer again.
                 following.last_heard_us = now_us;
                 let fresh = following.fresh;
-                self.send_ack_epoch(ctx, from, (epoch, session), fresh);
+                self.send_ack_epoch(ctx, from, EpochSession { epoch, session }, fresh);
                 return;
             }
             None => following.last_heard_us = now_us,
@@ -129,14 +129,14 @@ impl FleNode {
             following.epoch = Some(epoch);
             following.fresh = fresh;
         }
-        self.send_ack_epoch(ctx, from, (epoch, session), fresh);
+        self.send_ack_epoch(ctx, from, EpochSession { epoch, session }, fresh);
     }
 
     fn send_ack_epoch(
         &self,
         ctx: &mut FleCtx<'_>,
         leader: NodeId,
-        (epoch, session): (u64, u64),
+        EpochSession { epoch, session }: EpochSession,
         fresh: bool,
     ) {
         let msg = FleMsg::AckEpoch {
@@ -154,11 +154,12 @@ impl FleNode {
         &mut self,
         ctx: &mut FleCtx<'_>,
         from: NodeId,
-        (epoch, session): (u64, u64),
+        tag: EpochSession,
         from_index: u64,
         entries: &[Txn],
     ) {
-        let Some(following) = self.following_from(ctx, from, (epoch, session)) else {
+        let EpochSession { epoch, session } = tag;
+        let Some(following) = self.following_from(ctx, from, tag) else {
             return;
         };
         if !following.synced {
@@ -186,12 +187,12 @@ impl FleNode {
         &mut self,
         ctx: &mut FleCtx<'_>,
         from: NodeId,
-        (epoch, session): (u64, u64),
+        tag: EpochSession,
         from_index: u64,
         entries: &[Txn],
         commit_index: u64,
     ) {
-        if !self.synced_following_from(ctx, from, (epoch, session)) {
+        if !self.synced_following_from(ctx, from, tag) {
             return;
         }
         let last_index = ctx.durable.last_index();
@@ -203,7 +204,7 @@ impl FleNode {
                 append_txn(ctx, *txn);
             }
         }
-        send_ack(ctx, from, (epoch, session));
+        send_ack(ctx, from, tag);
         self.commit_to(ctx, commit_index);
     }
 
@@ -211,18 +212,18 @@ impl FleNode {
         &mut self,
         ctx: &mut FleCtx<'_>,
         from: NodeId,
-        (epoch, session): (u64, u64),
+        tag: EpochSession,
         commit_index: u64,
         last_index: u64,
     ) {
-        if !self.synced_following_from(ctx, from, (epoch, session)) {
+        if !self.synced_following_from(ctx, from, tag) {
             return;
         }
         // The leader re-sends what is missing when it sees the ack; the commit index alone
         // needs no answer.
         let held = ctx.durable.last_index();
         if held < last_index {
-            send_ack(ctx, from, (epoch, session));
+            send_ack(ctx, from, tag);
         }
         self.commit_to(ctx, commit_index);
     }
@@ -248,10 +249,10 @@ impl FleNode {
                 self.send_follower_info(ctx, leader, session);
             }
             (Some(epoch), false) => {
-                self.send_ack_epoch(ctx, leader, (epoch, session), fresh);
+                self.send_ack_epoch(ctx, leader, EpochSession { epoch, session }, fresh);
             }
             (Some(epoch), true) => {
-                send_ack(ctx, leader, (epoch, session));
+                send_ack(ctx, leader, EpochSession { epoch, session });
             }
         }
         self.arm_ping(ctx);
@@ -259,7 +260,7 @@ impl FleNode {
 }
 
 /// A synchronised follower's Ack to `leader`: how much history it holds now.
-fn send_ack(ctx: &mut FleCtx<'_>, leader: NodeId, (epoch, session): (u64, u64)) {
+fn send_ack(ctx: &mut FleCtx<'_>, leader: NodeId, EpochSession { epoch, session }: EpochSession) {
     let last_index = ctx.durable.last_index();
     ctx.send(
         leader,

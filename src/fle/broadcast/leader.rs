@@ -6,9 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::stream::{Prompt, Stream};
-use super::Role;
+use super::{EpochSession, Role};
 use crate::fle::by_server::ByServer;
-use crate::fle::{majority, FleCtx, FleMsg, FleNode, Zxid};
+use crate::fle::{majority, FleCtx, FleMsg, FleNode, HistoryMark, Zxid};
 use crate::protocol::{NodeId, Observation};
 
 #[derive(Debug)]
@@ -85,7 +85,7 @@ impl FleNode {
     pub(super) fn peer_in(
         &mut self,
         from: NodeId,
-        (epoch, session): (u64, u64),
+        EpochSession { epoch, session }: EpochSession,
     ) -> Option<&mut Peer> {
         let leading = self.leading_mut()?;
         if leading.epoch != Some(epoch) {
@@ -170,21 +170,21 @@ impl FleNode {
     #[inline(never)]
     pub(super) fn on_ack_epoch(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, ack: EpochAck) {
         let now_us = ctx.now_us();
-        let own = (ctx.durable.current_epoch, ctx.durable.last_zxid());
-        let Some(peer) = self.peer_in(from, (ack.epoch, ack.session)) else {
+        let own = ctx.durable.history_mark();
+        let Some(peer) = self.peer_in(from, ack.tag) else {
             return;
         };
         peer.last_heard_us = now_us;
         if peer.phase != PeerPhase::Connected {
             return; // a duplicate
         }
-        if (ack.current_epoch, ack.last_zxid) > own {
+        if ack.history > own {
             // The follower is ahead of its leader: this election must not stand.
             self.look_again(ctx);
             return;
         }
         peer.phase = PeerPhase::EpochAcked {
-            last_zxid: ack.last_zxid,
+            last_zxid: ack.history.last_zxid,
         };
         let Some(leading) = self.leading_mut() else {
             return;
@@ -262,11 +262,11 @@ impl FleNode {
         &mut self,
         ctx: &mut FleCtx<'_>,
         from: NodeId,
-        epoch_session: (u64, u64),
+        tag: EpochSession,
         last_index: u64,
     ) {
         let now_us = ctx.now_us();
-        let Some(peer) = self.peer_in(from, epoch_session) else {
+        let Some(peer) = self.peer_in(from, tag) else {
             return;
         };
         peer.last_heard_us = now_us;
@@ -364,9 +364,8 @@ impl FleNode {
 
 /// An AckEpoch's fields.
 pub(super) struct EpochAck {
-    pub(super) epoch: u64,
-    pub(super) current_epoch: u64,
-    pub(super) last_zxid: Zxid,
+    pub(super) tag: EpochSession,
+    /// How recent the follower's history is.
+    pub(super) history: HistoryMark,
     pub(super) fresh: bool,
-    pub(super) session: u64,
 }

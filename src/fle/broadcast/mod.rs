@@ -22,9 +22,18 @@ pub use follower::Following;
 pub use leader::Leading;
 
 use super::vote::ServerState;
-use super::{FleCtx, FleMsg, FleNode, FleTimer};
+use super::{FleCtx, FleMsg, FleNode, FleTimer, HistoryMark};
 use crate::protocol::{NodeId, Observation};
 use leader::EpochAck;
+
+/// The epoch and the session a Zab message belongs to: the epoch its leader leads, and the
+/// follower's registration with that leader. A server takes a message only in the epoch and
+/// session it is in (ZooKeeper gets the session from its TCP connection).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct EpochSession {
+    epoch: u64,
+    session: u64,
+}
 
 /// What a server does now; role-specific state lives in its variant.
 #[derive(Debug)]
@@ -120,11 +129,12 @@ impl FleNode {
                 session,
             } => {
                 let ack = EpochAck {
-                    epoch,
-                    current_epoch,
-                    last_zxid,
+                    tag: EpochSession { epoch, session },
+                    history: HistoryMark {
+                        current_epoch,
+                        last_zxid,
+                    },
                     fresh,
-                    session,
                 };
                 self.on_ack_epoch(ctx, from, ack)
             }
@@ -133,12 +143,18 @@ impl FleNode {
                 from_index,
                 entries,
                 session,
-            } => self.on_sync(ctx, from, (epoch, session), from_index, &entries),
+            } => self.on_sync(
+                ctx,
+                from,
+                EpochSession { epoch, session },
+                from_index,
+                &entries,
+            ),
             FleMsg::AckSync {
                 epoch,
                 last_index,
                 session,
-            } => self.on_ack_sync(ctx, from, (epoch, session), last_index),
+            } => self.on_ack_sync(ctx, from, EpochSession { epoch, session }, last_index),
             FleMsg::Propose {
                 epoch,
                 from_index,
@@ -148,7 +164,7 @@ impl FleNode {
             } => self.on_propose(
                 ctx,
                 from,
-                (epoch, session),
+                EpochSession { epoch, session },
                 from_index,
                 &entries,
                 commit_index,
@@ -158,7 +174,7 @@ impl FleNode {
                 commit_index,
                 session,
             } => {
-                if self.synced_following_from(ctx, from, (epoch, session)) {
+                if self.synced_following_from(ctx, from, EpochSession { epoch, session }) {
                     self.commit_to(ctx, commit_index);
                 }
             }
@@ -167,12 +183,18 @@ impl FleNode {
                 commit_index,
                 last_index,
                 session,
-            } => self.on_leader_ping(ctx, from, (epoch, session), commit_index, last_index),
+            } => self.on_leader_ping(
+                ctx,
+                from,
+                EpochSession { epoch, session },
+                commit_index,
+                last_index,
+            ),
             FleMsg::Ack {
                 epoch,
                 last_index,
                 session,
-            } => self.on_ack(ctx, from, (epoch, session), last_index),
+            } => self.on_ack(ctx, from, EpochSession { epoch, session }, last_index),
         }
     }
 
@@ -188,8 +210,8 @@ impl FleNode {
     /// server reports to LOOKING servers names that epoch, so every member of the ensemble
     /// reports the same (leader, peer epoch) and a late joiner finds a quorum backing it.
     pub(in crate::fle) fn update_election_vote(&mut self, epoch: u64) {
-        if let Some((vote, _)) = &mut self.decided {
-            vote.peer_epoch = epoch;
+        if let Some(decided) = &mut self.decided {
+            decided.vote.peer_epoch = epoch;
         }
     }
 }

@@ -2,7 +2,7 @@
 //! batch brings the next, and the commit rule runs on every ack that can move it.
 
 use super::leader::{Leading, Peer, PeerPhase};
-use super::Role;
+use super::{EpochSession, Role};
 use crate::fle::message::Txn;
 use crate::fle::{append_txn, majority, FleCtx, FleMsg, FleNode};
 use crate::protocol::{Batch, ClientReply, Command, NodeId};
@@ -59,7 +59,7 @@ impl Peer {
         let lacks_entries = stream.acked_index < ctx.durable.last_index();
         let batch_in_flight = stream.sent_index > stream.acked_index;
         if prompt == Prompt::Tick || (lacks_entries && !batch_in_flight) {
-            stream.send_from_ack(ctx, node, (epoch, session), commit_index);
+            stream.send_from_ack(ctx, node, EpochSession { epoch, session }, commit_index);
         } else if stream.commit_sent < commit_index {
             stream.commit_sent = commit_index;
             ctx.send(
@@ -83,7 +83,7 @@ impl Stream {
         &mut self,
         ctx: &mut FleCtx<'_>,
         node: NodeId,
-        (epoch, session): (u64, u64),
+        EpochSession { epoch, session }: EpochSession,
         commit_index: u64,
     ) {
         let last_index = ctx.durable.last_index();
@@ -124,11 +124,11 @@ impl FleNode {
         &mut self,
         ctx: &mut FleCtx<'_>,
         from: NodeId,
-        epoch_session: (u64, u64),
+        tag: EpochSession,
         last_index: u64,
     ) {
         let now_us = ctx.now_us();
-        let Some(peer) = self.peer_in(from, epoch_session) else {
+        let Some(peer) = self.peer_in(from, tag) else {
             return;
         };
         peer.last_heard_us = now_us;
