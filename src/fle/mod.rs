@@ -311,12 +311,9 @@ impl FleNode {
     }
 
     /// Clears the decision of the step before, so that the check after this step sees only
-    /// this step's. Tested first: storing `None` over an `Option` holding a vector is a drop,
-    /// and almost no step decides anything.
+    /// this step's.
     fn forget_last_decision(&mut self) {
-        if self.decided_this_step.is_some() {
-            self.decided_this_step = None;
-        }
+        self.decided_this_step = None;
     }
 
     /// The breaches found so far.
@@ -372,21 +369,9 @@ impl FleNode {
     }
 
     /// Commits every entry up to `target` (bounded by the history) in order: reports it,
-    /// applies it, and checks that committed zxids increase. A third of the calls (a Commit
-    /// or a Propose telling a follower what it has committed already) have nothing to commit:
-    /// that test is inlined into the callers, the loop is not.
-    #[inline]
+    /// applies it, and checks that committed zxids increase.
     fn commit_to(&mut self, ctx: &mut FleCtx<'_>, target: u64) {
         let target = target.min(ctx.durable.last_index());
-        if self.commit_index < target {
-            self.commit_entries_to(ctx, target);
-        }
-    }
-
-    /// [`Self::commit_to`]'s loop, for a `target` past the commit index and within the
-    /// history.
-    #[inline(never)]
-    fn commit_entries_to(&mut self, ctx: &mut FleCtx<'_>, target: u64) {
         while self.commit_index < target {
             let index = self.commit_index + 1;
             let txn = ctx.durable.history[index as usize - 1];
