@@ -191,10 +191,10 @@ impl FleNode {
             .insert(from, OutOfElectionVote { vote, round, state });
         if round == self.round || self.ignores_rounds() {
             self.hold_vote(from, vote, round, None);
-            if majority(ctx).is_reached_by(self.vote_count_for(&vote))
+            if majority(ctx).is_reached_by(self.voters_for(&vote).count())
                 && self.check_leader(ctx, vote.leader, round)
             {
-                let voters = self.voters_for(&vote);
+                let voters: Vec<NodeId> = self.voters_for(&vote).collect();
                 self.check_decision_basis(ctx, &vote, round, &voters, Basis::DecidedInRound);
                 self.decide(ctx, vote, round, voters, None);
                 return;
@@ -226,22 +226,12 @@ impl FleNode {
         round == self.round || self.ignores_rounds()
     }
 
-    /// How many senders' votes of this round equal `vote`: [`Self::voters_for`] counted
-    /// without collecting them, for the test on every notification that rarely passes.
-    fn vote_count_for(&self, vote: &Vote) -> usize {
-        self.recv_set
-            .values()
-            .filter(|held| held.vote == *vote)
-            .count()
-    }
-
     /// Senders whose vote of this round equals `vote` (ZooKeeper's `termPredicate`).
-    pub(super) fn voters_for(&self, vote: &Vote) -> Vec<NodeId> {
+    pub(super) fn voters_for<'a>(&'a self, vote: &'a Vote) -> impl Iterator<Item = NodeId> + 'a {
         self.recv_set
             .iter()
             .filter(|(_, held)| held.vote == *vote)
             .map(|(node, _)| node)
-            .collect()
     }
 
     /// Decided senders backing the same leader and epoch as `vote`.
@@ -257,12 +247,12 @@ impl FleNode {
 
     /// A quorum backs the proposal: wait `finalizeWait` for a better vote, then decide.
     fn check_proposal_quorum(&mut self, ctx: &mut FleCtx<'_>) {
-        if !majority(ctx).is_reached_by(self.vote_count_for(&self.proposal)) {
+        if !majority(ctx).is_reached_by(self.voters_for(&self.proposal).count()) {
             self.cancel_finalize(ctx);
             return;
         }
         if self.config.bug == Some(FleBug::NoFinalizeWait) {
-            let voters = self.voters_for(&self.proposal);
+            let voters: Vec<NodeId> = self.voters_for(&self.proposal).collect();
             let (proposal, round) = (self.proposal, self.round);
             self.check_decision_basis(ctx, &proposal, round, &voters, Basis::Proposal);
             self.decide(ctx, proposal, round, voters, Some(ctx.now_us()));
@@ -320,7 +310,7 @@ impl FleNode {
         }
         // `finalizeWait` passed without a notification (a better one would have ended the
         // wait, any other restarts it): decide, if the quorum still stands.
-        let voters = self.voters_for(&self.proposal);
+        let voters: Vec<NodeId> = self.voters_for(&self.proposal).collect();
         if majority(ctx).is_reached_by(voters.len()) {
             let (proposal, round) = (self.proposal, self.round);
             self.check_decision_basis(ctx, &proposal, round, &voters, Basis::Proposal);

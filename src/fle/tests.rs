@@ -132,8 +132,14 @@ fn a_higher_round_resets_the_votes_and_proposes_the_better_of_it_and_oneself() {
     let sent = h.sent_votes();
     assert!(sent.iter().all(|&(_, v, r)| v == vote(2, 0, 0) && r == 3));
     // The old round's votes are gone: n3 and n4's votes for themselves no longer count.
-    assert_eq!(h.node.voters_for(&vote(4, 0, 0)), Vec::<NodeId>::new());
-    assert_eq!(h.node.voters_for(&vote(2, 0, 0)), vec![NodeId(2)]);
+    assert_eq!(
+        h.node.voters_for(&vote(4, 0, 0)).collect::<Vec<_>>(),
+        Vec::<NodeId>::new()
+    );
+    assert_eq!(
+        h.node.voters_for(&vote(2, 0, 0)).collect::<Vec<_>>(),
+        vec![NodeId(2)]
+    );
 }
 
 #[test]
@@ -145,7 +151,10 @@ fn a_lower_round_is_dropped_and_its_looking_sender_answered() {
     assert_eq!(h.node.round(), 4);
     let sent = h.sent_votes();
     assert_eq!(sent, vec![(NodeId(1), vote(2, 0, 0), 4)]);
-    assert_eq!(h.node.voters_for(&vote(1, 0, 0)), Vec::<NodeId>::new());
+    assert_eq!(
+        h.node.voters_for(&vote(1, 0, 0)).collect::<Vec<_>>(),
+        Vec::<NodeId>::new()
+    );
 }
 
 #[test]
@@ -975,7 +984,10 @@ fn in_the_finalize_wait_a_vote_that_is_not_better_restarts_the_wait_unread() {
         }],
         "the wait starts over from this notification"
     );
-    assert_eq!(h.node.voters_for(&vote(1, 0, 0)), Vec::<NodeId>::new());
+    assert_eq!(
+        h.node.voters_for(&vote(1, 0, 0)).collect::<Vec<_>>(),
+        Vec::<NodeId>::new()
+    );
     assert!(
         h.take_sent().is_empty(),
         "a same-round vote is not answered"
