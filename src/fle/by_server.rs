@@ -1,10 +1,9 @@
 //! A value per server, held in a slot per server id and visited in id order.
 //!
-//! It serves the leader's table of followers and an election's votes. Both replaced
-//! `BTreeMap`s keyed by server: every ack looked its follower up and the commit rule scanned
-//! every follower (8% of an FLE run under load), and every notification inserted a vote that
-//! every new round cleared (several percent of an election-heavy run). Id order is kept, so
-//! anything that iterates sees the servers as the maps showed them.
+//! It serves the leader's table of followers and an election's votes: every ack looks its
+//! follower up and the commit rule reads every follower, every notification records a vote,
+//! and every new round clears them all, so a slot per server id serves them better than a
+//! map. Iteration is in id order, as a map keyed by server would give.
 
 use crate::protocol::NodeId;
 

@@ -452,6 +452,9 @@ fn append_txn(ctx: &mut FleCtx<'_>, txn: Txn) {
 /// The epoch of the common history servers may start with.
 pub const INITIAL_HISTORY_EPOCH: u64 = 1;
 
+/// The common history writes its entries to this many keys, in turn.
+const INITIAL_HISTORY_KEYS: u64 = 16;
+
 /// Entry `index` (1-based) of the common history servers may start with: written in epoch
 /// [`INITIAL_HISTORY_EPOCH`], the same on every server.
 pub fn initial_txn(index: u64) -> Txn {
@@ -459,7 +462,7 @@ pub fn initial_txn(index: u64) -> Txn {
         zxid: Zxid::new(INITIAL_HISTORY_EPOCH, index),
         command: Command {
             id: 0,
-            key: (index % 16) as u32,
+            key: (index % INITIAL_HISTORY_KEYS) as u32,
             value: index,
         },
     }

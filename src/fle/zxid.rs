@@ -12,25 +12,29 @@ use std::fmt;
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Zxid(u64);
 
+/// The counter's share of a zxid: its low half.
+const COUNTER_BITS: u32 = 32;
+const COUNTER_MASK: u64 = (1 << COUNTER_BITS) - 1;
+
 impl Zxid {
     /// Before the first transaction of any epoch.
     pub const ZERO: Zxid = Zxid(0);
 
     /// The zxid of the `counter`-th proposal of `epoch` (counters start at 1).
     pub fn new(epoch: u64, counter: u64) -> Zxid {
-        debug_assert!(epoch < 1 << 32, "zxid epoch overflow");
-        debug_assert!(counter < 1 << 32, "zxid counter overflow");
-        Zxid((epoch << 32) | counter)
+        debug_assert!(epoch <= u64::MAX >> COUNTER_BITS, "zxid epoch overflow");
+        debug_assert!(counter <= COUNTER_MASK, "zxid counter overflow");
+        Zxid((epoch << COUNTER_BITS) | counter)
     }
 
     /// The epoch of the leader that proposed it.
     pub fn epoch(self) -> u64 {
-        self.0 >> 32
+        self.0 >> COUNTER_BITS
     }
 
     /// Its place among the proposals of its epoch.
     pub fn counter(self) -> u64 {
-        self.0 & 0xffff_ffff
+        self.0 & COUNTER_MASK
     }
 
     /// The zxid a leader of `epoch` gives the proposal after this one, the last of its

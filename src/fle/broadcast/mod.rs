@@ -93,11 +93,10 @@ impl FleNode {
         ctx.set_timer(FleTimer::Ping, interval_us..=interval_us);
     }
 
-    /// Every message to its handler: notifications to the election, the rest to Zab. One
-    /// match on the message as it arrived, so no variant is moved twice on its way. Every
-    /// message of a run goes through here, so the handlers that run rarely once a leader
-    /// stands (the election's, registration's, stepping down) are `#[inline(never)]`: inlined,
-    /// they gave this function, and so every message, the stack frame of the largest of them.
+    /// Every message to its handler: notifications to the election, the rest to Zab. Every
+    /// message passes through here, so the handlers that run rarely once a leader stands (the
+    /// election's, registration's, stepping down) are `#[inline(never)]`: this function's
+    /// frame stays that of the handlers that run on every proposal.
     pub(in crate::fle) fn dispatch_message(
         &mut self,
         ctx: &mut FleCtx<'_>,
