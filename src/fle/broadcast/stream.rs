@@ -139,6 +139,8 @@ impl FleNode {
         // within a session: progress never goes back.
         let advanced = last_index > stream.acked_index;
         stream.acked_index = stream.acked_index.max(last_index);
+        // Until it is established a leader commits nothing and streams nothing: its tick
+        // serves its followers.
         if !self.leading().is_some_and(|leading| leading.established) {
             return;
         }
