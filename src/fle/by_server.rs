@@ -1,10 +1,9 @@
 //! A value per server, held in a slot per server id and visited in id order.
 //!
-//! It serves the leader's table of followers and an election's votes. Both replaced
-//! `BTreeMap`s keyed by server: every ack looked its follower up and the commit rule scanned
-//! every follower (8% of an FLE run under load), and every notification inserted a vote that
-//! every new round cleared (several percent of an election-heavy run). Id order is kept, so
-//! anything that iterates sees the servers as the maps showed them.
+//! It serves the leader's table of followers and an election's votes: every ack looks its
+//! follower up and the commit rule reads every follower, every notification records a vote,
+//! and every new round clears them all, so a slot per server id serves them better than a
+//! map. Iteration is in id order, as a map keyed by server would give.
 
 use crate::protocol::NodeId;
 
@@ -39,12 +38,6 @@ impl<T> ByServer<T> {
         self.slots.clear();
     }
 
-    /// One past the highest server id that has ever had a slot: the ids to visit when the
-    /// table may change on the way.
-    pub fn id_bound(&self) -> usize {
-        self.slots.len()
-    }
-
     /// Every server's value, in id order.
     pub fn iter(&self) -> impl Iterator<Item = (NodeId, &T)> {
         self.slots
@@ -66,7 +59,7 @@ impl<T> ByServer<T> {
 }
 
 /// The server whose slot is at `index`.
-pub fn server_at(index: usize) -> NodeId {
+fn server_at(index: usize) -> NodeId {
     NodeId(u16::try_from(index).expect("node ids are u16"))
 }
 
@@ -86,7 +79,6 @@ mod tests {
         *table.get_mut(NodeId(0)).unwrap() = 'b';
         let all: Vec<(NodeId, char)> = table.iter().map(|(id, &value)| (id, value)).collect();
         assert_eq!(all, [(NodeId(0), 'b'), (NodeId(3), 'd')]);
-        assert_eq!(table.id_bound(), 4);
         table.clear();
         assert_eq!(table.values().count(), 0);
     }

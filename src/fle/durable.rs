@@ -1,6 +1,7 @@
 //! What an FLE server keeps on stable storage: its epochs and its history.
 
 use super::message::Txn;
+use super::zxid::Zxid;
 
 #[derive(Clone, Debug, Default)]
 pub struct FleDurable {
@@ -16,8 +17,16 @@ pub struct FleDurable {
 }
 
 impl FleDurable {
-    pub fn last_zxid(&self) -> u64 {
-        self.history.last().map_or(0, |txn| txn.zxid)
+    pub fn last_zxid(&self) -> Zxid {
+        self.history.last().map_or(Zxid::ZERO, |txn| txn.zxid)
+    }
+
+    /// How recent this history is: the current epoch and the last zxid.
+    pub fn history_mark(&self) -> HistoryMark {
+        HistoryMark {
+            current_epoch: self.current_epoch,
+            last_zxid: self.last_zxid(),
+        }
     }
 
     pub fn last_index(&self) -> u64 {
@@ -25,10 +34,19 @@ impl FleDurable {
     }
 
     /// The 1-based index holding `zxid`, if any (zxids increase along the history).
-    pub fn index_of(&self, zxid: u64) -> Option<u64> {
+    pub fn index_of(&self, zxid: Zxid) -> Option<u64> {
         self.history
             .binary_search_by_key(&zxid, |txn| txn.zxid)
             .ok()
             .map(|position| position as u64 + 1)
     }
+}
+
+/// How recent a server's history is: the epoch it last synchronised in (its current epoch)
+/// and its last zxid, ordered in that order. FastLeaderElection ranks votes this way, and a
+/// Zab leader checks by it that no follower is ahead of it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HistoryMark {
+    pub current_epoch: u64,
+    pub last_zxid: Zxid,
 }

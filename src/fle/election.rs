@@ -3,9 +3,10 @@
 
 use super::broadcast::Role;
 use super::config::FleBug;
+use super::durable::HistoryMark;
 use super::message::NotificationGhost;
-use super::vote::{HeldVote, ServerState, Vote};
-use super::{own_vote, Decision, FleCtx, FleMsg, FleNode, FleTimer};
+use super::vote::{DecidedVote, HeldVote, OutOfElectionVote, ServerState, Vote};
+use super::{majority, own_vote, Decision, FleCtx, FleMsg, FleNode, FleTimer, Voter};
 use crate::protocol::NodeId;
 
 impl FleNode {
@@ -32,11 +33,11 @@ impl FleNode {
 
     fn notification(&self, ctx: &FleCtx<'_>) -> FleMsg {
         let ghost = NotificationGhost {
-            sender_history: history(ctx),
+            sender_history: ctx.durable.history_mark(),
             sent_at_us: ctx.now_us(),
         };
         match self.decided {
-            Some((vote, round)) => FleMsg::Notification {
+            Some(DecidedVote { vote, round }) => FleMsg::Notification {
                 vote,
                 round,
                 state: self.server_state(),
@@ -71,7 +72,7 @@ impl FleNode {
         from: NodeId,
         vote: Vote,
         round: u64,
-        sender_history: Option<(u64, u64)>,
+        sender_history: Option<HistoryMark>,
     ) {
         self.recv_set.insert(
             from,
@@ -84,7 +85,8 @@ impl FleNode {
     }
 
     fn hold_own_proposal(&mut self, ctx: &FleCtx<'_>) {
-        self.hold_vote(ctx.id(), self.proposal, self.round, Some(history(ctx)));
+        let history = ctx.durable.history_mark();
+        self.hold_vote(ctx.id(), self.proposal, self.round, Some(history));
     }
 
     fn arm_notification_timeout(&self, ctx: &mut FleCtx<'_>) {
@@ -149,7 +151,7 @@ impl FleNode {
         from: NodeId,
         vote: Vote,
         round: u64,
-        sender_history: (u64, u64),
+        sender_history: HistoryMark,
     ) {
         let bug = self.config.bug;
         let same_round = round == self.round || self.ignores_rounds();
@@ -185,20 +187,21 @@ impl FleNode {
         round: u64,
         state: ServerState,
     ) {
-        self.out_of_election.insert(from, (vote, round, state));
+        self.out_of_election
+            .insert(from, OutOfElectionVote { vote, round, state });
         if round == self.round || self.ignores_rounds() {
             self.hold_vote(from, vote, round, None);
-            if self.vote_count_for(&vote) >= ctx.quorum()
+            if majority(ctx).is_reached_by(self.voters_for(&vote).count())
                 && self.check_leader(ctx, vote.leader, round)
             {
-                let voters = self.voters_for(&vote);
+                let voters: Vec<NodeId> = self.voters_for(&vote).collect();
                 self.check_decision_basis(ctx, &vote, round, &voters, Basis::DecidedInRound);
                 self.decide(ctx, vote, round, voters, None);
                 return;
             }
         }
         let voters = self.out_of_election_voters_for(&vote);
-        if voters.len() >= ctx.quorum() && self.check_leader(ctx, vote.leader, round) {
+        if majority(ctx).is_reached_by(voters.len()) && self.check_leader(ctx, vote.leader, round) {
             self.check_decision_basis(ctx, &vote, round, &voters, Basis::OutOfElection);
             self.decide(ctx, vote, round, voters, None);
         }
@@ -214,36 +217,29 @@ impl FleNode {
         if leader != ctx.id() {
             return matches!(
                 self.out_of_election.get(leader),
-                Some((_, _, ServerState::Leading))
+                Some(OutOfElectionVote {
+                    state: ServerState::Leading,
+                    ..
+                })
             );
         }
         round == self.round || self.ignores_rounds()
     }
 
-    /// How many senders' votes of this round equal `vote`: [`Self::voters_for`] counted
-    /// without collecting them, for the test on every notification that rarely passes.
-    fn vote_count_for(&self, vote: &Vote) -> usize {
-        self.recv_set
-            .values()
-            .filter(|held| held.vote == *vote)
-            .count()
-    }
-
     /// Senders whose vote of this round equals `vote` (ZooKeeper's `termPredicate`).
-    pub(super) fn voters_for(&self, vote: &Vote) -> Vec<NodeId> {
+    pub(super) fn voters_for<'a>(&'a self, vote: &'a Vote) -> impl Iterator<Item = NodeId> + 'a {
         self.recv_set
             .iter()
             .filter(|(_, held)| held.vote == *vote)
             .map(|(node, _)| node)
-            .collect()
     }
 
     /// Decided senders backing the same leader and epoch as `vote`.
     fn out_of_election_voters_for(&self, vote: &Vote) -> Vec<NodeId> {
         self.out_of_election
             .iter()
-            .filter(|(_, (held, _, _))| {
-                held.leader == vote.leader && held.peer_epoch == vote.peer_epoch
+            .filter(|(_, held)| {
+                held.vote.leader == vote.leader && held.vote.peer_epoch == vote.peer_epoch
             })
             .map(|(node, _)| node)
             .collect()
@@ -251,12 +247,12 @@ impl FleNode {
 
     /// A quorum backs the proposal: wait `finalizeWait` for a better vote, then decide.
     fn check_proposal_quorum(&mut self, ctx: &mut FleCtx<'_>) {
-        if self.vote_count_for(&self.proposal) < ctx.quorum() {
+        if !majority(ctx).is_reached_by(self.voters_for(&self.proposal).count()) {
             self.cancel_finalize(ctx);
             return;
         }
         if self.config.bug == Some(FleBug::NoFinalizeWait) {
-            let voters = self.voters_for(&self.proposal);
+            let voters: Vec<NodeId> = self.voters_for(&self.proposal).collect();
             let (proposal, round) = (self.proposal, self.round);
             self.check_decision_basis(ctx, &proposal, round, &voters, Basis::Proposal);
             self.decide(ctx, proposal, round, voters, Some(ctx.now_us()));
@@ -314,8 +310,8 @@ impl FleNode {
         }
         // `finalizeWait` passed without a notification (a better one would have ended the
         // wait, any other restarts it): decide, if the quorum still stands.
-        let voters = self.voters_for(&self.proposal);
-        if voters.len() >= ctx.quorum() {
+        let voters: Vec<NodeId> = self.voters_for(&self.proposal).collect();
+        if majority(ctx).is_reached_by(voters.len()) {
             let (proposal, round) = (self.proposal, self.round);
             self.check_decision_basis(ctx, &proposal, round, &voters, Basis::Proposal);
             self.decide(ctx, proposal, round, voters, Some(self.quorum_at_us));
@@ -355,8 +351,13 @@ impl FleNode {
         round: u64,
         ghost: NotificationGhost,
     ) {
-        let (Some((decided, decided_round)), Some(quorum_at_us)) =
-            (self.decided, self.decided_quorum_at_us)
+        let (
+            Some(DecidedVote {
+                vote: decided,
+                round: decided_round,
+            }),
+            Some(quorum_at_us),
+        ) = (self.decided, self.decided_quorum_at_us)
         else {
             return;
         };
@@ -414,7 +415,10 @@ impl FleNode {
         if basis != Basis::Proposal {
             let announced_leading = matches!(
                 self.out_of_election.get(vote.leader),
-                Some((_, _, ServerState::Leading))
+                Some(OutOfElectionVote {
+                    state: ServerState::Leading,
+                    ..
+                })
             );
             let me_in_my_round = vote.leader == ctx.id() && round == self.round;
             if !announced_leading && !me_in_my_round {
@@ -445,23 +449,23 @@ impl FleNode {
         ctx.cancel_timer(FleTimer::NotificationTimeout);
         self.cancel_finalize(ctx);
         self.round = round;
-        self.decided = Some((vote, round));
+        self.decided = Some(DecidedVote { vote, round });
         self.decided_quorum_at_us = quorum_at_us;
         // Each LOOKING voter's history when it sent the vote that counted; none for a vote
         // that counted from a decided server (out of election).
         let voters = voters
             .into_iter()
-            .map(|voter| {
-                let cast = match self.recv_set.get(voter) {
+            .map(|server| {
+                let cast = match self.recv_set.get(server) {
                     Some(held) if held.vote == vote => held.sender_history,
                     _ => None,
                 };
-                (voter, cast)
+                Voter { server, cast }
             })
             .collect();
         self.clear_votes();
         if vote.leader == ctx.id() {
-            let mine = (ctx.durable.current_epoch, ctx.durable.last_zxid());
+            let mine = ctx.durable.history_mark();
             self.decided_this_step = Some(Decision {
                 vote,
                 round,
@@ -473,12 +477,6 @@ impl FleNode {
             self.become_following(ctx, vote.leader);
         }
     }
-}
-
-/// A server's (current epoch, last zxid): what the vote order compares, and what the ghost
-/// of its notifications carries.
-fn history(ctx: &FleCtx<'_>) -> (u64, u64) {
-    (ctx.durable.current_epoch, ctx.durable.last_zxid())
 }
 
 /// Which rule of `lookForLeader` a decision follows, for the decision-basis check.

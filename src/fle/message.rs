@@ -2,13 +2,15 @@
 
 use std::hash::{Hash, Hasher};
 
+use super::durable::HistoryMark;
 use super::vote::{ServerState, Vote};
+use super::zxid::Zxid;
 use crate::protocol::{Batch, Command};
 
 /// One transaction of the replicated history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Txn {
-    pub zxid: u64,
+    pub zxid: Zxid,
     pub command: Command,
 }
 
@@ -17,8 +19,8 @@ pub struct Txn {
 /// only; no protocol rule may read it (a real ZooKeeper notification has no such fields).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NotificationGhost {
-    /// The sender's (current epoch, last zxid) when it sent the vote.
-    pub sender_history: (u64, u64),
+    /// How recent the sender's history was when it sent the vote.
+    pub sender_history: HistoryMark,
     /// The virtual time it was sent, in microseconds.
     pub sent_at_us: u64,
 }
@@ -51,7 +53,7 @@ pub enum FleMsg {
     AckEpoch {
         epoch: u64,
         current_epoch: u64,
-        last_zxid: u64,
+        last_zxid: Zxid,
         fresh: bool,
         session: u64,
     },

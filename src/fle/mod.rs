@@ -17,7 +17,7 @@
 //! leader is established, commits its history and serves clients: proposals carry zxids
 //! `(epoch << 32) | counter` and commit on a quorum of acks. Pings both ways detect a lost
 //! leader or a lost quorum, which sends a server back to LOOKING in a new round. See
-//! `broadcast.rs`.
+//! `broadcast/`.
 //!
 //! Epochs and history live in `ctx.durable` ([`FleDurable`]); everything else is volatile.
 
@@ -29,17 +29,20 @@ mod election;
 mod hosted;
 mod message;
 mod vote;
+mod zxid;
 
 pub use broadcast::Role;
 use by_server::ByServer;
 pub use config::{FleBug, FleConfig};
-pub use durable::FleDurable;
+pub use durable::{FleDurable, HistoryMark};
 pub use hosted::{FleSection, INITIAL_HISTORY_MAX};
 pub use message::{FleMsg, NotificationGhost, Txn};
-use vote::HeldVote;
-pub use vote::{make_zxid, zxid_epoch, ServerState, Vote};
+use vote::{DecidedVote, HeldVote, OutOfElectionVote};
+pub use vote::{ServerState, Vote};
+pub use zxid::Zxid;
 
 use crate::hash::stable_hash;
+use crate::protocol::quorum::Majority;
 use crate::protocol::{
     ClientReply, ClusterView, Command, Ctx, KvStore, LocalViolation, NodeId, Observation, Protocol,
 };
@@ -93,7 +96,7 @@ pub struct FleNode {
     /// with their ghosts.
     recv_set: ByServer<HeldVote>,
     /// LOOKING: votes of FOLLOWING/LEADING servers, with their round and state.
-    out_of_election: ByServer<(Vote, u64, ServerState)>,
+    out_of_election: ByServer<OutOfElectionVote>,
     notification_timeout_us: u64,
     finalize_pending: bool,
     /// Ghost: when the pending finalize wait started (the proposal's quorum formed).
@@ -102,9 +105,9 @@ pub struct FleNode {
     /// proposal's own quorum (not from out-of-election votes).
     decided_quorum_at_us: Option<u64>,
     /// FOLLOWING/LEADING: the vote decided on and its round, told to LOOKING servers.
-    decided: Option<(Vote, u64)>,
+    decided: Option<DecidedVote>,
     commit_index: u64,
-    last_committed_zxid: u64,
+    last_committed_zxid: Zxid,
     store: KvStore,
     /// Under [`FleBug::AcceptedEpochNotPersisted`], the accepted epoch lives here.
     volatile_accepted_epoch: u64,
@@ -161,7 +164,7 @@ impl Protocol for FleNode {
             decided_quorum_at_us: None,
             decided: None,
             commit_index: 0,
-            last_committed_zxid: 0,
+            last_committed_zxid: Zxid::ZERO,
             store: KvStore::default(),
             // A fresh boot reads what the disk was given; a restart has forgotten it.
             volatile_accepted_epoch: if ctx.is_restart() {
@@ -275,15 +278,19 @@ impl FleNode {
         cluster: &ClusterView<'_, Self>,
     ) -> Result<(), LocalViolation> {
         let mine = &decision.mine;
-        let broken = |voter: NodeId, theirs: (u64, u64), when: &str| LocalViolation {
+        let broken = |voter: NodeId, theirs: HistoryMark, when: &str| LocalViolation {
             invariant: names::LEADER_QUORUM_DOMINANCE,
             detail: format!(
                 "{} decided LEADING with (epoch {}, zxid {:#x}) but {voter}, which elected it, \
                  {when} (epoch {}, zxid {:#x})",
-                self.id, mine.0, mine.1, theirs.0, theirs.1
+                self.id, mine.current_epoch, mine.last_zxid, theirs.current_epoch, theirs.last_zxid
             ),
         };
-        for &(voter, cast) in &decision.voters {
+        for &Voter {
+            server: voter,
+            cast,
+        } in &decision.voters
+        {
             if let Some(cast) = cast.filter(|cast| cast > mine) {
                 return Err(broken(voter, cast, "voted holding"));
             }
@@ -297,8 +304,7 @@ impl FleNode {
             if !standing {
                 continue;
             }
-            let durable = cluster.durable(voter);
-            let theirs = (durable.current_epoch, durable.last_zxid());
+            let theirs = cluster.durable(voter).history_mark();
             if theirs > *mine {
                 return Err(broken(voter, theirs, "still backing it, holds"));
             }
@@ -307,12 +313,9 @@ impl FleNode {
     }
 
     /// Clears the decision of the step before, so that the check after this step sees only
-    /// this step's. Tested first: storing `None` over an `Option` holding a vector is a drop,
-    /// and almost no step decides anything.
+    /// this step's.
     fn forget_last_decision(&mut self) {
-        if self.decided_this_step.is_some() {
-            self.decided_this_step = None;
-        }
+        self.decided_this_step = None;
     }
 
     /// The breaches found so far.
@@ -340,7 +343,7 @@ impl FleNode {
 
     /// The vote this server currently proposes (LOOKING) or decided on.
     pub fn proposal(&self) -> Vote {
-        self.decided.map_or(self.proposal, |(vote, _)| vote)
+        self.decided.map_or(self.proposal, |decided| decided.vote)
     }
 
     pub fn commit_index(&self) -> u64 {
@@ -368,21 +371,9 @@ impl FleNode {
     }
 
     /// Commits every entry up to `target` (bounded by the history) in order: reports it,
-    /// applies it, and checks that committed zxids increase. A third of the calls (a Commit
-    /// or a Propose telling a follower what it has committed already) have nothing to commit:
-    /// that test is inlined into the callers, the loop is not.
-    #[inline]
+    /// applies it, and checks that committed zxids increase.
     fn commit_to(&mut self, ctx: &mut FleCtx<'_>, target: u64) {
         let target = target.min(ctx.durable.last_index());
-        if self.commit_index < target {
-            self.commit_entries_to(ctx, target);
-        }
-    }
-
-    /// [`Self::commit_to`]'s loop, for a `target` past the commit index and within the
-    /// history.
-    #[inline(never)]
-    fn commit_entries_to(&mut self, ctx: &mut FleCtx<'_>, target: u64) {
         while self.commit_index < target {
             let index = self.commit_index + 1;
             let txn = ctx.durable.history[index as usize - 1];
@@ -397,7 +388,7 @@ impl FleNode {
             self.commit_index = index;
             ctx.observe(Observation::Committed {
                 index,
-                term: zxid_epoch(txn.zxid),
+                term: txn.zxid.epoch(),
                 digest: txn_digest(&txn),
             });
             self.store.apply(&txn.command);
@@ -414,11 +405,19 @@ impl FleNode {
 struct Decision {
     vote: Vote,
     round: u64,
-    /// The servers whose votes made the quorum (this one included), each with its (current
-    /// epoch, last zxid) when it sent the vote that counted, if it sent it LOOKING (ghost).
-    voters: Vec<(NodeId, Option<(u64, u64)>)>,
-    /// This server's (current epoch, last zxid) when it decided.
-    mine: (u64, u64),
+    /// The servers whose votes made the quorum (this one included).
+    voters: Vec<Voter>,
+    /// How recent this server's history was when it decided.
+    mine: HistoryMark,
+}
+
+/// A server whose vote counted toward a decision.
+#[derive(Clone, Copy, Debug)]
+struct Voter {
+    server: NodeId,
+    /// Ghost: how recent its history was when it sent the vote that counted, if it sent it
+    /// LOOKING.
+    cast: Option<HistoryMark>,
 }
 
 /// This server's own vote: itself, with its last zxid and current epoch.
@@ -428,6 +427,11 @@ fn own_vote(ctx: &FleCtx<'_>) -> Vote {
         zxid: ctx.durable.last_zxid(),
         peer_epoch: ctx.durable.current_epoch,
     }
+}
+
+/// The quorums of this server's cluster.
+fn majority(ctx: &FleCtx<'_>) -> Majority {
+    Majority::of(ctx.node_count())
 }
 
 /// Digest identifying a transaction for the checkers.
@@ -442,7 +446,7 @@ fn append_txn(ctx: &mut FleCtx<'_>, txn: Txn) {
     ctx.durable.history.push(txn);
     ctx.observe(Observation::LogAppended {
         index: ctx.durable.last_index(),
-        term: zxid_epoch(txn.zxid),
+        term: txn.zxid.epoch(),
         digest: txn_digest(&txn),
     });
 }
@@ -450,14 +454,17 @@ fn append_txn(ctx: &mut FleCtx<'_>, txn: Txn) {
 /// The epoch of the common history servers may start with.
 pub const INITIAL_HISTORY_EPOCH: u64 = 1;
 
+/// The common history writes its entries to this many keys, in turn.
+const INITIAL_HISTORY_KEYS: u64 = 16;
+
 /// Entry `index` (1-based) of the common history servers may start with: written in epoch
 /// [`INITIAL_HISTORY_EPOCH`], the same on every server.
 pub fn initial_txn(index: u64) -> Txn {
     Txn {
-        zxid: make_zxid(INITIAL_HISTORY_EPOCH, index),
+        zxid: Zxid::new(INITIAL_HISTORY_EPOCH, index),
         command: Command {
             id: 0,
-            key: (index % 16) as u32,
+            key: (index % INITIAL_HISTORY_KEYS) as u32,
             value: index,
         },
     }

@@ -3,6 +3,8 @@
 use std::cmp::Ordering;
 
 use super::config::FleBug;
+use super::durable::HistoryMark;
+use super::zxid::Zxid;
 use crate::protocol::NodeId;
 
 /// What a server says about the election.
@@ -17,7 +19,7 @@ pub enum ServerState {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Vote {
     pub leader: NodeId,
-    pub zxid: u64,
+    pub zxid: Zxid,
     pub peer_epoch: u64,
 }
 
@@ -39,17 +41,6 @@ impl Vote {
     }
 }
 
-/// The epoch part of a zxid: its high 32 bits.
-pub fn zxid_epoch(zxid: u64) -> u64 {
-    zxid >> 32
-}
-
-/// The zxid of the `counter`-th proposal of `epoch`.
-pub fn make_zxid(epoch: u64, counter: u64) -> u64 {
-    debug_assert!(counter < 1 << 32, "zxid counter overflow");
-    (epoch << 32) | counter
-}
-
 /// A vote held in the current round, with what the checks need to know of how it came.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HeldVote {
@@ -57,7 +48,24 @@ pub struct HeldVote {
     /// Ghost, for the decision-basis check only: the round of the notification that carried
     /// it.
     pub round: u64,
-    /// Ghost, for the dominance check only: the sender's (current epoch, last zxid) when it
+    /// Ghost, for the dominance check only: how recent the sender's history was when it
     /// sent the vote, if it sent it LOOKING.
-    pub sender_history: Option<(u64, u64)>,
+    pub sender_history: Option<HistoryMark>,
+}
+
+/// The vote a server decided on and the election round it decided in: what it tells LOOKING
+/// servers once FOLLOWING or LEADING.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecidedVote {
+    pub vote: Vote,
+    pub round: u64,
+}
+
+/// A vote heard from a server that has decided (out of election), with the round and state
+/// its notification carried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutOfElectionVote {
+    pub vote: Vote,
+    pub round: u64,
+    pub state: ServerState,
 }

@@ -19,6 +19,7 @@ mod command;
 mod context;
 mod hosted;
 mod observation;
+pub mod quorum;
 mod scripted;
 
 pub use batch::Batch;

@@ -3,6 +3,7 @@
 
 use super::role::{LeaderState, NodeSet, Progress, Role};
 use super::{RaftBug, RaftCtx, RaftMsg, RaftNode, RaftTimer};
+use crate::protocol::quorum::Majority;
 use crate::protocol::{NodeId, Observation};
 
 impl RaftNode {
@@ -111,7 +112,7 @@ impl RaftNode {
 
     fn maybe_win_pre_vote(&mut self, ctx: &mut RaftCtx<'_>) {
         if let Role::PreCandidate { votes } = &self.role {
-            if votes.count() >= ctx.quorum() {
+            if Majority::of(ctx.node_count()).is_reached_by(votes.count()) {
                 self.become_candidate(ctx);
             }
         }
@@ -199,7 +200,7 @@ impl RaftNode {
 
     fn maybe_win_election(&mut self, ctx: &mut RaftCtx<'_>) {
         if let Role::Candidate { votes } = &self.role {
-            if votes.count() >= ctx.quorum() {
+            if Majority::of(ctx.node_count()).is_reached_by(votes.count()) {
                 self.become_leader(ctx);
             }
         }
@@ -245,7 +246,8 @@ impl RaftNode {
         let active = state.recently_active.count() + 1;
         state.recently_active = NodeSet::new(ctx.node_count());
         // The bug variant keeps leading without a quorum.
-        if active < ctx.quorum() && !self.config.has_bug(RaftBug::LeaderNeverStepsDown) {
+        let quorum_heard = Majority::of(ctx.node_count()).is_reached_by(active);
+        if !quorum_heard && !self.config.has_bug(RaftBug::LeaderNeverStepsDown) {
             let term = ctx.durable.current_term;
             self.become_follower(ctx, term, None);
             return;

@@ -4,6 +4,7 @@
 use super::message::{Entries, Entry, Payload};
 use super::role::{Progress, Role};
 use super::{entry_digest, RaftBug, RaftCtx, RaftMsg, RaftNode, RaftTimer};
+use crate::protocol::quorum::Majority;
 use crate::protocol::{NodeId, Observation};
 
 impl RaftNode {
@@ -240,22 +241,16 @@ impl RaftNode {
         let Role::Leader(state) = &self.role else {
             return;
         };
-        // Most acknowledgements leave fewer than a quorum past the commit index: one pass
-        // tells, before the quorum-th highest is looked for.
-        let quorum = ctx.quorum();
-        let past_commit = state
-            .progress
-            .iter()
-            .filter(|progress| progress.match_index > self.commit_index)
-            .count();
-        if past_commit < quorum {
+        let stored = state.progress.iter().map(|progress| progress.match_index);
+        let Some(majority_index) =
+            Majority::of(ctx.node_count()).highest_index_past(stored, self.commit_index)
+        else {
             return;
-        }
-        let majority_index = majority_match_index(&state.progress, quorum);
+        };
         // The bug variant counts replicas of an entry of any term (Figure 8).
         let own_term = ctx.durable.log.term_at(majority_index) == Some(ctx.durable.current_term)
             || self.config.has_bug(RaftBug::Figure8Commit);
-        if majority_index > self.commit_index && own_term {
+        if own_term {
             self.advance_commit(ctx, majority_index);
         }
     }
@@ -303,22 +298,6 @@ impl RaftNode {
     }
 }
 
-/// The highest index stored on at least `quorum` nodes: the quorum-th highest match index.
-/// It is one of the match indexes, so count for each how many nodes hold at least it: no
-/// buffer to fill and sort, no allocation, and few nodes.
-fn majority_match_index(progress: &[Progress], quorum: usize) -> u64 {
-    let mut majority_index = 0;
-    for candidate in progress {
-        let index = candidate.match_index;
-        if index > majority_index
-            && progress.iter().filter(|p| p.match_index >= index).count() >= quorum
-        {
-            majority_index = index;
-        }
-    }
-    majority_index
-}
-
 /// What a follower answers to an AppendEntries.
 enum AppendOutcome {
     /// The request's term is older than the follower's.
@@ -362,37 +341,4 @@ fn on_rejected(progress: &mut Progress, rejected_index: u64, retry_from: u64) ->
     progress.probing = true;
     progress.probe_in_flight = false;
     true
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The counting rule agrees with "sort descending, take the quorum-th" on every vector of
-    /// match indexes over 0..4 for three to five nodes.
-    #[test]
-    fn majority_match_index_is_the_quorum_th_highest() {
-        for nodes in 3..=5usize {
-            let quorum = nodes / 2 + 1;
-            for code in 0..4usize.pow(nodes as u32) {
-                let matches: Vec<u64> = (0..nodes)
-                    .map(|digit| (code / 4usize.pow(digit as u32) % 4) as u64)
-                    .collect();
-                let progress: Vec<Progress> = matches
-                    .iter()
-                    .map(|&match_index| Progress {
-                        match_index,
-                        ..Progress::probe_from(1)
-                    })
-                    .collect();
-                let mut sorted = matches.clone();
-                sorted.sort_unstable_by(|a, b| b.cmp(a));
-                assert_eq!(
-                    majority_match_index(&progress, quorum),
-                    sorted[quorum - 1],
-                    "match indexes {matches:?}"
-                );
-            }
-        }
-    }
 }

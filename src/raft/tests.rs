@@ -80,8 +80,9 @@ impl Harness {
     }
 }
 
-fn entries(terms: &[(u64, u64)]) -> Vec<Entry> {
-    terms
+/// Entries from (term, command id) pairs.
+fn entries(terms_and_ids: &[(u64, u64)]) -> Vec<Entry> {
+    terms_and_ids
         .iter()
         .map(|&(term, id)| Entry {
             term,
@@ -94,11 +95,18 @@ fn entries(terms: &[(u64, u64)]) -> Vec<Entry> {
         .collect()
 }
 
-fn append(term: u64, prev: (u64, u64), entries: Vec<Entry>, leader_commit: u64) -> RaftMsg {
+/// The entry an AppendEntries follows (its prevLogIndex and prevLogTerm).
+#[derive(Clone, Copy)]
+struct Prev {
+    index: u64,
+    term: u64,
+}
+
+fn append(term: u64, prev: Prev, entries: Vec<Entry>, leader_commit: u64) -> RaftMsg {
     RaftMsg::AppendEntries {
         term,
-        prev_log_index: prev.0,
-        prev_log_term: prev.1,
+        prev_log_index: prev.index,
+        prev_log_term: prev.term,
         entries: entries.into(),
         leader_commit,
     }
@@ -242,7 +250,10 @@ fn rejects_append_entries_that_do_not_match() {
     // Reference: Raft §5.3, Figure 2 AppendEntries receiver rule 2.
     let mut h = Harness::plain(0, 3);
     h.append_log(&[1]);
-    h.deliver(1, append(2, (2, 1), entries(&[(2, 9)]), 0));
+    h.deliver(
+        1,
+        append(2, Prev { index: 2, term: 1 }, entries(&[(2, 9)]), 0),
+    );
     assert!(matches!(
         h.last_reply(),
         RaftMsg::AppendReply {
@@ -251,7 +262,10 @@ fn rejects_append_entries_that_do_not_match() {
             ..
         }
     ));
-    h.deliver(1, append(2, (1, 2), entries(&[(2, 9)]), 0));
+    h.deliver(
+        1,
+        append(2, Prev { index: 1, term: 2 }, entries(&[(2, 9)]), 0),
+    );
     assert!(matches!(
         h.last_reply(),
         RaftMsg::AppendReply { success: false, .. }
@@ -264,7 +278,10 @@ fn truncates_a_conflicting_suffix_only() {
     // Reference: Figure 2 AppendEntries receiver rule 3.
     let mut h = Harness::plain(0, 3);
     h.append_log(&[1, 1, 2]);
-    h.deliver(1, append(3, (1, 1), entries(&[(1, 1), (3, 7)]), 0));
+    h.deliver(
+        1,
+        append(3, Prev { index: 1, term: 1 }, entries(&[(1, 1), (3, 7)]), 0),
+    );
     assert_eq!(h.durable.log.last_index(), 3);
     assert_eq!(h.durable.log.term_at(3), Some(3));
     let observed = h.take_observed();
@@ -276,9 +293,20 @@ fn a_stale_append_entries_does_not_truncate_matching_entries() {
     // Reference: Figure 2 receiver rule 3 applies only to conflicts; a delayed AppendEntries
     // carrying a prefix of what the follower already holds must leave the log alone.
     let mut h = Harness::plain(0, 3);
-    h.deliver(1, append(1, (0, 0), entries(&[(1, 1), (1, 2), (1, 3)]), 0));
+    h.deliver(
+        1,
+        append(
+            1,
+            Prev { index: 0, term: 0 },
+            entries(&[(1, 1), (1, 2), (1, 3)]),
+            0,
+        ),
+    );
     h.take_sent();
-    h.deliver(1, append(1, (0, 0), entries(&[(1, 1)]), 0));
+    h.deliver(
+        1,
+        append(1, Prev { index: 0, term: 0 }, entries(&[(1, 1)]), 0),
+    );
     assert_eq!(h.durable.log.last_index(), 3);
     assert!(matches!(
         h.last_reply(),
@@ -296,7 +324,7 @@ fn commit_index_is_bounded_by_the_last_new_entry() {
     // follower with a longer, stale suffix must not commit past what the leader vouched for.
     let mut h = Harness::plain(0, 3);
     h.append_log(&[1, 1, 1]);
-    h.deliver(1, append(2, (1, 1), vec![], 3));
+    h.deliver(1, append(2, Prev { index: 1, term: 1 }, vec![], 3));
     assert_eq!(h.node.commit_index(), 1);
 }
 
@@ -398,7 +426,7 @@ fn followers_in_a_leader_lease_ignore_vote_requests() {
     // Reference: dissertation §4.2.3 / §6.2 with CheckQuorum: a follower that heard from the
     // leader within the minimum election timeout neither adopts the term nor votes.
     let mut h = Harness::new(0, 3, RaftConfig::default());
-    h.deliver(1, append(1, (0, 0), vec![], 0));
+    h.deliver(1, append(1, Prev { index: 0, term: 0 }, vec![], 0));
     h.take_sent();
     h.now_us = 10_000;
     h.deliver(
@@ -615,7 +643,7 @@ fn stepping_down_reports_the_term_that_was_led() {
 #[test]
 fn a_follower_with_a_known_leader_does_not_vote_in_that_term() {
     let mut h = Harness::plain(0, 3);
-    h.deliver(1, append(3, (0, 0), vec![], 0));
+    h.deliver(1, append(3, Prev { index: 0, term: 0 }, vec![], 0));
     h.take_sent();
     h.deliver(
         2,
@@ -643,7 +671,7 @@ fn without_check_quorum_there_is_no_lease() {
         ..RaftConfig::default()
     };
     let mut h = Harness::new(0, 3, config);
-    h.deliver(1, append(1, (0, 0), vec![], 0));
+    h.deliver(1, append(1, Prev { index: 0, term: 0 }, vec![], 0));
     h.take_sent();
     h.deliver(
         2,
@@ -665,7 +693,10 @@ fn without_check_quorum_there_is_no_lease() {
 #[test]
 fn restart_keeps_durable_state_and_relearns_commit() {
     let mut h = Harness::plain(0, 3);
-    h.deliver(1, append(1, (0, 0), entries(&[(1, 1), (1, 2)]), 2));
+    h.deliver(
+        1,
+        append(1, Prev { index: 0, term: 0 }, entries(&[(1, 1), (1, 2)]), 2),
+    );
     assert_eq!(h.node.commit_index(), 2);
     // Crash: the node value is dropped; durable state is handed to a fresh on_start.
     let config = RaftConfig {
@@ -678,7 +709,7 @@ fn restart_keeps_durable_state_and_relearns_commit() {
     assert_eq!(h.durable.log.last_index(), 2);
     assert_eq!(h.durable.current_term, 1);
     h.take_sent();
-    h.deliver(1, append(1, (2, 1), vec![], 2));
+    h.deliver(1, append(1, Prev { index: 2, term: 1 }, vec![], 2));
     assert_eq!(h.node.commit_index(), 2);
     assert_eq!(h.node.store().len(), 1);
 }
@@ -718,7 +749,7 @@ fn the_election_timeout_is_drawn_per_term_not_per_heartbeat() {
     let mut per_term = Vec::new();
     for term in 1..=20 {
         for _ in 0..3 {
-            h.deliver(0, append(term, (0, 0), vec![], 0));
+            h.deliver(0, append(term, Prev { index: 0, term: 0 }, vec![], 0));
         }
         let delays = election_delays(&mut h);
         assert_eq!(delays.len(), 3, "term {term}: one restart per heartbeat");

@@ -89,14 +89,20 @@ fn the_persistence_bugs_forget_the_vote_or_the_term_at_restart() {
 fn append_without_log_matching_accepts_a_mismatched_previous_term() {
     let mut h = plain_with(RaftBug::AppendWithoutLogMatching);
     h.append_log(&[1, 1]);
-    h.deliver(1, append(3, (2, 2), entries(&[(3, 9)]), 0));
+    h.deliver(
+        1,
+        append(3, Prev { index: 2, term: 2 }, entries(&[(3, 9)]), 0),
+    );
     assert_eq!(h.durable.log.last_index(), 3);
     assert!(matches!(
         h.last_reply(),
         RaftMsg::AppendReply { success: true, .. }
     ));
     // A missing entry at prev_log_index is still refused: a log has no holes.
-    h.deliver(1, append(3, (7, 3), entries(&[(3, 10)]), 0));
+    h.deliver(
+        1,
+        append(3, Prev { index: 7, term: 3 }, entries(&[(3, 10)]), 0),
+    );
     assert!(matches!(
         h.last_reply(),
         RaftMsg::AppendReply { success: false, .. }
@@ -106,9 +112,20 @@ fn append_without_log_matching_accepts_a_mismatched_previous_term() {
 #[test]
 fn truncate_on_stale_append_drops_matching_entries() {
     let mut h = plain_with(RaftBug::TruncateOnStaleAppend);
-    h.deliver(1, append(1, (0, 0), entries(&[(1, 1), (1, 2), (1, 3)]), 0));
+    h.deliver(
+        1,
+        append(
+            1,
+            Prev { index: 0, term: 0 },
+            entries(&[(1, 1), (1, 2), (1, 3)]),
+            0,
+        ),
+    );
     h.take_sent();
-    h.deliver(1, append(1, (0, 0), entries(&[(1, 1)]), 0));
+    h.deliver(
+        1,
+        append(1, Prev { index: 0, term: 0 }, entries(&[(1, 1)]), 0),
+    );
     assert_eq!(h.durable.log.last_index(), 1);
     assert!(h
         .take_observed()
