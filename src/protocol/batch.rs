@@ -7,7 +7,7 @@ use std::ops::Deref;
 /// The items of one message (log entries of a Raft AppendEntries, transactions of a Zab
 /// proposal). Nearly every such message carries exactly one item (a client request on its
 /// way to an up-to-date follower), so one item is held inline and only a longer run is
-/// allocated: profiling found these vectors as the largest source of allocations of a run.
+/// allocated: these vectors would otherwise be the largest source of allocations of a run.
 /// Equality, hashing and `Debug` are those of the slice, so trace hashes and trace text are
 /// the same as with a `Vec<T>`.
 #[derive(Clone)]

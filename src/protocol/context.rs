@@ -203,7 +203,7 @@ impl<'a, P: Protocol> Ctx<'a, P> {
 
     /// Smallest number of nodes that is a majority of the cluster.
     pub fn quorum(&self) -> usize {
-        usize::from(self.node_count) / 2 + 1
+        super::quorum::Majority::of(self.node_count).size()
     }
 
     /// Every other node of the cluster, in id order.
