@@ -50,3 +50,6 @@ pub use disk::RaftRsDurable;
 pub use node::{RaftRsNode, RaftRsTimer};
 pub use section::{raft_rs_config, RaftRsSection, ReadOnly};
 pub use wire::RaftRsMsg;
+
+#[cfg(test)]
+mod tests;
