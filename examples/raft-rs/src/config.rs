@@ -25,6 +25,11 @@ pub struct RaftRsConfig {
     pub max_size_per_msg_bytes: u64,
     /// `raft::Config::max_inflight_msgs`.
     pub max_inflight_msgs: usize,
+    /// `raft::Config::skip_bcast_commit`: a leader does not send an append just to tell
+    /// followers of a new commit index (they learn it with the next append or heartbeat).
+    pub skip_bcast_commit: bool,
+    /// `raft::Config::batch_append`: appends to one follower queued in one `Ready` merge.
+    pub batch_append: bool,
     /// A deliberately broken variant, to show the checkers catch it; `None` is correct use.
     pub bug: Option<RaftRsBug>,
 }
@@ -50,6 +55,8 @@ impl RaftRsConfig {
             read_only_option: self.read_only_option,
             max_size_per_msg: self.max_size_per_msg_bytes,
             max_inflight_msgs: self.max_inflight_msgs,
+            skip_bcast_commit: self.skip_bcast_commit,
+            batch_append: self.batch_append,
             applied: 0,
             ..raft::Config::default()
         }
@@ -72,6 +79,8 @@ impl Default for RaftRsConfig {
             read_only_option: ReadOnlyOption::Safe,
             max_size_per_msg_bytes: 1024 * 1024,
             max_inflight_msgs: 256,
+            skip_bcast_commit: false,
+            batch_append: false,
             bug: None,
         }
     }

@@ -47,6 +47,12 @@ pub struct RaftRsSection {
     /// Appends in flight to one follower (default 256).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_inflight_msgs: Option<u64>,
+    /// No append only to announce a new commit index (default off, as in raft-rs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_bcast_commit: Option<bool>,
+    /// Appends to one follower in one `Ready` merge (default off, as in raft-rs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch_append: Option<bool>,
 }
 
 /// raft-rs's `ReadOnlyOption`, as a scenario file spells it.
@@ -91,7 +97,8 @@ impl Hosted for RaftRsNode {
     /// The election timeout range is a sub-range of the base's that keeps at least half its
     /// spread (as for quorumsim's Raft), the heartbeat between half the base's and all of
     /// it; the switches are kept when the base sets them and drawn when it does not. Drawn:
-    /// PreVote, CheckQuorum, lease-based reads (only with CheckQuorum), and, as quorumsim's
+    /// PreVote, CheckQuorum, lease-based reads (only with CheckQuorum), skipping the commit
+    /// broadcast, merging appends, and, as quorumsim's
     /// Raft draws its entries per append, a third of the seeds ship one entry per append and
     /// a third a few, and a third allow one append in flight and a third a few. A valid base
     /// gives a valid section.
@@ -104,6 +111,8 @@ impl Hosted for RaftRsNode {
         let mut flag = |set: Option<bool>| Some(set.unwrap_or_else(|| rng.below(2) == 0));
         let pre_vote = flag(base.pre_vote);
         let check_quorum = flag(base.check_quorum);
+        let skip_bcast_commit = flag(base.skip_bcast_commit);
+        let batch_append = flag(base.batch_append);
         let read_only_option = base.read_only_option.or_else(|| {
             let lease = check_quorum == Some(true) && rng.below(2) == 0;
             Some(if lease {
@@ -133,6 +142,8 @@ impl Hosted for RaftRsNode {
             read_only_option,
             max_size_per_msg_bytes,
             max_inflight_msgs,
+            skip_bcast_commit,
+            batch_append,
         }
     }
 
@@ -149,6 +160,8 @@ impl Hosted for RaftRsNode {
                 section.max_size_per_msg_bytes == Some(0),
             ),
             ("one_append_in_flight", section.max_inflight_msgs == Some(1)),
+            ("skip_bcast_commit", section.skip_bcast_commit == Some(true)),
+            ("batch_append", section.batch_append == Some(true)),
         ]
     }
 
@@ -233,6 +246,10 @@ pub fn raft_rs_config(
             .max_size_per_msg_bytes
             .unwrap_or(defaults.max_size_per_msg_bytes),
         max_inflight_msgs: max_inflight_msgs as usize,
+        skip_bcast_commit: section
+            .skip_bcast_commit
+            .unwrap_or(defaults.skip_bcast_commit),
+        batch_append: section.batch_append.unwrap_or(defaults.batch_append),
         bug,
     };
     // What the checks above do not name, raft-rs's own validation still refuses.
@@ -308,7 +325,7 @@ mod tests {
 
     #[test]
     fn a_full_section_round_trips_and_configures() {
-        let text = r#"{"tick_interval_ms":5,"election_tick":12,"heartbeat_tick":3,"min_election_tick":14,"max_election_tick":20,"pre_vote":true,"check_quorum":true,"read_only_option":"lease-based","max_size_per_msg_bytes":0,"max_inflight_msgs":1}"#;
+        let text = r#"{"tick_interval_ms":5,"election_tick":12,"heartbeat_tick":3,"min_election_tick":14,"max_election_tick":20,"pre_vote":true,"check_quorum":true,"read_only_option":"lease-based","max_size_per_msg_bytes":0,"max_inflight_msgs":1,"skip_bcast_commit":true,"batch_append":true}"#;
         let section = parse(text).expect("parses");
         assert_eq!(serde_json::to_string(&section).unwrap(), text);
         let config = raft_rs_config(&section, Some(RaftRsBug::IgnoreLightReady)).expect("valid");
@@ -322,6 +339,7 @@ mod tests {
         assert_eq!(config.read_only_option, ReadOnlyOption::LeaseBased);
         assert_eq!(config.max_size_per_msg_bytes, 0);
         assert_eq!(config.max_inflight_msgs, 1);
+        assert!(config.skip_bcast_commit && config.batch_append);
         assert_eq!(config.bug, Some(RaftRsBug::IgnoreLightReady));
     }
 
