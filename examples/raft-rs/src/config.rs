@@ -30,6 +30,10 @@ pub struct RaftRsConfig {
     pub skip_bcast_commit: bool,
     /// `raft::Config::batch_append`: appends to one follower queued in one `Ready` merge.
     pub batch_append: bool,
+    /// An experiment, not a raft-rs setting: a node that refuses a higher-term vote request
+    /// keeps its election timer running, as Raft's Figure 2 says, instead of restarting it
+    /// as raft-rs does (tikv/raft-rs#14). Off unless a scenario turns it on; never drawn.
+    pub keep_timer_on_refused_vote: bool,
     /// A deliberately broken variant, to show the checkers catch it; `None` is correct use.
     pub bug: Option<RaftRsBug>,
 }
@@ -81,6 +85,7 @@ impl Default for RaftRsConfig {
             max_inflight_msgs: 256,
             skip_bcast_commit: false,
             batch_append: false,
+            keep_timer_on_refused_vote: false,
             bug: None,
         }
     }

@@ -3,14 +3,14 @@
 //! followed by the handling of every `Ready` it produced (`ready.rs`).
 
 use quorumsim::protocol::{ClientReply, Command, Ctx, KvStore, LocalViolation, NodeId, Protocol};
-use raft::eraftpb::HardState;
+use raft::eraftpb::{HardState, Message, MessageType};
 use raft::storage::MemStorage;
 use raft::{RawNode, StateRole};
 
 use crate::claims::{Claim, Claims};
 use crate::config::RaftRsConfig;
 use crate::disk::RaftRsDurable;
-use crate::timeout::ElectionTimeout;
+use crate::timeout::{ElectionTimeout, KeptTimer};
 use crate::wire::{encode_command, node_of, raft_id, RaftRsMsg};
 
 /// raft-rs's commit index never passes the end of its log.
@@ -89,10 +89,16 @@ impl Protocol for RaftRsNode {
             raft_id(from),
             "the sender is the message's from"
         );
+        let kept = self.maybe_keep_timer(&msg.0);
         // Only proposals are refused (`ProposalDropped`), and peers never send any: a
         // follower's proposal is answered `NotLeader` here instead of forwarded.
         if let Err(error) = self.raw.step(msg.0) {
             panic!("raft-rs refused a message from {from}: {error}");
+        }
+        if let Some((kept, candidate)) = kept {
+            if self.raw.raft.vote != candidate {
+                self.timeout.restore(&mut self.raw.raft, kept);
+            }
         }
         self.after_input(ctx);
     }
@@ -157,6 +163,20 @@ impl RaftRsNode {
 
     pub fn election_timeout(&self) -> &ElectionTimeout {
         &self.timeout
+    }
+
+    /// The `keep_timer_on_refused_vote` experiment: before a higher-term vote request is
+    /// stepped, the timer as it stands and the candidate; after it, the timer goes back if
+    /// the vote was refused (raft-rs stepped down to the new term and restarted the timer).
+    fn maybe_keep_timer(&self, message: &Message) -> Option<(KeptTimer, u64)> {
+        let asks_vote = message.get_msg_type() == MessageType::MsgRequestVote;
+        if !self.config.keep_timer_on_refused_vote
+            || !asks_vote
+            || message.term <= self.raw.raft.term
+        {
+            return None;
+        }
+        Some((self.timeout.kept(&self.raw.raft), message.from))
     }
 
     #[cold]

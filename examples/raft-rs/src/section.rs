@@ -53,6 +53,10 @@ pub struct RaftRsSection {
     /// Appends to one follower in one `Ready` merge (default off, as in raft-rs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch_append: Option<bool>,
+    /// An experiment (default off, never drawn): a refused higher-term vote request leaves
+    /// the election timer running, as in Raft's Figure 2, where raft-rs restarts it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep_timer_on_refused_vote: Option<bool>,
 }
 
 /// raft-rs's `ReadOnlyOption`, as a scenario file spells it.
@@ -144,6 +148,7 @@ impl Hosted for RaftRsNode {
             max_inflight_msgs,
             skip_bcast_commit,
             batch_append,
+            keep_timer_on_refused_vote: base.keep_timer_on_refused_vote,
         }
     }
 
@@ -250,6 +255,9 @@ pub fn raft_rs_config(
             .skip_bcast_commit
             .unwrap_or(defaults.skip_bcast_commit),
         batch_append: section.batch_append.unwrap_or(defaults.batch_append),
+        keep_timer_on_refused_vote: section
+            .keep_timer_on_refused_vote
+            .unwrap_or(defaults.keep_timer_on_refused_vote),
         bug,
     };
     // What the checks above do not name, raft-rs's own validation still refuses.
@@ -325,7 +333,7 @@ mod tests {
 
     #[test]
     fn a_full_section_round_trips_and_configures() {
-        let text = r#"{"tick_interval_ms":5,"election_tick":12,"heartbeat_tick":3,"min_election_tick":14,"max_election_tick":20,"pre_vote":true,"check_quorum":true,"read_only_option":"lease-based","max_size_per_msg_bytes":0,"max_inflight_msgs":1,"skip_bcast_commit":true,"batch_append":true}"#;
+        let text = r#"{"tick_interval_ms":5,"election_tick":12,"heartbeat_tick":3,"min_election_tick":14,"max_election_tick":20,"pre_vote":true,"check_quorum":true,"read_only_option":"lease-based","max_size_per_msg_bytes":0,"max_inflight_msgs":1,"skip_bcast_commit":true,"batch_append":true,"keep_timer_on_refused_vote":true}"#;
         let section = parse(text).expect("parses");
         assert_eq!(serde_json::to_string(&section).unwrap(), text);
         let config = raft_rs_config(&section, Some(RaftRsBug::IgnoreLightReady)).expect("valid");
@@ -340,6 +348,7 @@ mod tests {
         assert_eq!(config.max_size_per_msg_bytes, 0);
         assert_eq!(config.max_inflight_msgs, 1);
         assert!(config.skip_bcast_commit && config.batch_append);
+        assert!(config.keep_timer_on_refused_vote);
         assert_eq!(config.bug, Some(RaftRsBug::IgnoreLightReady));
     }
 

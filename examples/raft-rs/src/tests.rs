@@ -373,3 +373,45 @@ fn ignore_light_ready_skips_what_the_light_ready_commits() {
         assert_eq!(harness.node.applied_index(), applied, "{bug:?}");
     }
 }
+
+/// raft-rs restarts the election timer when a higher-term vote request makes a node step
+/// down, even when it refuses the vote (tikv/raft-rs#14); the `keep_timer_on_refused_vote`
+/// experiment leaves it running, as Raft's Figure 2 does, and a granted vote still restarts it.
+#[test]
+fn the_timer_experiment_keeps_the_timer_only_through_a_refused_vote() {
+    for keep in [false, true] {
+        let config = RaftRsConfig {
+            keep_timer_on_refused_vote: keep,
+            ..RaftRsConfig::default()
+        };
+        let mut harness = boot(config);
+        let mut append = message(MessageType::MsgAppend, 2, 1);
+        append.entries = vec![entry(1, 1, command_data(1))].into();
+        deliver(&mut harness, append);
+        for _ in 0..5 {
+            harness.fire(RaftRsTimer::Tick);
+        }
+        let timeout = harness.node.timeout.timeout_ticks();
+        // A candidate of term 2 whose log is empty: refused, but the term moves on.
+        deliver(&mut harness, message(MessageType::MsgRequestVote, 3, 2));
+        let raft = &harness.node.raw.raft;
+        assert_eq!((raft.term, raft.vote), (2, 0));
+        let expected = if keep {
+            (5, timeout)
+        } else {
+            (0, raft.randomized_election_timeout())
+        };
+        assert_eq!(
+            (raft.election_elapsed, raft.randomized_election_timeout()),
+            expected,
+            "keep: {keep}"
+        );
+        // A granted vote restarts the timer either way.
+        let mut up_to_date = message(MessageType::MsgRequestVote, 3, 3);
+        up_to_date.log_term = 1;
+        up_to_date.index = 1;
+        deliver(&mut harness, up_to_date);
+        assert_eq!(harness.node.raw.raft.vote, 3);
+        assert_eq!(harness.node.raw.raft.election_elapsed, 0, "keep: {keep}");
+    }
+}

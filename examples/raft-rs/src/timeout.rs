@@ -23,6 +23,13 @@
 use quorumsim::prng::Prng;
 use raft::{Raft, StateRole, Storage};
 
+/// An election timer's state: its timeout and the ticks elapsed towards it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeptTimer {
+    pub timeout_ticks: usize,
+    pub elapsed_ticks: usize,
+}
+
 /// The adapter's side of one node's randomized election timeout.
 #[derive(Debug)]
 pub struct ElectionTimeout {
@@ -78,6 +85,25 @@ impl ElectionTimeout {
             );
         }
         self.state = raft.state;
+    }
+
+    /// Puts back an earlier draw and elapsed count after a step that reset them, for the
+    /// `keep_timer_on_refused_vote` experiment: the step is then as if the reset had left
+    /// the timer alone. Term and role are taken as they are now.
+    pub fn restore<T: Storage>(&mut self, raft: &mut Raft<T>, kept: KeptTimer) {
+        self.term = raft.term;
+        self.state = raft.state;
+        self.timeout_ticks = kept.timeout_ticks;
+        raft.set_randomized_election_timeout(kept.timeout_ticks);
+        raft.election_elapsed = kept.elapsed_ticks;
+    }
+
+    /// The timer as it stands, to restore later.
+    pub fn kept<T: Storage>(&self, raft: &Raft<T>) -> KeptTimer {
+        KeptTimer {
+            timeout_ticks: self.timeout_ticks,
+            elapsed_ticks: raft.election_elapsed,
+        }
     }
 
     pub fn timeout_ticks(&self) -> usize {
