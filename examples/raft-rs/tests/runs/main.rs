@@ -6,6 +6,7 @@
 mod campaigns;
 mod cli;
 mod determinism;
+mod regressions;
 mod scenarios;
 
 use std::path::{Path, PathBuf};
