@@ -2,8 +2,9 @@
 //! with both (`scenarios/raft/X.json` and `examples/raft-rs/scenarios/X.json`), the same
 //! seeds of each, one run at a time on one thread; election downtime after a leader crash;
 //! and how long after a fuzz seed's heal a leader stands, over each protocol's bundled fuzz
-//! base (raft-rs also with its `keep_timer_on_refused_vote` experiment). Prints markdown
-//! tables for `reports/raft-rs.md`.
+//! base (raft-rs also with its `keep_timer_on_refused_vote` experiment, and with ticks ten
+//! times finer); and the tikv/raft-rs#14 reproducer over many seeds. Prints markdown tables
+//! for `reports/raft-rs.md` and `reports/raft-rs-election-timer.md`.
 //!
 //! ```sh
 //! cargo run --release -p quorumsim-raft-rs --example side_by_side -- [SEEDS] [DOWNTIME_SEEDS] [SWARM_SEEDS]
@@ -26,6 +27,9 @@ use quorumsim_raft_rs::RaftRsNode;
 /// The two protocols' scenario folders, from the workspace root.
 const RAFT_DIR: &str = "scenarios/raft";
 const RAFT_RS_DIR: &str = "examples/raft-rs/scenarios";
+
+/// Fields of a protocol section set to numbers (a switch: 1 is on).
+type SectionChanges = &'static [(&'static str, u64)];
 
 /// Totals of one protocol over one scenario's seeds.
 #[derive(Default)]
@@ -167,18 +171,41 @@ fn heal_to_leader(registry: &Registry, seeds: u64) {
         "| protocol | median ms | p90 ms | p99 ms | p99.9 ms | max ms | over 1 s | over 2 s |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    let runs = [
-        ("raft", "raft", false),
-        ("raft-rs", "raft-rs", false),
-        ("raft-rs, keep_timer_on_refused_vote", "raft-rs", true),
+    // Each raft-rs row changes the base's section: none, the timer experiment, or ticks ten
+    // times finer (the same timeouts in ten times as many ticks), which tests whether the
+    // tail comes from timeouts that take only 15 values.
+    let runs: [(&str, &str, SectionChanges); 4] = [
+        ("raft", "raft", &[]),
+        ("raft-rs", "raft-rs", &[]),
+        (
+            "raft-rs, keep_timer_on_refused_vote",
+            "raft-rs",
+            &[("keep_timer_on_refused_vote", 1)],
+        ),
+        (
+            "raft-rs, ticks of 1 ms",
+            "raft-rs",
+            &[
+                ("tick_interval_ms", 1),
+                ("election_tick", 150),
+                ("heartbeat_tick", 50),
+                ("min_election_tick", 150),
+                ("max_election_tick", 300),
+            ],
+        ),
     ];
-    for (label, protocol, keep_timer) in runs {
+    for (label, protocol, changes) in runs {
         let entry = registry.lookup(protocol).expect("registered");
         let bundled = fuzz::default_base(registry, protocol).expect("a fuzz base");
         let mut base = scenario::parse_file(registry, bundled.path, bundled.text).expect("parses");
-        if keep_timer {
+        if !changes.is_empty() {
             let mut section = base.section().cloned().expect("a section");
-            section["keep_timer_on_refused_vote"] = serde_json::Value::Bool(true);
+            for &(field, value) in changes {
+                section[field] = match field {
+                    "keep_timer_on_refused_vote" => serde_json::Value::Bool(value == 1),
+                    _ => serde_json::Value::from(value),
+                };
+            }
             base.set_section(section);
         }
         let mut delays_us = Vec::new();
