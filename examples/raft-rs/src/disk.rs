@@ -17,9 +17,37 @@ use raft::storage::MemStorage;
 use raft::Storage;
 
 /// A node's disk. `Default` is a blank disk; the first boot writes the cluster's voters.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct RaftRsDurable {
     storage: MemStorage,
+}
+
+/// A copy of the disk, not a second handle on it (which is what cloning a `MemStorage`
+/// gives): the simulator keeps a copy of the disk as it was before a write that takes time,
+/// for a crash that loses the write to restart from.
+impl Clone for RaftRsDurable {
+    fn clone(&self) -> Self {
+        let state = self
+            .storage
+            .initial_state()
+            .expect("MemStorage always answers");
+        let copy = MemStorage::new();
+        {
+            let mut core = copy.wl();
+            core.set_conf_state(state.conf_state);
+            let last_index = self.last_index();
+            if last_index > 0 {
+                let context = raft::GetEntriesContext::empty(false);
+                let entries = self
+                    .storage
+                    .entries(1, last_index + 1, None, context)
+                    .expect("the log is never compacted");
+                core.append(&entries).expect("a copy appends from index 1");
+            }
+            core.set_hardstate(state.hard_state);
+        }
+        RaftRsDurable { storage: copy }
+    }
 }
 
 impl RaftRsDurable {

@@ -54,7 +54,8 @@ impl Protocol for RaftRsNode {
     /// node's stream. The first tick falls somewhere in the first tick interval.
     fn on_start(config: &RaftRsConfig, ctx: &mut NodeCtx<'_>) -> Self {
         if !ctx.durable.is_bootstrapped() {
-            ctx.durable.bootstrap(ctx.node_count());
+            let node_count = ctx.node_count();
+            ctx.durable.bootstrap(node_count);
         }
         let logger = slog::Logger::root(slog::Discard, slog::o!());
         let raft_config = config.raft_config(raft_id(ctx.id()));

@@ -1,13 +1,19 @@
 //! Handling a `Ready`, in the order raft-rs documents (the crate docs' "Processing the
-//! `Ready` State"): send the messages that may leave at once (a leader's appends), install a
-//! snapshot, apply the committed entries, persist the new entries, persist the hard state,
-//! send the messages that had to wait for the disk, then `advance` and handle the
-//! `LightReady` it returns (persist its commit index, send its messages, apply its committed
-//! entries) and `advance_apply`.
+//! `Ready` State"): install a snapshot, apply the committed entries, persist the new entries,
+//! persist the hard state, send the messages, then `advance` and handle the `LightReady` it
+//! returns (persist its commit index, send its messages, apply its committed entries) and
+//! `advance_apply`.
 //!
-//! quorumsim writes `ctx.durable` to disk before any message of the handler leaves, so
-//! within one handler the order of sends and writes does not change what a crash keeps; the
-//! order still matters for the observations, which follow the checkers' rules: role changes
+//! One departure: raft-rs lets a leader send its appends (`Ready::messages`) before its own
+//! write, and counts its own log towards a commit once `advance` is called. With a disk whose
+//! writes take time, `advance` comes in the same handler as the write, before the write is on
+//! disk (quorumsim tells a protocol nothing when a write lands), so a commit could count a
+//! leader copy that a crash then loses. Sent after the write instead, the appends leave once
+//! it is on disk, and every acknowledgement a commit counts comes after it: what synchronous
+//! `Ready` handling (persist, then `advance`) promises. With an instant disk the two orders
+//! are the same run.
+//!
+//! The order matters for the observations too, which follow the checkers' rules: role changes
 //! first (a deposed leader says so before its log is rewritten), a vote when the hard state
 //! that records it appears, each log write as it is made, an entry reported committed once
 //! raft-rs's commit index covers it and the disk holds it, and applied once the store has
@@ -47,7 +53,6 @@ impl RaftRsNode {
         if let Some(hard_state) = ready.hs() {
             self.claims.report_vote(ctx, hard_state);
         }
-        self.send(ctx, ready.take_messages());
         assert!(
             ready.snapshot().is_empty(),
             "raft-rs sent a snapshot, but this adapter never compacts its log"
@@ -60,6 +65,7 @@ impl RaftRsNode {
         if let Some(hard_state) = ready.hs() {
             self.persist_hard_state(ctx, hard_state.clone());
         }
+        self.send(ctx, ready.take_messages());
         self.send(ctx, ready.take_persisted_messages());
         let mut light = self.raw.advance(ready);
         self.report_commits(ctx);
