@@ -3,6 +3,7 @@
 mod bench;
 mod bug_detection;
 mod bugs;
+mod campaign_footprint;
 mod cli;
 mod determinism;
 mod experiment;
