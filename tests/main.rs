@@ -5,6 +5,8 @@ mod bug_detection;
 mod bugs;
 mod campaign_footprint;
 mod cli;
+mod deploy;
+mod deploy_emulation;
 mod determinism;
 mod experiment;
 mod faults;
