@@ -3,7 +3,10 @@
 mod bench;
 mod bug_detection;
 mod bugs;
+mod campaign_footprint;
 mod cli;
+mod deploy;
+mod deploy_emulation;
 mod determinism;
 mod experiment;
 mod faults;

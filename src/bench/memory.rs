@@ -7,6 +7,12 @@ pub fn peak_resident_kib() -> Option<u64> {
     parse_vm_hwm_kib(&status)
 }
 
+/// The same for another running process; `None` also once it has ended.
+pub fn peak_resident_kib_of(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    parse_vm_hwm_kib(&status)
+}
+
 /// The `VmHWM:` line of a `/proc/<pid>/status` text, in KiB.
 fn parse_vm_hwm_kib(status: &str) -> Option<u64> {
     let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;

@@ -15,7 +15,7 @@ mod workloads;
 use std::time::Instant;
 
 pub use bare_loop::{run_bare_loop, BareRun};
-pub use memory::peak_resident_kib;
+pub use memory::{peak_resident_kib, peak_resident_kib_of};
 pub use render::{render_json, render_markdown};
 pub use workloads::{engine_workloads, fuzz_seeds, fuzz_workloads, EngineWorkload, FuzzWorkload};
 

@@ -192,6 +192,35 @@ pub enum Experiment {
     /// Seeds to detection of every broken variant: independent fuzz campaigns per variant
     /// over the protocol's bundled base, and the correct protocol over the same kind of seeds.
     BugDetection(BugDetectionArgs),
+    /// Peak memory and ledger size of fuzz campaigns over huge seed ranges under a time
+    /// budget, fresh and resumed, each a process of this binary.
+    CampaignFootprint(CampaignFootprintArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CampaignFootprintArgs {
+    /// Protocol to fuzz.
+    #[arg(long, default_value = "raft")]
+    pub protocol: String,
+    /// Seed ranges to measure, one campaign each (repeatable).
+    #[arg(long, default_values_t = [1_000_000, 1_000_000_000],
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub seeds: Vec<u64>,
+    /// Time budget of each session (`2s`, `500ms`).
+    #[arg(long, default_value = "2s", value_parser = parse_budget_text)]
+    pub time_budget: String,
+    /// Worker threads of each campaign (default: all cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Directory for campaign-footprint.md.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
+}
+
+/// A time budget checked as `fuzz --time-budget` checks it, kept as written: it is passed on
+/// to `fuzz` and named in the report.
+fn parse_budget_text(text: &str) -> Result<String, String> {
+    crate::fuzz::parse_time_budget(text).map(|_| text.to_string())
 }
 
 #[derive(Debug, clap::Args)]

@@ -138,6 +138,9 @@ pub fn run(registry: &Registry, cli: Cli) -> u8 {
         Command::Merge(args) => fuzzing::merge_command(registry, &args),
         Command::Bench(args) => bench_command(registry, &args),
         Command::Experiment(Experiment::ElectionDowntime(args)) => election_downtime_command(&args),
+        Command::Experiment(Experiment::CampaignFootprint(args)) => {
+            campaign_footprint_command(registry, &args)
+        }
         Command::Experiment(Experiment::BugDetection(args)) => {
             bug_detection_command(registry, &args)
         }
@@ -264,6 +267,52 @@ fn bug_detection_command(registry: &Registry, args: &BugDetectionArgs) -> u8 {
         return exit_code::BAD_INPUT;
     }
     match run_and_write(registry, &protocols, &plan, &args.out) {
+        Ok(markdown) => {
+            let _ = writeln!(std::io::stdout().lock(), "{}", markdown.trim_end());
+            exit_code::PASS
+        }
+        Err(error) => {
+            print_error_line(&format!("error: {}", scenario::one_line(&error)));
+            exit_code::BAD_INPUT
+        }
+    }
+}
+
+fn campaign_footprint_command(registry: &Registry, args: &CampaignFootprintArgs) -> u8 {
+    use crate::experiment::campaign_footprint::{run_and_write, FootprintPlan};
+    if let Err(reason) = registry.lookup(&args.protocol) {
+        print_error_line(&format!(
+            "error: --protocol: {}",
+            scenario::one_line(&reason)
+        ));
+        return exit_code::BAD_INPUT;
+    }
+    let program = match std::env::current_exe() {
+        Ok(program) => program,
+        Err(error) => {
+            print_error_line(&format!("error: cannot find this program's file: {error}"));
+            return exit_code::BAD_INPUT;
+        }
+    };
+    let plan = FootprintPlan {
+        program,
+        program_name: program_name(),
+        protocol: args.protocol.clone(),
+        seed_counts: args.seeds.clone(),
+        time_budget: args.time_budget.clone(),
+        jobs: args.jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        }),
+        scratch: std::env::temp_dir().join(format!(
+            "quorumsim-campaign-footprint-{}",
+            std::process::id()
+        )),
+    };
+    if plan.jobs == 0 {
+        print_error_line("error: --jobs must be at least 1");
+        return exit_code::BAD_INPUT;
+    }
+    match run_and_write(&plan, &args.out) {
         Ok(markdown) => {
             let _ = writeln!(std::io::stdout().lock(), "{}", markdown.trim_end());
             exit_code::PASS

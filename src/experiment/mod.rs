@@ -6,6 +6,8 @@
 //!   failure-detection and election waits (it has no randomized timeout to vary).
 //! - [`bug_detection`]: how many fuzz seeds catch each broken variant of any registered
 //!   protocol, over independent campaigns.
+//! - [`campaign_footprint`]: peak memory and ledger size of fuzz campaigns over huge seed
+//!   ranges under a time budget.
 //!
 //! The Raft experiment is generic over an [`ElectionProtocol`], a protocol whose setting is a
 //! randomized timeout range. FLE's settings are not a range (a sync timeout, a ping interval
@@ -15,6 +17,7 @@
 //! in `crash_trial`, the summaries and table cells of both reports in [`stats`].
 
 pub mod bug_detection;
+pub mod campaign_footprint;
 mod crash_trial;
 pub mod election_downtime;
 pub mod election_downtime_fle;

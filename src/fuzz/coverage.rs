@@ -43,6 +43,45 @@ pub struct FaultKindTally {
     pub faults: u64,
 }
 
+/// What one seed explored, apart from its verdict. A function of the seed's generated run
+/// alone, so it can be had again without running the seed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeedCoverage {
+    /// Each fault kind the seed turned on, with the faults of that kind that struck in its
+    /// safety phase (undoing ones and the heal at the phase boundary not counted).
+    pub fault_kinds: Vec<(&'static str, u64)>,
+    pub nodes: u64,
+    /// The protocol's on/off options as the seed drew them.
+    pub options: Vec<(&'static str, bool)>,
+}
+
+impl SeedCoverage {
+    /// What seed `run`, generated from `base`, explores.
+    pub fn of(base: &ScenarioFile, run: &GeneratedRun) -> SeedCoverage {
+        let file = &run.file;
+        let heal_ms = file
+            .duration_ms
+            .saturating_sub(swarm::liveness_window_ms(base));
+        let fault_kinds = run
+            .fault_kinds
+            .iter()
+            .map(|kind| {
+                let faults = file
+                    .faults
+                    .iter()
+                    .filter(|fault| fault.action == *kind && fault.at_ms < heal_ms)
+                    .count() as u64;
+                (kind.name(), faults)
+            })
+            .collect();
+        SeedCoverage {
+            fault_kinds,
+            nodes: file.nodes,
+            options: run.options.clone(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Coverage {
@@ -76,28 +115,25 @@ impl Coverage {
 
     /// Counts one seed generated from `base`.
     pub fn add(&mut self, base: &ScenarioFile, run: &GeneratedRun, failed: bool) {
-        let file = &run.file;
-        let heal_ms = file
-            .duration_ms
-            .saturating_sub(swarm::liveness_window_ms(base));
-        for kind in &run.fault_kinds {
-            let tally = self.fault_kinds.entry(kind.name().to_string()).or_default();
+        self.count(&SeedCoverage::of(base, run), failed);
+    }
+
+    /// Counts one seed from what it explored.
+    pub fn count(&mut self, seed: &SeedCoverage, failed: bool) {
+        for &(kind, faults) in &seed.fault_kinds {
+            let tally = self.fault_kinds.entry(kind.to_string()).or_default();
             tally.seeds += 1;
             tally.failed += u64::from(failed);
-            tally.faults += file
-                .faults
-                .iter()
-                .filter(|fault| fault.action == *kind && fault.at_ms < heal_ms)
-                .count() as u64;
+            tally.faults += faults;
         }
         self.kinds_per_seed
-            .entry(run.fault_kinds.len() as u64)
+            .entry(seed.fault_kinds.len() as u64)
             .or_default()
             .count(failed);
-        self.nodes.entry(file.nodes).or_default().count(failed);
-        for (name, on) in &run.options {
+        self.nodes.entry(seed.nodes).or_default().count(failed);
+        for &(name, on) in &seed.options {
             let tally = self.options.entry(name.to_string()).or_default();
-            if *on {
+            if on {
                 tally.count(failed);
             }
         }

@@ -1,19 +1,23 @@
 //! Seed campaigns: each seed derives a whole run from a base scenario ([`swarm`]), campaigns
-//! spread seeds over cores and shards ([`campaign`]), record what they find as they go
-//! ([`ledger`]) and sum up ([`summary`]); failures replay byte for byte ([`replay`]) and
-//! shrink to minimal scenarios ([`shrink`]).
+//! spread seeds over cores and shards ([`campaign`], [`shard`]), record what they find as
+//! they go ([`ledger`]: finished seeds as a [`frontier`], their counters as [`totals`]) and
+//! sum up ([`summary`]); failures replay byte for byte ([`replay`]) and shrink to minimal
+//! scenarios ([`shrink`]).
 
 pub mod campaign;
 #[cfg(feature = "cli")]
 mod charts;
 pub mod coverage;
+pub mod frontier;
 pub mod ledger;
 pub mod replay;
 #[cfg(feature = "cli")]
 pub mod report;
+pub mod shard;
 pub mod shrink;
 pub mod summary;
 pub mod swarm;
+pub mod totals;
 
 pub use campaign::{
     default_executor, parse_time_budget, run_campaign, Campaign, Executor, Progress, Shard,
