@@ -232,6 +232,7 @@ fn config(seed: u64) -> SimConfig {
             drop: Ratio::from_ppm(50_000),
             duplicate: Ratio::from_ppm(50_000),
         },
+        connections: Default::default(),
         storage: Default::default(),
         clocks: Default::default(),
         workload: Some(Workload {

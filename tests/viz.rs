@@ -303,6 +303,7 @@ fn greeter_run(broken: bool) -> (RunReport, Recording) {
             drop: Ratio::from_ppm(100_000),
             duplicate: Ratio::from_ppm(0),
         },
+        connections: Default::default(),
         storage: Default::default(),
         clocks: Default::default(),
         workload: None,

@@ -38,6 +38,7 @@ pub(super) fn sim_config(
             latency_us_max: LATENCY_US_MAX,
             ..LinkModel::default()
         },
+        connections: Default::default(),
         storage: StorageModel::default(),
         clocks: ClockModel::default(),
         workload,

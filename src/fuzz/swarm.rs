@@ -47,8 +47,8 @@ use crate::prng::{Prng, Stream};
 use crate::protocol::SwarmDraw;
 use crate::registry::{ProtocolEntry, Registry};
 use crate::scenario::file::{
-    ClocksFile, ExpectFile, FaultFile, FaultKind, NetworkFile, ScenarioFile, SelectorFile,
-    StorageFile, WorkloadFile,
+    ClocksFile, ExpectFile, FaultFile, FaultKind, LinkModeFile, NetworkFile, ScenarioFile,
+    SelectorFile, StorageFile, WorkloadFile,
 };
 
 /// The generator's own random stream: independent of every stream the engine draws from.
@@ -298,6 +298,7 @@ fn network(rng: &mut Prng, base: &NetworkFile) -> NetworkFile {
     let hi = base.latency_ms_max.unwrap_or(lo.max(10));
     let (latency_min, latency_max) = pair_within(rng, lo, hi.max(lo));
     NetworkFile {
+        mode: base.mode,
         latency_ms_min: Some(latency_min),
         latency_ms_max: Some(latency_max),
         drop_probability: probability_within(rng, base.drop_probability),
@@ -325,9 +326,12 @@ fn hold_until(workload: &mut WorkloadFile, heal_ms: u64) {
 
 /// The kinds this seed turns on: a random non-empty subset of those the base allows.
 fn enabled_kinds(rng: &mut Prng, base: &ScenarioFile) -> Vec<FaultKind> {
+    // Connections lose nothing, so loss bursts are not theirs to have.
+    let stream = base.network.mode == Some(LinkModeFile::Stream);
     let allowed: Vec<FaultKind> = KINDS
         .iter()
         .copied()
+        .filter(|kind| !(stream && *kind == FaultKind::SetNetwork))
         .filter(|kind| {
             base.faults.is_empty()
                 || base.faults.iter().any(|fault| {

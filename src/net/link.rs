@@ -88,7 +88,8 @@ impl Network {
         }
     }
 
-    fn draw_latency_us(&mut self) -> u64 {
+    /// One latency draw of the link model (how long a connection reset takes to arrive).
+    pub fn draw_latency_us(&mut self) -> u64 {
         self.rng
             .range_inclusive(self.model.latency_us_min, self.model.latency_us_max)
     }

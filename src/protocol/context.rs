@@ -4,7 +4,9 @@
 //!
 //! Writes to durable state are seen as they happen ([`DurableRef`]): with a storage model
 //! whose writes take time, a message the handler sends after writing leaves only once the
-//! write is on disk, as a real server persists before it replies.
+//! write is on disk, as a real server persists before it replies. The writes a handler makes
+//! between two sends are one write: a send waits for the writes made before it, never for
+//! those made after it.
 
 use std::ops::{Deref, DerefMut, RangeInclusive};
 
@@ -28,11 +30,12 @@ pub trait Effects<P: Protocol> {
     fn timer(&mut self, node: NodeId, op: TimerOp<P::Timer>);
     /// `node` reports a fact for the checkers.
     fn observe(&mut self, node: NodeId, observation: Observation);
-    /// `node` wrote its durable state in this step: what it sends from now on waits for the
-    /// write. Called once per step that writes, before the first send after the write (or
-    /// when the handler returns).
-    fn persist(&mut self, node: NodeId) {
-        let _ = node;
+    /// `node` wrote its durable state: what it sends from now on waits for the write.
+    /// `before` is the state from before the write, when the simulator asked for it (to
+    /// restart from if a crash loses the write). Called before the first send after a run
+    /// of writes, and when the handler returns after one.
+    fn persist(&mut self, node: NodeId, before: Option<P::Durable>) {
+        let _ = (node, before);
     }
 }
 
@@ -74,37 +77,45 @@ impl<P: Protocol> Effects<P> for Outbox<P> {
     }
 }
 
-/// A node's durable state as a handler sees it: reading is free; the first write of a step is
-/// noted (and, when the simulator asks, the state as it was before the write is kept, so a
-/// crash before the write reaches the disk can lose it).
+/// A node's durable state as a handler sees it: reading is free; the first write since the
+/// handler began or last sent is noted (and, when the simulator asks, the state as it was
+/// before it is kept, so a crash before the write reaches the disk can lose it).
 pub struct DurableRef<'a, D> {
     value: &'a mut D,
     written: bool,
-    before_write: Option<&'a mut Option<D>>,
+    keeps_before: bool,
+    before: Option<D>,
 }
 
 impl<'a, D: Clone> DurableRef<'a, D> {
-    /// `before_write`, when given, receives a copy of the state as it was before the first
-    /// write of the step.
-    pub fn new(value: &'a mut D, before_write: Option<&'a mut Option<D>>) -> Self {
+    /// With `keeps_before`, each write keeps a copy of the state as it was before it.
+    pub fn new(value: &'a mut D, keeps_before: bool) -> Self {
         DurableRef {
             value,
             written: false,
-            before_write,
+            keeps_before,
+            before: None,
         }
     }
 
-    /// Whether the handler has written the state in this step.
+    /// Whether the handler has written the state since it began or last sent.
     pub fn is_written(&self) -> bool {
         self.written
+    }
+
+    /// Ends the current write: the next change starts another. Returns the state from before
+    /// the write, if kept.
+    pub fn end_write(&mut self) -> Option<D> {
+        self.written = false;
+        self.before.take()
     }
 
     #[cold]
     #[inline(never)]
     fn first_write(&mut self) {
         self.written = true;
-        if let Some(slot) = self.before_write.as_deref_mut() {
-            *slot = Some(self.value.clone());
+        if self.keeps_before {
+            self.before = Some(self.value.clone());
         }
     }
 }
@@ -138,8 +149,6 @@ pub struct Ctx<'a, P: Protocol> {
     /// any message the handler sends after it leaves the node (at once, or after the storage
     /// model's write latency).
     pub durable: DurableRef<'a, P::Durable>,
-    /// Whether the simulator has been told of this step's write.
-    persist_told: bool,
     id: NodeId,
     node_count: u16,
     now_us: u64,
@@ -164,7 +173,7 @@ impl<'a, P: Protocol> Ctx<'a, P> {
             node_count,
             now_us,
             is_restart,
-            DurableRef::new(durable, None),
+            DurableRef::new(durable, false),
             rng,
             out,
         )
@@ -183,7 +192,6 @@ impl<'a, P: Protocol> Ctx<'a, P> {
     ) -> Self {
         Ctx {
             durable,
-            persist_told: false,
             id,
             node_count,
             now_us,
@@ -241,12 +249,12 @@ impl<'a, P: Protocol> Ctx<'a, P> {
         }
     }
 
-    /// Tells the simulator of this step's durable write, once, before anything sent after it
-    /// leaves. The simulator calls it when the handler returns too.
+    /// Tells the simulator of the writes made since the handler began or last sent, before
+    /// anything sent after them leaves. The simulator calls it when the handler returns too.
     pub fn maybe_tell_persist(&mut self) {
-        if self.durable.is_written() && !self.persist_told {
-            self.persist_told = true;
-            self.out.persist(self.id);
+        if self.durable.is_written() {
+            let before = self.durable.end_write();
+            self.out.persist(self.id, before);
         }
     }
 
@@ -296,6 +304,7 @@ mod tests {
                 *ctx.durable += msg;
                 ctx.send(from, *ctx.durable);
                 ctx.broadcast(*ctx.durable);
+                *ctx.durable += 1;
             }
         }
 
@@ -316,43 +325,45 @@ mod tests {
         }
         fn timer(&mut self, _: NodeId, _: TimerOp<()>) {}
         fn observe(&mut self, _: NodeId, _: Observation) {}
-        fn persist(&mut self, node: NodeId) {
-            self.0.push(format!("persist {node}"));
+        fn persist(&mut self, node: NodeId, before: Option<u64>) {
+            self.0.push(format!("persist {node} from {before:?}"));
         }
     }
 
-    fn step(durable: &mut u64, before: &mut Option<u64>, msg: u64) -> (Vec<String>, bool) {
+    /// One delivery of `msg`, as the simulator runs it: the handler, then whatever it wrote
+    /// after its last send.
+    fn step(durable: &mut u64, keeps_before: bool, msg: u64) -> Vec<String> {
         let mut rng = Prng::new(1, Stream::Node(0));
         let mut log = Log::default();
-        let written = {
-            let durable = DurableRef::new(durable, Some(before));
-            let mut ctx = Ctx::with_durable(NodeId(0), 3, 0, false, durable, &mut rng, &mut log);
-            Writer.on_message(&mut ctx, NodeId(1), msg);
-            ctx.durable.is_written()
-        };
-        (log.0, written)
+        let durable = DurableRef::new(durable, keeps_before);
+        let mut ctx = Ctx::with_durable(NodeId(0), 3, 0, false, durable, &mut rng, &mut log);
+        Writer.on_message(&mut ctx, NodeId(1), msg);
+        ctx.maybe_tell_persist();
+        log.0
     }
 
     #[test]
-    fn reads_are_free_and_the_first_write_is_told_before_the_next_send() {
-        let (mut durable, mut before) = (5, None);
-        let (log, written) = step(&mut durable, &mut before, 0);
-        assert_eq!(log, ["send n1 5"]);
-        assert!(!written);
-        assert_eq!(before, None, "no copy without a write");
-        let (log, written) = step(&mut durable, &mut before, 2);
-        assert!(written);
-        assert_eq!(durable, 7);
-        assert_eq!(before, Some(5), "the state before the write is kept");
+    fn reads_are_free_and_each_send_waits_for_the_writes_before_it_only() {
+        let mut durable = 5;
+        assert_eq!(
+            step(&mut durable, true, 0),
+            ["send n1 5"],
+            "no write, no persist"
+        );
+        let log = step(&mut durable, true, 2);
+        assert_eq!(durable, 8);
         assert_eq!(
             log,
             [
                 "send n1 5",
-                "persist n0",
+                "persist n0 from Some(5)",
                 "send n1 7",
                 "send n1 7",
-                "send n2 7"
+                "send n2 7",
+                "persist n0 from Some(7)",
             ]
         );
+        let log = step(&mut durable, false, 1);
+        assert_eq!(log[1], "persist n0 from None", "no copy unless asked");
     }
 }

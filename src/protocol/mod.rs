@@ -93,6 +93,13 @@ pub trait Protocol: Sized {
     /// A client submits `command` to this node.
     fn on_client_request(&mut self, ctx: &mut Ctx<'_, Self>, command: Command) -> ClientReply;
 
+    /// Over connection-oriented links only: the connection to `peer` was reset (it crashed,
+    /// or a partition cut the link), as a TCP reset tells a server. Messages `peer` sent
+    /// before the reset have arrived. The default does nothing.
+    fn on_connection_reset(&mut self, ctx: &mut Ctx<'_, Self>, peer: NodeId) {
+        let _ = (ctx, peer);
+    }
+
     /// Local consistency of one node (for example "commit index is within the log"), checked
     /// after every step that node takes. `Err` names the broken property and says how.
     fn check_local(&self, _durable: &Self::Durable) -> Result<(), LocalViolation> {

@@ -84,4 +84,9 @@ impl<P: Protocol> ScriptedNode<P> {
     pub fn fire(&mut self, timer: P::Timer) {
         self.with(|node, ctx| node.on_timer(ctx, timer));
     }
+
+    /// Resets the connection to node `peer` (connection-oriented links).
+    pub fn reset(&mut self, peer: u16) {
+        self.with(|node, ctx| node.on_connection_reset(ctx, NodeId(peer)));
+    }
 }

@@ -115,6 +115,9 @@ pub fn check_section_keys<'a>(
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkFile {
+    /// `datagram` (the default) or `stream`: see `sim::Connections`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<LinkModeFile>,
     pub latency_ms_min: Option<u64>,
     pub latency_ms_max: Option<u64>,
     pub drop_probability: Option<f64>,
@@ -139,6 +142,14 @@ pub struct ClocksFile {
     pub drift_ppm_max: u64,
     #[serde(default)]
     pub timer_jitter_us_max: u64,
+}
+
+/// How messages travel: independent datagrams, or ordered connections that reset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinkModeFile {
+    Datagram,
+    Stream,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

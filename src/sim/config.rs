@@ -18,6 +18,7 @@
 //! ```
 
 use super::clocks::ClockModel;
+use super::connections::Connections;
 use super::fault::{Fault, FaultAction};
 use super::outcome::Expectations;
 use super::storage::StorageModel;
@@ -37,6 +38,9 @@ pub struct SimConfig {
     /// Hard limit on messages in flight at once (a protocol flooding the network).
     pub max_in_flight: u64,
     pub links: LinkModel,
+    /// Datagram links (the default) or ordered connections that reset on crashes and
+    /// partitions.
+    pub connections: Connections,
     /// How long each node's durable writes take (default: no time).
     pub storage: StorageModel,
     /// How each node's clock runs (default: every clock perfect).
@@ -71,6 +75,7 @@ impl SimConfig {
             max_steps: Self::MAX_STEPS_DEFAULT,
             max_in_flight: Self::MAX_IN_FLIGHT_DEFAULT,
             links: LinkModel::default(),
+            connections: Connections::default(),
             storage: StorageModel::default(),
             clocks: ClockModel::default(),
             workload: None,
@@ -105,6 +110,12 @@ impl SimConfig {
     /// Latency, loss and duplication of every link from the start.
     pub fn with_links(mut self, links: LinkModel) -> SimConfig {
         self.links = links;
+        self
+    }
+
+    /// Datagram links or ordered connections.
+    pub fn with_connections(mut self, connections: Connections) -> SimConfig {
+        self.connections = connections;
         self
     }
 

@@ -11,6 +11,7 @@ use std::hash::Hash;
 
 use super::clocks::NodeClock;
 use super::config::SimConfig;
+use super::connections::{Connections, StreamOrder};
 use super::leadership::LeadershipView;
 use super::outcome::{Outcome, RunStats};
 use super::queue::EventQueue;
@@ -46,6 +47,12 @@ pub(super) enum Event<M, T> {
         index: usize,
     },
     LivenessDeadline,
+    /// Over connection-oriented links: `node` learns its connection to `peer` was reset.
+    ConnectionReset {
+        node: NodeId,
+        incarnation: u32,
+        peer: NodeId,
+    },
     /// A node's writes issued up to now are on disk: the messages waiting for them leave.
     DiskFlushed {
         node: NodeId,
@@ -68,14 +75,16 @@ pub(super) struct Engine<P: Protocol> {
     /// incarnation are lost.
     pub(super) incarnations: Vec<u32>,
     pub(super) timers: Vec<NodeTimers<P::Timer>>,
+    /// With connection-oriented links, the arrival order of each link; `None` for datagrams.
+    pub(super) streams: Option<StreamOrder>,
     pub(super) storage: StorageModel,
     /// One disk per node; empty with an instant storage model, which needs none.
     pub(super) disks: Vec<Disk<P::Durable, P::Msg>>,
     /// One clock per node; empty while every clock is perfect.
     pub(super) clocks: Vec<NodeClock>,
     /// With writes that take time: the checkers' view of the stepping node's durable state
-    /// from before the step's first durable observation.
-    pub(super) ghost_before_step: Option<GhostBefore>,
+    /// from before the first durable observation since its last write was told.
+    pub(super) ghost_before_write: Option<GhostBefore>,
     pub(super) checker: Checker,
     pub(super) paranoid: Option<ParanoidChecker>,
     pub(super) trace: Trace,
@@ -110,6 +119,8 @@ impl<P: Protocol> Engine<P> {
             alive: vec![false; node_count],
             incarnations: vec![0; node_count],
             timers: (0..node_count).map(|_| NodeTimers::default()).collect(),
+            streams: (config.connections == Connections::Stream)
+                .then(|| StreamOrder::new(config.node_count)),
             storage: config.storage,
             disks: if config.storage.is_instant() {
                 Vec::new()
@@ -118,7 +129,7 @@ impl<P: Protocol> Engine<P> {
                     .map(|index| Disk::new(config.seed, NodeId(index)))
                     .collect()
             },
-            ghost_before_step: None,
+            ghost_before_write: None,
             clocks: if config.needs_clocks() {
                 (0..config.node_count)
                     .map(|index| NodeClock::new(config.seed, NodeId(index), &config.clocks))
@@ -155,10 +166,12 @@ impl<P: Protocol> Effects<P> for Engine<P> {
         self.on_observation(node, observation);
     }
 
-    fn persist(&mut self, node: NodeId) {
+    fn persist(&mut self, node: NodeId, before: Option<P::Durable>) {
         if !self.disks.is_empty() {
             let storage = self.storage;
-            self.disks[node.index()].write(&storage, self.now_us);
+            let disk = &mut self.disks[node.index()];
+            disk.write(&storage, self.now_us);
+            disk.keep_before(before, self.ghost_before_write.take());
         }
     }
 }
@@ -185,8 +198,8 @@ impl<P: Protocol> Engine<P> {
         if self.recorder.is_some() || self.trace.wants_text() {
             self.show_observation(node, observation);
         }
-        if !self.disks.is_empty() && self.ghost_before_step.is_none() && is_durable(&observation) {
-            self.keep_ghost_before_step(node);
+        if !self.disks.is_empty() && self.ghost_before_write.is_none() && is_durable(&observation) {
+            self.keep_ghost_before_write(node);
         }
         self.leadership.observe(node, &observation);
         let verdict = self.checker.observe(node, &observation, self.now_us);
@@ -198,8 +211,8 @@ impl<P: Protocol> Engine<P> {
     /// The checkers' view of `node`'s durable state, before the step changes it.
     #[cold]
     #[inline(never)]
-    fn keep_ghost_before_step(&mut self, node: NodeId) {
-        self.ghost_before_step = Some(GhostBefore {
+    fn keep_ghost_before_write(&mut self, node: NodeId) {
+        self.ghost_before_write = Some(GhostBefore {
             checker: self.checker.durable_ghost(node),
             paranoid: self
                 .paranoid
@@ -263,6 +276,13 @@ impl<P: Protocol> Engine<P> {
     /// incarnation are void, and the leadership view and the checkers forget its volatile
     /// claims.
     pub(super) fn crash_node(&mut self, node: NodeId) {
+        if self.streams.is_some() {
+            for peer in 0..self.incarnations.len() as u16 {
+                if peer != node.0 {
+                    self.tell_reset(NodeId(peer), node);
+                }
+            }
+        }
         self.incarnations[node.index()] += 1;
         self.timers[node.index()].clear();
         self.leadership.on_crash(node);
@@ -391,6 +411,36 @@ impl<P: Protocol> Engine<P> {
         }
     }
 
+    /// Over connection-oriented links: the connection between `a` and `b` is reset; each end
+    /// still running learns of it one link latency later, after what was already on its way
+    /// to it.
+    pub(super) fn reset_connection(&mut self, a: NodeId, b: NodeId) {
+        self.tell_reset(a, b);
+        self.tell_reset(b, a);
+    }
+
+    /// `node`, if it is running, learns its connection to `peer` was reset.
+    fn tell_reset(&mut self, node: NodeId, peer: NodeId) {
+        if !self.alive[node.index()] {
+            return;
+        }
+        let latency_us = self.network.draw_latency_us();
+        let Some(streams) = &self.streams else {
+            return;
+        };
+        let after_us = streams.last_arrival_us(peer.index(), node.index());
+        let at_us = self.now_us.saturating_add(latency_us).max(after_us);
+        let incarnation = self.incarnations[node.index()];
+        self.queue.push(
+            at_us,
+            Event::ConnectionReset {
+                node,
+                incarnation,
+                peer,
+            },
+        );
+    }
+
     /// A message sent while `from` has writes on their way to disk waits for them.
     #[cold]
     #[inline(never)]
@@ -513,8 +563,12 @@ impl<P: Protocol> Engine<P> {
             self.flooded();
         }
         let incarnation = self.incarnations[to.index()];
+        let mut at_us = self.now_us.saturating_add(delay_us);
+        if let Some(streams) = &mut self.streams {
+            at_us = streams.arrival_us(from.index(), to.index(), at_us);
+        }
         self.queue.push(
-            self.now_us.saturating_add(delay_us),
+            at_us,
             Event::Deliver {
                 from,
                 to,

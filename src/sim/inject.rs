@@ -14,6 +14,7 @@ use crate::protocol::{NodeId, Protocol};
 impl<P: Protocol> Simulator<P> {
     pub(super) fn apply_fault(&mut self, index: usize) {
         let action = self.config.faults[index].action.clone();
+        let links_before = self.engine.streams.is_some().then(|| self.links_up());
         self.engine.record(&(TraceTag::Fault, index as u64), || {
             format!("fault {action}")
         });
@@ -79,6 +80,9 @@ impl<P: Protocol> Simulator<P> {
                 other => self.skip_fault(&action, other),
             },
         }
+        if let Some(before) = links_before {
+            self.reset_cut_connections(&before);
+        }
         if let Some(text) = recorded_text {
             self.record_fault(text);
         }
@@ -86,6 +90,31 @@ impl<P: Protocol> Simulator<P> {
             .on_fault_applied(self.engine.leadership.committed_count());
         // Liveness or links changed: the leader a live quorum acknowledges may have too.
         self.engine.leadership.on_cluster_changed();
+    }
+
+    /// Which directed links are up, row by row.
+    fn links_up(&self) -> Vec<bool> {
+        let nodes = self.config.node_count;
+        let topology = &self.engine.network.topology;
+        (0..nodes)
+            .flat_map(|from| (0..nodes).map(move |to| (NodeId(from), NodeId(to))))
+            .map(|(from, to)| topology.connected(from, to))
+            .collect()
+    }
+
+    /// Over connection-oriented links, a connection whose link went down either way is reset.
+    fn reset_cut_connections(&mut self, before: &[bool]) {
+        let after = self.links_up();
+        let nodes = usize::from(self.config.node_count);
+        let went_down = |a: usize, b: usize| before[a * nodes + b] && !after[a * nodes + b];
+        for a in 0..nodes {
+            for b in a + 1..nodes {
+                if went_down(a, b) || went_down(b, a) {
+                    self.engine
+                        .reset_connection(NodeId(a as u16), NodeId(b as u16));
+                }
+            }
+        }
     }
 
     /// Notes an applied fault and the links down after it, for a recording.

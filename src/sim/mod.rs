@@ -19,6 +19,7 @@
 
 mod clocks;
 mod config;
+mod connections;
 mod engine;
 pub mod fault;
 mod inject;
@@ -36,6 +37,7 @@ pub mod workload;
 
 pub use clocks::ClockModel;
 pub use config::SimConfig;
+pub use connections::Connections;
 pub use fault::{Fault, FaultAction, LinkChange, Selector};
 pub use outcome::{Expectations, Outcome, RunReport, RunStats};
 pub use recording::{Recording, Retention};

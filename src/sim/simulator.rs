@@ -23,8 +23,6 @@ use crate::protocol::{
 pub(super) struct NodeSlot<P: Protocol> {
     pub(super) state: Option<P>,
     pub(super) durable: P::Durable,
-    /// With writes that take time: the durable state as it was before the step's write.
-    before_write: Option<P::Durable>,
     /// Order in which the node last crashed, for the `crashed` selector.
     pub(super) crash_order: u64,
     rng: Prng,
@@ -53,7 +51,6 @@ impl<P: Protocol> Simulator<P> {
             .map(|index| NodeSlot {
                 state: None,
                 durable: P::Durable::default(),
-                before_write: None,
                 crash_order: 0,
                 rng: Prng::new(seed, Stream::Node(index)),
             })
@@ -180,7 +177,30 @@ impl<P: Protocol> Simulator<P> {
             }
             Event::LivenessDeadline => self.liveness.on_deadline(),
             Event::DiskFlushed { node, incarnation } => self.on_disk_flushed(node, incarnation),
+            Event::ConnectionReset {
+                node,
+                incarnation,
+                peer,
+            } => self.on_connection_reset(node, incarnation, peer),
         }
+    }
+
+    /// `node` learns that its connection to `peer` was reset.
+    fn on_connection_reset(&mut self, node: NodeId, incarnation: u32, peer: NodeId) {
+        if self.engine.incarnations[node.index()] != incarnation
+            || !self.engine.alive[node.index()]
+            || !self.engine.begin_step()
+        {
+            return;
+        }
+        self.engine
+            .record(&(TraceTag::ConnectionReset, node, peer), || {
+                format!("{node} connection to {peer} reset")
+            });
+        self.run_handler(node, false, |state, _, ctx| {
+            let state = state.as_mut().expect("resets only reach live nodes");
+            state.on_connection_reset(ctx, peer);
+        });
     }
 
     /// `node`'s writes issued before some of its messages are on disk: those messages leave.
@@ -328,11 +348,7 @@ impl<P: Protocol> Simulator<P> {
         let now_us = self.engine.now_us;
         let protocol_config = &self.protocol_config;
         let slot = &mut self.nodes[node.index()];
-        let keeps_before_write = !self.engine.disks.is_empty();
-        let durable = DurableRef::new(
-            &mut slot.durable,
-            keeps_before_write.then_some(&mut slot.before_write),
-        );
+        let durable = DurableRef::new(&mut slot.durable, !self.engine.disks.is_empty());
         let mut ctx = Ctx::with_durable(
             node,
             node_count,
@@ -345,14 +361,8 @@ impl<P: Protocol> Simulator<P> {
         let reply = handler(&mut slot.state, protocol_config, &mut ctx);
         // A write with nothing sent after it is a write all the same.
         ctx.maybe_tell_persist();
-        let wrote = ctx.durable.is_written();
-        if keeps_before_write {
-            let ghost = self.engine.ghost_before_step.take();
-            if wrote {
-                let before = slot.before_write.take();
-                self.engine.disks[node.index()].keep_before(before, ghost);
-            }
-        }
+        // Durable facts reported without a write have nothing to be lost with.
+        self.engine.ghost_before_write = None;
         self.check_local(node);
         self.engine.node_in_step = None;
         reply

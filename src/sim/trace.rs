@@ -65,6 +65,8 @@ pub enum TraceTag {
     WritesLost = 23,
     /// A node's disk slowed down or recovered, or its clock changed rate or jumped.
     NodeSlowed = 24,
+    /// A node learned that its connection to a peer was reset.
+    ConnectionReset = 25,
 }
 
 impl Hash for TraceTag {

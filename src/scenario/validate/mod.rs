@@ -7,13 +7,15 @@ mod timing;
 
 use faults::{fault_config, latency_timeline};
 
-use super::file::{ExpectFile, NetworkFile, ScenarioFile, TargetFile, WorkloadFile, VERSION};
+use super::file::{
+    ExpectFile, LinkModeFile, NetworkFile, ScenarioFile, TargetFile, WorkloadFile, VERSION,
+};
 use super::{ExpectedEnd, Scenario};
 use crate::check::names as invariants;
 use crate::net::LinkModel;
 use crate::prng::Ratio;
 use crate::registry::{ProtocolEntry, Registry};
-use crate::sim::{ClientTarget, Expectations, Fault, SimConfig, Workload};
+use crate::sim::{ClientTarget, Connections, Expectations, Fault, SimConfig, Workload};
 use crate::time::{ms, DAY_MS};
 
 type Invalid = (String, String);
@@ -73,6 +75,7 @@ pub fn validate(registry: &Registry, raw: &ScenarioFile) -> Checked<Scenario> {
             (field, error.reason)
         })?;
     let links = link_model(&raw.network)?;
+    let connections = connections(&raw.network, raw)?;
     let storage = timing::storage_model(raw.storage.as_ref())?;
     let clocks = timing::clock_model(raw.clocks.as_ref())?;
     let workload = match &raw.workload {
@@ -107,6 +110,7 @@ pub fn validate(registry: &Registry, raw: &ScenarioFile) -> Checked<Scenario> {
             max_steps,
             max_in_flight,
             links,
+            connections,
             storage,
             clocks,
             workload,
@@ -271,6 +275,35 @@ fn expectations(raw: &ExpectFile, last_fault_ms: u64, duration_ms: u64) -> Check
 
 /// `expect.violation` is a name (an invariant, which a protocol may define, or an outcome
 /// kind); `expect.trace_hash` is the 16 hex digits `quorumsim run` prints.
+/// Connection-oriented links lose and duplicate nothing (a connection retransmits), so a
+/// stream scenario that asks for loss or duplication, at the start or in a fault, is a
+/// mistake: the error names the first such field.
+fn connections(raw: &NetworkFile, file: &ScenarioFile) -> Checked<Connections> {
+    if raw.mode != Some(LinkModeFile::Stream) {
+        return Ok(Connections::Datagram);
+    }
+    let asks_loss = |drop: Option<f64>, duplicate: Option<f64>| {
+        if drop.is_some_and(|p| p > 0.0) {
+            Some("drop_probability")
+        } else if duplicate.is_some_and(|p| p > 0.0) {
+            Some("duplicate_probability")
+        } else {
+            None
+        }
+    };
+    let reason = "stream links lose and duplicate nothing (a connection retransmits); \
+                  use 0, or \"mode\": \"datagram\"";
+    if let Some(field) = asks_loss(raw.drop_probability, raw.duplicate_probability) {
+        return invalid(&format!("network.{field}"), reason);
+    }
+    for (index, fault) in file.faults.iter().enumerate() {
+        if let Some(field) = asks_loss(fault.drop_probability, fault.duplicate_probability) {
+            return invalid(&format!("faults[{index}].{field}"), reason);
+        }
+    }
+    Ok(Connections::Stream)
+}
+
 /// The ends a regression file may expect besides an invariant: every outcome kind but
 /// `pass` and `violation` (a violation is named by its invariant).
 const FAILURE_KINDS: [&str; 3] = ["panic", "expectation-failed", "limit"];
