@@ -68,10 +68,14 @@ pub enum RaftBug {
     /// so a leader cut off from its followers' replies keeps them loyal forever (a liveness
     /// failure; without CheckQuorum this variant is the same as correct Raft).
     LeaderNeverStepsDown,
+    /// A voter sends its grant before it writes votedFor. With an instant disk the order is
+    /// invisible; with writes that take time, a crash between the reply and the write forgets
+    /// a vote the candidate already counted (Figure 2: respond after persisting).
+    ReplyBeforePersist,
 }
 
 impl RaftBug {
-    pub const ALL: [RaftBug; 7] = [
+    pub const ALL: [RaftBug; 8] = [
         RaftBug::Figure8Commit,
         RaftBug::VoteNotPersisted,
         RaftBug::TermNotPersisted,
@@ -79,6 +83,7 @@ impl RaftBug {
         RaftBug::TruncateOnStaleAppend,
         RaftBug::VoteWithoutUpToDate,
         RaftBug::LeaderNeverStepsDown,
+        RaftBug::ReplyBeforePersist,
     ];
 
     /// The kebab-case name used in scenario files and on the command line.
@@ -91,6 +96,7 @@ impl RaftBug {
             RaftBug::TruncateOnStaleAppend => "truncate-on-stale-append",
             RaftBug::VoteWithoutUpToDate => "vote-without-up-to-date",
             RaftBug::LeaderNeverStepsDown => "leader-never-steps-down",
+            RaftBug::ReplyBeforePersist => "reply-before-persist",
         }
     }
 

@@ -145,6 +145,20 @@ impl RaftNode {
         let granted = term == current_term
             && vote_free
             && self.candidate_up_to_date(ctx, last_log_term, last_log_index);
+        let reply = RaftMsg::VoteReply {
+            term: current_term,
+            granted,
+        };
+        if granted && self.config.has_bug(RaftBug::ReplyBeforePersist) {
+            ctx.send(from, reply); // bug: the grant leaves before votedFor is written
+            ctx.durable.voted_for = Some(from);
+            ctx.observe(Observation::Voted {
+                term,
+                candidate: from,
+            });
+            self.reset_election_timer(ctx);
+            return;
+        }
         if granted {
             ctx.durable.voted_for = Some(from);
             ctx.observe(Observation::Voted {
@@ -153,13 +167,7 @@ impl RaftNode {
             });
             self.reset_election_timer(ctx);
         }
-        ctx.send(
-            from,
-            RaftMsg::VoteReply {
-                term: current_term,
-                granted,
-            },
-        );
+        ctx.send(from, reply);
     }
 
     /// §5.4.1: a candidate's log is at least as up-to-date as this node's. Used by both

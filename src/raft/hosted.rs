@@ -49,6 +49,9 @@ impl BugVariant for RaftBug {
             RaftBug::LeaderNeverStepsDown => {
                 "a leader that ignores CheckQuorum (a liveness failure under an asymmetric partition)"
             }
+            RaftBug::ReplyBeforePersist => {
+                "grants a vote before writing votedFor (seen only with writes that take time)"
+            }
         }
     }
 }
