@@ -20,5 +20,6 @@ mod paranoid;
 mod robustness;
 mod scenarios;
 mod support;
+mod time_models;
 mod user_protocol;
 mod viz;

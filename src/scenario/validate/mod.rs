@@ -273,8 +273,6 @@ fn expectations(raw: &ExpectFile, last_fault_ms: u64, duration_ms: u64) -> Check
     })
 }
 
-/// `expect.violation` is a name (an invariant, which a protocol may define, or an outcome
-/// kind); `expect.trace_hash` is the 16 hex digits `quorumsim run` prints.
 /// Connection-oriented links lose and duplicate nothing (a connection retransmits), so a
 /// stream scenario that asks for loss or duplication, at the start or in a fault, is a
 /// mistake: the error names the first such field.
@@ -310,6 +308,8 @@ const FAILURE_KINDS: [&str; 3] = ["panic", "expectation-failed", "limit"];
 
 /// A regression file's expected end must be one the run can end in: a misspelt name would
 /// make a file that can never pass.
+/// `expect.violation` is a name (an invariant, which a protocol may define, or an outcome
+/// kind); `expect.trace_hash` is the 16 hex digits `quorumsim run` prints.
 fn expected_end(raw: &ExpectFile, protocol: &dyn ProtocolEntry) -> Checked<ExpectedEnd> {
     if let Some(name) = &raw.violation {
         let known = invariants::ALL
