@@ -7,21 +7,50 @@ use crate::net::LinkModel;
 use crate::prng::Prng;
 use crate::protocol::{NodeId, Protocol};
 use crate::sim::{
-    ClientTarget, ClockModel, Expectations, Fault, RunReport, SimConfig, Simulator, StorageModel,
-    TraceSink, Workload,
+    ClientTarget, ClockModel, Connections, Expectations, Fault, RunReport, SimConfig, Simulator,
+    StorageModel, TraceSink, Workload,
 };
 use crate::time::format_ms;
 
-/// Cluster size and network of the paper's measurements: one-way latency 5-8 ms, so the
-/// slowest of four parallel round trips (the broadcast time) is about 15 ms.
+/// Cluster size of the paper's measurements.
 pub const NODE_COUNT: u16 = 5;
+/// The network-only model's one-way latency: the slowest of four parallel round trips (the
+/// broadcast time) is about 15 ms, all of it on the wire.
 pub const LATENCY_US_MIN: u64 = 5_000;
 pub const LATENCY_US_MAX: u64 = 8_000;
 /// How long after the crash a trial waits for a new leader before giving up.
 pub const GIVE_UP_AFTER_US: u64 = 60_000_000;
 
-/// The engine configuration of every run of a trial: the cluster and network above.
+/// Where a trial's time goes besides the protocol's own timers: the links, the connections,
+/// the disks and the clocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Environment {
+    pub links: LinkModel,
+    pub connections: Connections,
+    pub storage: StorageModel,
+    pub clocks: ClockModel,
+}
+
+impl Environment {
+    /// All of the broadcast time on the wire (one-way 5-8 ms, no loss), instant disks,
+    /// perfect clocks, datagram links.
+    pub fn network_only() -> Environment {
+        Environment {
+            links: LinkModel {
+                latency_us_min: LATENCY_US_MIN,
+                latency_us_max: LATENCY_US_MAX,
+                ..LinkModel::default()
+            },
+            connections: Connections::default(),
+            storage: StorageModel::default(),
+            clocks: ClockModel::default(),
+        }
+    }
+}
+
+/// The engine configuration of every run of a trial: the cluster above in `environment`.
 pub(super) fn sim_config(
+    environment: &Environment,
     seed: u64,
     duration_us: u64,
     workload: Option<Workload>,
@@ -33,14 +62,10 @@ pub(super) fn sim_config(
         duration_us,
         max_steps: 50_000_000,
         max_in_flight: 100_000,
-        links: LinkModel {
-            latency_us_min: LATENCY_US_MIN,
-            latency_us_max: LATENCY_US_MAX,
-            ..LinkModel::default()
-        },
-        connections: Default::default(),
-        storage: StorageModel::default(),
-        clocks: ClockModel::default(),
+        links: environment.links,
+        connections: environment.connections,
+        storage: environment.storage,
+        clocks: environment.clocks,
         workload,
         faults,
         expect: Expectations::default(),
@@ -49,13 +74,14 @@ pub(super) fn sim_config(
 }
 
 pub(super) fn simulate<N: Protocol>(
+    environment: &Environment,
     node_config: N::Config,
     seed: u64,
     duration_us: u64,
     workload: Option<Workload>,
     faults: Vec<Fault>,
 ) -> RunReport {
-    let config = sim_config(seed, duration_us, workload, faults);
+    let config = sim_config(environment, seed, duration_us, workload, faults);
     Simulator::<N>::new(config, node_config, TraceSink::Off).run()
 }
 

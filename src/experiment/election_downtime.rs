@@ -24,7 +24,7 @@
 use std::fmt::Write as _;
 
 use super::crash_trial::{
-    client_requests, measure, pick_laggards, run_to_new_leader, simulate, write_files,
+    client_requests, measure, pick_laggards, run_to_new_leader, simulate, write_files, Environment,
 };
 pub use super::crash_trial::{GIVE_UP_AFTER_US, LATENCY_US_MAX, LATENCY_US_MIN, NODE_COUNT};
 use super::stats::{self, cdf_series, table_cells, table_head, DowntimeTrial, TRIAL_CSV_COLUMNS};
@@ -153,7 +153,14 @@ fn simulate_range<P: ElectionProtocol>(
     workload: Option<Workload>,
     faults: Vec<Fault>,
 ) -> RunReport {
-    simulate::<P::Node>(P::config(range), seed, duration_us, workload, faults)
+    simulate::<P::Node>(
+        &Environment::network_only(),
+        P::config(range),
+        seed,
+        duration_us,
+        workload,
+        faults,
+    )
 }
 
 /// One line per trial.

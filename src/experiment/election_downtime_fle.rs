@@ -27,7 +27,7 @@ use std::fmt::Write as _;
 
 use super::crash_trial::{
     client_requests, measure, pick_laggards, run_to_new_leader, sim_config, simulate, write_files,
-    LATENCY_US_MAX, LATENCY_US_MIN, NODE_COUNT,
+    Environment, LATENCY_US_MAX, LATENCY_US_MIN, NODE_COUNT,
 };
 use super::stats::{
     self, cdf_series, ms_text, table_cells, table_head, DowntimeTrial, TRIAL_CSV_COLUMNS,
@@ -161,6 +161,7 @@ pub fn run_trial(setting: FleSetting, index: u64, seed: u64) -> FleTrial {
     let short_horizon_us = ms(3_000).max(setting.sync_timeout_us.saturating_mul(10));
     let report = run_to_new_leader(crash_us, short_horizon_us, |duration_us| {
         simulate::<FleNode>(
+            &Environment::network_only(),
             setting.config(),
             seed,
             duration_us,
@@ -184,7 +185,13 @@ fn last_ping_tick_us(recording: &Recording, leader: NodeId) -> Option<u64> {
 
 /// The probe: the warm-up alone, keeping the last few ping intervals of timer firings.
 fn simulate_recorded(setting: FleSetting, seed: u64, duration_us: u64) -> (RunReport, Recording) {
-    let config = sim_config(seed, duration_us, None, Vec::new());
+    let config = sim_config(
+        &Environment::network_only(),
+        seed,
+        duration_us,
+        None,
+        Vec::new(),
+    );
     Simulator::<FleNode>::new(config, setting.config(), TraceSink::Off)
         .run_recorded(Retention::LastUs(2 * setting.ping_interval_us))
 }
