@@ -23,3 +23,4 @@ mod support;
 mod time_models;
 mod user_protocol;
 mod viz;
+mod vote_on_pending_write;

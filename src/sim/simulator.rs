@@ -361,8 +361,9 @@ impl<P: Protocol> Simulator<P> {
         let reply = handler(&mut slot.state, protocol_config, &mut ctx);
         // A write with nothing sent after it is a write all the same.
         ctx.maybe_tell_persist();
-        // Durable facts reported without a write have nothing to be lost with.
-        self.engine.ghost_before_write = None;
+        if let Some(ghost) = self.engine.ghost_before_write.take() {
+            self.engine.disks[node.index()].keep_before_pending(now_us, ghost);
+        }
         self.check_local(node);
         self.engine.node_in_step = None;
         reply

@@ -147,6 +147,21 @@ impl<D, M> Disk<D, M> {
         }
     }
 
+    /// Durable facts a step reported without writing anything rest on the writes still on
+    /// their way to disk (a vote cast on a term written a step earlier): a crash that loses
+    /// the newest of them loses the facts too, so the checkers' view from before the step
+    /// goes with it, unless that write already carries an older view. With the disk idle
+    /// the facts are on disk already, and the view is dropped.
+    pub(super) fn keep_before_pending(&mut self, now_us: u64, ghost: GhostBefore) {
+        if let Some(write) = self
+            .pending
+            .back_mut()
+            .filter(|write| write.done_at_us > now_us)
+        {
+            write.ghost.get_or_insert(ghost);
+        }
+    }
+
     /// Holds `msg` to `to` until the writes issued so far are on disk; returns the release
     /// time when the caller must queue a release event for it (the first message of a time).
     pub(super) fn hold(&mut self, to: NodeId, msg: M) -> Option<u64> {
