@@ -174,6 +174,30 @@ fn a_crash_loses_the_write_not_yet_on_disk_and_the_message_waiting_for_it() {
 }
 
 #[test]
+fn a_crash_of_the_writing_node_strikes_only_while_a_write_is_on_its_way() {
+    // The tick at 100 ms writes the second count, on disk at 120 ms; the listener never
+    // writes. At 110 ms the ticker is the one node writing, and loses the write; at 130 ms
+    // no node is, and the fault is skipped.
+    let booted_after_crash_at = |crash_ms: u64| {
+        let run = config(290)
+            .with_storage(fixed_disk(20))
+            .with_fault(ms(crash_ms), FaultAction::Crash(Selector::Writing))
+            .with_fault(ms(crash_ms + 5), FaultAction::Restart(Selector::Crashed));
+        let recording = record(run, true);
+        let booted: Vec<String> = departures(&recording, "Booted")
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect();
+        booted
+    };
+    assert_eq!(
+        booted_after_crash_at(110),
+        ["Booted { writes: 0 }", "Booted { writes: 1 }"]
+    );
+    assert_eq!(booted_after_crash_at(130), ["Booted { writes: 0 }"]);
+}
+
+#[test]
 fn a_slow_disk_fault_multiplies_the_write_time() {
     let run = config(100).with_storage(fixed_disk(20)).with_fault(
         ms(10),

@@ -263,6 +263,22 @@ impl FaultKind {
 }
 
 impl FaultFile {
+    /// The field naming `"writing"` (`node`, `groups`, `from` or `to`), if any does.
+    pub fn writing_selector_field(&self) -> Option<&'static str> {
+        let writing = |selector: &SelectorFile| *selector == SelectorFile::Writing;
+        if self.node.as_ref().is_some_and(writing) {
+            Some("node")
+        } else if self.groups.iter().flatten().flatten().any(writing) {
+            Some("groups")
+        } else if self.from.iter().flatten().any(writing) {
+            Some("from")
+        } else if self.to.iter().flatten().any(writing) {
+            Some("to")
+        } else {
+            None
+        }
+    }
+
     /// The optional fields this fault sets, by name.
     pub fn fields_set(&self) -> Vec<&'static str> {
         let mut set = Vec::new();
@@ -290,7 +306,7 @@ impl FaultFile {
 }
 
 /// A node named by id (a number) or by role (`"leader"`, `"follower"`, `"random"`,
-/// `"crashed"`, and in partitions `"rest"`).
+/// `"crashed"`, `"writing"`, and in partitions `"rest"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SelectorFile {
     Id(u64),
@@ -298,10 +314,11 @@ pub enum SelectorFile {
     Follower,
     Random,
     Crashed,
+    Writing,
     Rest,
 }
 
-const SELECTOR_NAMES: &[&str] = &["leader", "follower", "random", "crashed", "rest"];
+const SELECTOR_NAMES: &[&str] = &["leader", "follower", "random", "crashed", "writing", "rest"];
 
 impl<'de> Deserialize<'de> for SelectorFile {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -310,7 +327,7 @@ impl<'de> Deserialize<'de> for SelectorFile {
             type Value = SelectorFile;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a node id (0, 1, …) or one of \"leader\", \"follower\", \"random\", \"crashed\", \"rest\"")
+                f.write_str("a node id (0, 1, …) or one of \"leader\", \"follower\", \"random\", \"crashed\", \"writing\", \"rest\"")
             }
 
             fn visit_u64<E: de::Error>(self, id: u64) -> Result<SelectorFile, E> {
@@ -327,6 +344,7 @@ impl<'de> Deserialize<'de> for SelectorFile {
                     "follower" => Ok(SelectorFile::Follower),
                     "random" => Ok(SelectorFile::Random),
                     "crashed" => Ok(SelectorFile::Crashed),
+                    "writing" => Ok(SelectorFile::Writing),
                     "rest" => Ok(SelectorFile::Rest),
                     other => Err(E::unknown_variant(other, SELECTOR_NAMES)),
                 }
@@ -344,6 +362,7 @@ impl Serialize for SelectorFile {
             SelectorFile::Follower => serializer.serialize_str("follower"),
             SelectorFile::Random => serializer.serialize_str("random"),
             SelectorFile::Crashed => serializer.serialize_str("crashed"),
+            SelectorFile::Writing => serializer.serialize_str("writing"),
             SelectorFile::Rest => serializer.serialize_str("rest"),
         }
     }

@@ -20,6 +20,9 @@ pub enum Selector {
     Random,
     /// A crashed node: the one that went down first.
     Crashed,
+    /// A live node whose disk holds writes not yet on disk, chosen at random: crashing it
+    /// loses them (with instant disks there is none).
+    Writing,
     /// In a partition: every node not placed in another group.
     Rest,
 }
@@ -32,6 +35,7 @@ impl fmt::Display for Selector {
             Selector::Follower => f.write_str("follower"),
             Selector::Random => f.write_str("random"),
             Selector::Crashed => f.write_str("crashed"),
+            Selector::Writing => f.write_str("writing"),
             Selector::Rest => f.write_str("rest"),
         }
     }

@@ -270,6 +270,7 @@ impl<P: Protocol> Simulator<P> {
             }
             Selector::Random => self.pick_live(placed, false, Stream::Faults),
             Selector::Crashed => self.pick_live(placed, true, Stream::Faults),
+            Selector::Writing => self.pick_writing(placed),
             Selector::Rest => None,
         }
     }
@@ -299,6 +300,24 @@ impl<P: Protocol> Simulator<P> {
             _ => &mut self.fault_rng,
         };
         Some(candidates[rng.index(candidates.len())])
+    }
+
+    /// A random live node not in `excluded` whose disk is still writing.
+    fn pick_writing(&mut self, excluded: &[NodeId]) -> Option<NodeId> {
+        let now_us = self.engine.now_us;
+        let disks = &self.engine.disks;
+        let candidates: Vec<NodeId> = (0..disks.len())
+            .map(|index| NodeId(index as u16))
+            .filter(|node| {
+                self.engine.alive[node.index()]
+                    && !excluded.contains(node)
+                    && disks[node.index()].busy(now_us)
+            })
+            .collect();
+        if candidates.is_empty() {
+            return None;
+        }
+        Some(candidates[self.fault_rng.index(candidates.len())])
     }
 }
 

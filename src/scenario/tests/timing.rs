@@ -171,3 +171,39 @@ fn a_slow_disk_fault_needs_a_disk_that_takes_time() {
         "slow-disk needs a storage model whose writes take time",
     );
 }
+
+#[test]
+fn the_writing_selector_needs_a_disk_that_takes_time_and_a_live_node() {
+    let crash = r#"[{"action": "crash", "at_ms": 1, "node": "writing"}]"#;
+    let scenario = parse(
+        "ok.json",
+        &with_storage_and_faults(r#"{"write_ms_min": 1, "write_ms_max": 5}"#, crash),
+    )
+    .expect("a crash of a writing node with a disk that takes time");
+    assert_eq!(
+        scenario.sim.faults[0].action,
+        FaultAction::Crash(Selector::Writing)
+    );
+    assert_rejected(
+        &with("faults", crash),
+        "faults[0].node",
+        "\"writing\" needs a storage model whose writes take time",
+    );
+    assert_rejected(
+        &with_storage_and_faults(
+            r#"{"write_ms_min": 1, "write_ms_max": 5}"#,
+            r#"[{"action": "cut", "at_ms": 1, "from": [0], "to": ["writing"]}]"#,
+        )
+        .replace(r#""storage": {"write_ms_min": 1, "write_ms_max": 5}, "#, ""),
+        "faults[0].to",
+        "\"writing\" needs a storage model",
+    );
+    assert_rejected(
+        &with_storage_and_faults(
+            r#"{"write_ms_min": 1, "write_ms_max": 5}"#,
+            r#"[{"action": "restart", "at_ms": 1, "node": "writing"}]"#,
+        ),
+        "faults[0].node",
+        "\"writing\" cannot be used with restart",
+    );
+}

@@ -152,20 +152,21 @@ fn jump(at: &str, by_ms: Option<i64>) -> Checked<i64> {
 const LIVE_ONLY: &str = "it always names a live node, so the restart would never apply";
 
 /// Rejects a `node` selector that can never name a node the action applies to: restart
-/// needs a crashed node, which "leader", "follower" and "random" never are (they resolve among
-/// live nodes); crash needs a live node, which "crashed" never is. Isolating a crashed node is
+/// needs a crashed node, which "leader", "follower", "random" and "writing" never are (they
+/// resolve among live nodes); crash needs a live node, which "crashed" never is. Isolating a crashed node is
 /// meaningful (it stays cut off after a restart), so isolate takes "crashed" too.
 fn node_selector_fits(field: &str, action: FaultKind, selector: SelectorFile) -> Checked<()> {
     let allowed = match action {
         FaultKind::Restart => "a node id or \"crashed\"",
-        FaultKind::Crash => "a node id or \"leader\", \"follower\", \"random\"",
-        _ => "a node id or \"leader\", \"follower\", \"random\", \"crashed\"",
+        FaultKind::Crash => "a node id or \"leader\", \"follower\", \"random\", \"writing\"",
+        _ => "a node id or \"leader\", \"follower\", \"random\", \"crashed\", \"writing\"",
     };
     let (given, why) = match (action, selector) {
         (_, SelectorFile::Rest) => ("rest", "it is only meaningful in partition groups"),
         (FaultKind::Restart, SelectorFile::Leader) => ("leader", LIVE_ONLY),
         (FaultKind::Restart, SelectorFile::Follower) => ("follower", LIVE_ONLY),
         (FaultKind::Restart, SelectorFile::Random) => ("random", LIVE_ONLY),
+        (FaultKind::Restart, SelectorFile::Writing) => ("writing", LIVE_ONLY),
         (FaultKind::Crash, SelectorFile::Crashed) => (
             "crashed",
             "it always names a crashed node, so the crash would never apply",
@@ -279,6 +280,7 @@ fn selector_config(field: &str, raw: &SelectorFile, node_count: u16) -> Checked<
         SelectorFile::Follower => Selector::Follower,
         SelectorFile::Random => Selector::Random,
         SelectorFile::Crashed => Selector::Crashed,
+        SelectorFile::Writing => Selector::Writing,
         SelectorFile::Rest => Selector::Rest,
     })
 }

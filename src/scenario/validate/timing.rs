@@ -56,19 +56,28 @@ pub(super) fn clock_model(raw: Option<&ClocksFile>) -> Checked<ClockModel> {
     })
 }
 
-/// A `slow-disk` fault slows writes that take time: with an instant disk it could change
-/// nothing, which is a mistake in the file rather than a fault to skip.
+/// A `slow-disk` fault slows writes that take time, and `"writing"` names a node whose writes
+/// are not yet on disk: with an instant disk neither could do anything, which is a mistake
+/// in the file rather than a fault to skip.
 pub(super) fn faults_fit_models(raw: &ScenarioFile, storage: &StorageModel) -> Checked<()> {
-    match raw
-        .faults
-        .iter()
-        .position(|fault| fault.action == FaultKind::SlowDisk)
-    {
-        Some(index) if storage.is_instant() => invalid(
-            &format!("faults[{index}].action"),
-            "slow-disk needs a storage model whose writes take time (a `storage` section \
-             with write_ms_max above 0)",
-        ),
-        _ => Ok(()),
+    if !storage.is_instant() {
+        return Ok(());
     }
+    const NEEDS_STORAGE: &str =
+        "needs a storage model whose writes take time (a `storage` section with write_ms_max above 0)";
+    for (index, fault) in raw.faults.iter().enumerate() {
+        if fault.action == FaultKind::SlowDisk {
+            return invalid(
+                &format!("faults[{index}].action"),
+                format!("slow-disk {NEEDS_STORAGE}"),
+            );
+        }
+        if let Some(field) = fault.writing_selector_field() {
+            return invalid(
+                &format!("faults[{index}].{field}"),
+                format!("\"writing\" {NEEDS_STORAGE}"),
+            );
+        }
+    }
+    Ok(())
 }
