@@ -93,5 +93,5 @@ fn without_the_finalize_wait_a_better_vote_on_its_way_is_skipped() {
 
 #[test]
 fn a_forgotten_accepted_epoch_elects_two_leaders_in_one_epoch() {
-    assert_detected(FleBug::AcceptedEpochNotPersisted, 80, 40, "election-safety");
+    assert_detected(FleBug::AcceptedEpochNotPersisted, 90, 40, "election-safety");
 }

@@ -3,14 +3,11 @@
 
 use super::{FIRST_FAULT_MS, KINDS};
 use crate::prng::Prng;
-use crate::scenario::file::{
-    FaultFile, FaultKind, LinkModeFile, NetworkFile, ScenarioFile, SelectorFile,
-};
+use crate::scenario::file::{FaultFile, FaultKind, NetworkFile, ScenarioFile, SelectorFile};
 
 /// The kinds this seed turns on: a random non-empty subset of those the base allows.
-pub(super) fn enabled_kinds(rng: &mut Prng, base: &ScenarioFile) -> Vec<FaultKind> {
+pub(super) fn enabled_kinds(rng: &mut Prng, base: &ScenarioFile, stream: bool) -> Vec<FaultKind> {
     // Connections lose nothing, so loss bursts are not theirs to have.
-    let stream = base.network.mode == Some(LinkModeFile::Stream);
     let allowed: Vec<FaultKind> = KINDS
         .iter()
         .copied()
@@ -179,7 +176,7 @@ pub(super) fn residual_cut_into_leader(heal_ms: u64, nodes: u64) -> FaultFile {
     cut
 }
 
-fn restart_crashed(at_ms: u64) -> FaultFile {
+pub(super) fn restart_crashed(at_ms: u64) -> FaultFile {
     let mut restart = fault(at_ms, FaultKind::Restart);
     restart.node = Some(SelectorFile::Crashed);
     restart

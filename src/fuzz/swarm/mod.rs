@@ -31,6 +31,15 @@
 //!   the same term.
 //! - partition, isolate, one-way cut, loss/duplication bursts: each undone a while later.
 //!
+//! Links and time models, drawn apart from the rest so a seed that draws none of them is the
+//! run it was without them: a base that names no `network.mode` gives a quarter of its seeds
+//! stream links (nothing lost or duplicated, no loss bursts); a base with a `storage` or
+//! `clocks` section gives half its seeds that model within its bounds (see `time_models`),
+//! and on a seed whose disk takes time half the leader crashes are followed by a
+//! **write-loss storm**: through the election after the crash, every few milliseconds a node
+//! whose writes are not yet on disk (selector `writing`) crashes and is back a millisecond or
+//! two later.
+//!
 //! At the phase boundary every fault is undone at once: `heal`, the network back to the
 //! seed's own settings, and a `restart` of every node id (a restart of a live node is
 //! skipped). That boundary is the last fault, which the liveness expectations count from.
@@ -46,12 +55,17 @@ use std::collections::BTreeMap;
 use crate::prng::{Prng, Stream};
 use crate::protocol::SwarmDraw;
 use crate::registry::{ProtocolEntry, Registry};
-use crate::scenario::file::{ExpectFile, FaultKind, NetworkFile, ScenarioFile, WorkloadFile};
+use crate::scenario::file::{
+    ExpectFile, FaultKind, LinkModeFile, NetworkFile, ScenarioFile, WorkloadFile,
+};
 use faults::{enabled_kinds, fault_schedule, residual_cut_into_leader};
-use time_models::time_models;
+use time_models::{crashes_mid_write, time_models};
 
 /// The generator's own random stream: independent of every stream the engine draws from.
 const SWARM_STREAM: Stream = Stream::Custom(0x5357_4152);
+/// The stream a seed's link mode is drawn from, apart from every other draw: a seed that
+/// keeps datagram links is the run it was before link modes were drawn.
+const LINK_MODE_STREAM: Stream = Stream::Custom(0x4c49_4e4b);
 
 /// Leader bound after the heal when the base gives none.
 pub const LEADER_WITHIN_MS_DEFAULT: u64 = 2_000;
@@ -127,7 +141,11 @@ pub fn generate_run(
     let nodes = rng.range_inclusive(base.nodes.min(3), base.nodes);
     // Saturating: a base [`check_base`] refuses still generates, with no safety phase.
     let heal_ms = base.duration_ms.saturating_sub(liveness_window_ms(base));
-    let network = network(&mut rng, &base.network);
+    let stream = match base.network.mode {
+        Some(mode) => mode == LinkModeFile::Stream,
+        None => Prng::new(seed, LINK_MODE_STREAM).below(4) == 0,
+    };
+    let network = network(&mut rng, &base.network, stream);
     let mut workload = base
         .workload
         .as_ref()
@@ -177,7 +195,7 @@ pub fn generate_run(
             ..ExpectFile::default()
         },
     };
-    let fault_kinds = enabled_kinds(&mut rng, base);
+    let fault_kinds = enabled_kinds(&mut rng, base, stream);
     file.faults = fault_schedule(&mut rng, &fault_kinds, nodes, heal_ms, &network);
     // Drawn last, so it leaves every other draw of the seed as it was.
     // The others must keep a vote to spare: with none (3 or 4 nodes) every election after
@@ -188,9 +206,11 @@ pub fn generate_run(
     }
     // Time models last, so a seed that draws neither is the run it was before they existed.
     time_models(&mut rng, base, &mut file, heal_ms);
+    crashes_mid_write(&mut rng, &mut file, heal_ms);
     let mut options = swarmed.options;
     options.push(("timed_storage", file.storage.is_some()));
     options.push(("drifting_clocks", file.clocks.is_some()));
+    options.push(("stream_links", stream));
     Ok(GeneratedRun {
         file,
         fault_kinds,
@@ -214,16 +234,29 @@ fn probability_within(rng: &mut Prng, max: Option<f64>) -> Option<f64> {
     Some(rng.range_inclusive(0, max_ppm) as f64 / 1e6)
 }
 
-fn network(rng: &mut Prng, base: &NetworkFile) -> NetworkFile {
+/// The seed's network inside the base's bounds. Stream links lose and duplicate nothing, so
+/// a stream seed keeps none of the rates it drew.
+fn network(rng: &mut Prng, base: &NetworkFile, stream: bool) -> NetworkFile {
     let lo = base.latency_ms_min.unwrap_or(1);
     let hi = base.latency_ms_max.unwrap_or(lo.max(10));
     let (latency_min, latency_max) = pair_within(rng, lo, hi.max(lo));
+    let drop_probability = probability_within(rng, base.drop_probability);
+    let duplicate_probability = probability_within(rng, base.duplicate_probability);
+    if stream {
+        return NetworkFile {
+            mode: Some(LinkModeFile::Stream),
+            latency_ms_min: Some(latency_min),
+            latency_ms_max: Some(latency_max),
+            drop_probability: None,
+            duplicate_probability: None,
+        };
+    }
     NetworkFile {
         mode: base.mode,
         latency_ms_min: Some(latency_min),
         latency_ms_max: Some(latency_max),
-        drop_probability: probability_within(rng, base.drop_probability),
-        duplicate_probability: probability_within(rng, base.duplicate_probability),
+        drop_probability,
+        duplicate_probability,
     }
 }
 

@@ -1,7 +1,7 @@
 use super::faults::fault;
 use super::*;
 use crate::scenario;
-use crate::scenario::file::SelectorFile;
+use crate::scenario::file::{FaultFile, SelectorFile};
 
 fn base() -> ScenarioFile {
     let text = include_str!("../../../scenarios/fuzz/raft-base.json");
@@ -156,5 +156,99 @@ fn the_base_faults_choose_the_kinds() {
                 "seed {seed}: {fault:?}"
             );
         }
+    }
+}
+
+#[test]
+fn a_quarter_of_the_seeds_get_stream_links_unless_the_base_names_a_mode() {
+    let base = base();
+    let mut stream_seeds = 0;
+    for seed in 0..400 {
+        let run = generate_run(&base, seed);
+        let stream = run.file.network.mode == Some(LinkModeFile::Stream);
+        assert_eq!(
+            run.options.iter().find(|(name, _)| *name == "stream_links"),
+            Some(&("stream_links", stream)),
+            "seed {seed}"
+        );
+        if stream {
+            stream_seeds += 1;
+            // Connections lose and duplicate nothing, so a stream seed asks for neither.
+            assert_eq!(run.file.network.drop_probability, None, "seed {seed}");
+            assert_eq!(run.file.network.duplicate_probability, None, "seed {seed}");
+            assert!(
+                run.file
+                    .faults
+                    .iter()
+                    .all(|fault| fault.action != FaultKind::SetNetwork),
+                "seed {seed}"
+            );
+        } else {
+            assert_eq!(run.file.network.mode, None, "seed {seed}");
+        }
+    }
+    assert!((70..=130).contains(&stream_seeds), "{stream_seeds} of 400");
+    for mode in [LinkModeFile::Datagram, LinkModeFile::Stream] {
+        let mut fixed = base.clone();
+        fixed.network.mode = Some(mode);
+        fixed.network.drop_probability = None;
+        fixed.network.duplicate_probability = None;
+        for seed in 0..50 {
+            assert_eq!(
+                generate(&fixed, seed).network.mode,
+                Some(mode),
+                "seed {seed}"
+            );
+        }
+    }
+}
+
+#[test]
+fn write_loss_storms_come_only_with_disks_that_take_time() {
+    let base = base();
+    let mut storms = 0;
+    for seed in 0..300 {
+        let file = generate(&base, seed);
+        let writing: Vec<&FaultFile> = file
+            .faults
+            .iter()
+            .filter(|fault| fault.node == Some(SelectorFile::Writing))
+            .collect();
+        let timed = file
+            .storage
+            .as_ref()
+            .is_some_and(|storage| storage.write_ms_max > 0);
+        if !timed {
+            assert!(writing.is_empty(), "seed {seed}: a storm without a disk");
+            continue;
+        }
+        if !writing.is_empty() {
+            storms += 1;
+            assert!(
+                writing.iter().all(|fault| fault.action == FaultKind::Crash),
+                "seed {seed}"
+            );
+            // Every crash of the storm is followed by a restart of the node down longest.
+            let restarts = file
+                .faults
+                .iter()
+                .filter(|fault| {
+                    fault.action == FaultKind::Restart && fault.node == Some(SelectorFile::Crashed)
+                })
+                .count();
+            assert!(restarts >= writing.len(), "seed {seed}");
+        }
+    }
+    assert!(storms >= 20, "only {storms} storms in 300 seeds");
+    let mut instant = base.clone();
+    instant.storage = None;
+    for seed in 0..100 {
+        let file = generate(&instant, seed);
+        assert!(
+            file.faults
+                .iter()
+                .all(|fault| fault.node != Some(SelectorFile::Writing)),
+            "seed {seed}"
+        );
     }
 }

@@ -87,3 +87,49 @@ pub(super) fn time_models(
     file.faults.extend(timed_faults);
     file.faults.sort_by_key(|fault| fault.at_ms);
 }
+
+/// On a seed whose disk takes time, half the leader crashes are followed by a **write-loss
+/// storm** through the election after them: every few milliseconds a node whose writes are
+/// not yet on disk crashes and is back a millisecond or two later, having lost them — the
+/// crash between a reply and the write it depends on, where "persist before reply" is
+/// tested. Drawn after everything else, so a seed with an instant disk is the run it was
+/// without it.
+pub(super) fn crashes_mid_write(rng: &mut Prng, file: &mut ScenarioFile, heal_ms: u64) {
+    if file
+        .storage
+        .as_ref()
+        .is_none_or(|storage| storage.write_ms_max == 0)
+    {
+        return;
+    }
+    let leader_crashes: Vec<u64> = file
+        .faults
+        .iter()
+        .filter(|fault| {
+            fault.action == FaultKind::Crash && fault.node == Some(SelectorFile::Leader)
+        })
+        .map(|fault| fault.at_ms)
+        .collect();
+    let mut storm = Vec::new();
+    for crash_ms in leader_crashes {
+        if rng.below(2) != 0 {
+            continue;
+        }
+        let period_ms = rng.range_inclusive(2, 15);
+        let end_ms = (crash_ms + rng.range_inclusive(100, 1_000)).min(heal_ms);
+        let mut at_ms = crash_ms + rng.range_inclusive(1, period_ms);
+        while at_ms + 3 < end_ms {
+            let mut crash = fault(at_ms, FaultKind::Crash);
+            crash.node = Some(SelectorFile::Writing);
+            storm.push(crash);
+            storm.push(super::faults::restart_crashed(
+                at_ms + rng.range_inclusive(1, 3),
+            ));
+            at_ms += period_ms;
+        }
+    }
+    if !storm.is_empty() {
+        file.faults.extend(storm);
+        file.faults.sort_by_key(|fault| fault.at_ms);
+    }
+}
