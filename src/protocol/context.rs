@@ -83,6 +83,8 @@ impl<P: Protocol> Effects<P> for Outbox<P> {
 pub struct DurableRef<'a, D> {
     value: &'a mut D,
     written: bool,
+    /// Off when writes take no time: nothing then waits for them or can lose them.
+    tracks_writes: bool,
     keeps_before: bool,
     before: Option<D>,
 }
@@ -93,7 +95,20 @@ impl<'a, D: Clone> DurableRef<'a, D> {
         DurableRef {
             value,
             written: false,
+            tracks_writes: true,
             keeps_before,
+            before: None,
+        }
+    }
+
+    /// Writes are not noted at all: for a node whose disk is instant, where no message waits
+    /// for a write and no crash can lose one.
+    pub fn untracked(value: &'a mut D) -> Self {
+        DurableRef {
+            value,
+            written: false,
+            tracks_writes: false,
+            keeps_before: false,
             before: None,
         }
     }
@@ -130,7 +145,7 @@ impl<D> Deref for DurableRef<'_, D> {
 
 impl<D: Clone> DerefMut for DurableRef<'_, D> {
     fn deref_mut(&mut self) -> &mut D {
-        if !self.written {
+        if self.tracks_writes && !self.written {
             self.first_write();
         }
         self.value

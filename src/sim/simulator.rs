@@ -348,7 +348,11 @@ impl<P: Protocol> Simulator<P> {
         let now_us = self.engine.now_us;
         let protocol_config = &self.protocol_config;
         let slot = &mut self.nodes[node.index()];
-        let durable = DurableRef::new(&mut slot.durable, !self.engine.disks.is_empty());
+        let durable = if self.engine.disks.is_empty() {
+            DurableRef::untracked(&mut slot.durable)
+        } else {
+            DurableRef::new(&mut slot.durable, true)
+        };
         let mut ctx = Ctx::with_durable(
             node,
             node_count,
