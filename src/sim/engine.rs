@@ -394,6 +394,9 @@ impl<P: Protocol> Engine<P> {
     }
 
     /// Sends a message that leaves `from` now (at once, or once its writes are on disk).
+    /// Inlined into each sender, with the queueing below, so a message is moved into the
+    /// queue once instead of through a call per layer.
+    #[inline(always)]
     pub(super) fn route_message(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
         if !self.alive[to.index()] {
             self.drop_to_down_node(from, to, &msg);
@@ -557,6 +560,7 @@ impl<P: Protocol> Engine<P> {
         }
     }
 
+    #[inline(always)]
     fn enqueue_delivery(&mut self, from: NodeId, to: NodeId, delay_us: u64, msg: P::Msg) {
         self.in_flight += 1;
         if self.in_flight > self.max_in_flight && self.outcome.is_none() {
