@@ -56,7 +56,9 @@ struct Rewrite {
 #[derive(Clone, Debug)]
 pub struct ParanoidGhost {
     log: Vec<Entry>,
-    votes_recorded: usize,
+    /// How many votes of this node were recorded: a count of its own, since other nodes'
+    /// lost votes may leave the list between the checkpoint and the crash.
+    own_votes_recorded: usize,
 }
 
 #[derive(Debug)]
@@ -128,7 +130,11 @@ impl ParanoidChecker {
     pub fn durable_ghost(&self, node: NodeId) -> ParanoidGhost {
         ParanoidGhost {
             log: self.logs[node.index()].clone(),
-            votes_recorded: self.votes.len(),
+            own_votes_recorded: self
+                .votes
+                .iter()
+                .filter(|&&(voter, ..)| voter == node)
+                .count(),
         }
     }
 
@@ -136,10 +142,13 @@ impl ParanoidChecker {
     /// since forgotten.
     pub fn restore_durable_ghost(&mut self, node: NodeId, ghost: ParanoidGhost) {
         self.logs[node.index()] = ghost.log;
-        let mut position = 0;
+        let mut own_votes = 0;
         self.votes.retain(|&(voter, ..)| {
-            position += 1;
-            position <= ghost.votes_recorded || voter != node
+            if voter != node {
+                return true;
+            }
+            own_votes += 1;
+            own_votes <= ghost.own_votes_recorded
         });
     }
 

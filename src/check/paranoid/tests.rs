@@ -9,21 +9,40 @@ const N0: NodeId = NodeId(0);
 const N1: NodeId = NodeId(1);
 const N2: NodeId = NodeId(2);
 
-/// One step of a crafted history: an observation, or a crash.
+/// One step of a crafted history: an observation, a crash, the checkers' view of a node's
+/// durable state kept before a write, or a crash that loses that write (the view goes back
+/// to the one kept).
 #[derive(Clone, Copy)]
 enum Step {
     Saw(NodeId, Observation),
     Crash(NodeId),
+    Checkpoint(NodeId),
+    CrashLosingWrite(NodeId),
 }
-use Step::{Crash, Saw};
+use Step::{Checkpoint, Crash, CrashLosingWrite, Saw};
 
 /// Feeds `history` to both checkers; returns the paranoid verdict after checking that the
 /// incremental one agrees on it (the same invariant, at the same step).
 fn verdict(history: &[Step]) -> Option<&'static str> {
     let mut fast = Checker::new(3);
     let mut paranoid = ParanoidChecker::new(3);
+    let mut kept: Vec<Option<_>> = vec![None, None, None];
     for (at, step) in history.iter().enumerate() {
         let (fast_result, paranoid_result) = match *step {
+            Checkpoint(node) => {
+                kept[node.index()] = Some((fast.durable_ghost(node), paranoid.durable_ghost(node)));
+                (Ok(()), Ok(()))
+            }
+            CrashLosingWrite(node) => {
+                let (fast_ghost, paranoid_ghost) = kept[node.index()]
+                    .take()
+                    .expect("a checkpoint before the lost write");
+                fast.on_crash(node);
+                paranoid.on_crash(node);
+                fast.restore_durable_ghost(node, fast_ghost);
+                paranoid.restore_durable_ghost(node, paranoid_ghost);
+                (Ok(()), Ok(()))
+            }
             Saw(node, observation) => (
                 fast.observe(node, &observation, at as u64),
                 paranoid.observe(node, &observation),
@@ -261,4 +280,33 @@ fn a_disagreement_is_itself_a_violation_naming_both_verdicts() {
         violation.detail,
         "the incremental checker found no violation, the paranoid checker found log-matching"
     );
+}
+
+#[test]
+fn a_lost_vote_is_forgotten_even_when_another_node_lost_votes_recorded_before_it() {
+    let vote = |node, term, candidate| Saw(node, Voted { term, candidate });
+    let history = [
+        // n1's vote for itself in term 1 is on its way to disk.
+        Checkpoint(N1),
+        vote(N1, 1, N1),
+        // n0's vote for n1 in term 1 is on its way too, recorded after n1's.
+        Checkpoint(N0),
+        vote(N0, 1, N1),
+        // n1 loses its write first, then n0 loses its own.
+        CrashLosingWrite(N1),
+        CrashLosingWrite(N0),
+        // n0 never voted in term 1, as far as any disk knows: a vote for n2 is its first.
+        vote(N0, 1, N2),
+    ];
+    assert_eq!(verdict(&history), None);
+    // The same vote with n0's first one on disk is a second vote in term 1.
+    let kept = [
+        Checkpoint(N1),
+        vote(N1, 1, N1),
+        vote(N0, 1, N1),
+        CrashLosingWrite(N1),
+        Crash(N0),
+        vote(N0, 1, N2),
+    ];
+    assert_eq!(verdict(&kept), Some(names::VOTE_ONCE_PER_TERM));
 }
