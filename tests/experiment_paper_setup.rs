@@ -52,6 +52,13 @@ fn the_paper_setup_elects_far_faster_than_the_network_only_model_and_keeps_lagga
 
 #[test]
 fn equal_timeouts_on_the_paper_setup_find_no_leader_in_ten_seconds() {
+    // The paper ran its zero-randomness line 100 times, the others 1000 times.
+    assert_eq!(Setup::paper().trials_of(range(150, 150), 1_000), 100);
+    assert_eq!(Setup::paper().trials_of(range(150, 155), 1_000), 1_000);
+    assert_eq!(
+        Setup::network_only().trials_of(range(150, 150), 1_000),
+        1_000
+    );
     let trials = run_trials_in::<PaperRaft>(&Setup::paper(), &[range(150, 150)], 3, 1);
     let summary = summarize(&trials, range(150, 150));
     assert_eq!((summary.trials, summary.invalid), (3, 0));

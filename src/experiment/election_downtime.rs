@@ -81,6 +81,8 @@ pub struct Setup {
     pub environment: Environment,
     /// A trial with no new leader this long after the crash gives up.
     pub give_up_after_us: u64,
+    /// At most this many trials of a zero-randomness range (150-150), if limited.
+    pub equal_timeouts_trials_max: Option<u64>,
 }
 
 impl Setup {
@@ -90,6 +92,7 @@ impl Setup {
         Setup {
             environment: Environment::paper_setup(),
             give_up_after_us: ms(10_000),
+            equal_timeouts_trials_max: Some(PAPER_EQUAL_TIMEOUT_TRIALS),
         }
     }
 
@@ -98,6 +101,15 @@ impl Setup {
         Setup {
             environment: Environment::network_only(),
             give_up_after_us: GIVE_UP_AFTER_US,
+            equal_timeouts_trials_max: None,
+        }
+    }
+
+    /// How many of `trials_per_range` trials `range` runs on this setup.
+    pub fn trials_of(&self, range: TimeoutRange, trials_per_range: u64) -> u64 {
+        match self.equal_timeouts_trials_max {
+            Some(max) if range.min_us == range.max_us => trials_per_range.min(max),
+            _ => trials_per_range,
         }
     }
 }
@@ -323,8 +335,8 @@ pub fn render_svg(
 /// others.
 pub const PAPER_EQUAL_TIMEOUT_TRIALS: u64 = 100;
 
-/// Every range of both graphs on `setup`: `trials_per_range` trials each, except that the
-/// paper setup runs the zero-randomness line as often as the paper did (at most).
+/// Every range of both graphs on `setup`: `trials_per_range` trials each, or fewer where the
+/// setup limits a range ([`Setup::trials_of`]).
 pub fn run_setup<P: ElectionProtocol>(
     setup: &Setup,
     trials_per_range: u64,
@@ -333,11 +345,7 @@ pub fn run_setup<P: ElectionProtocol>(
     let (top, bottom) = paper_ranges();
     let mut trials = Vec::new();
     for range in top.iter().chain(&bottom) {
-        let count = if *setup == Setup::paper() && range.min_us == range.max_us {
-            trials_per_range.min(PAPER_EQUAL_TIMEOUT_TRIALS)
-        } else {
-            trials_per_range
-        };
+        let count = setup.trials_of(*range, trials_per_range);
         trials.extend(run_trials_in::<P>(setup, &[*range], count, base_seed));
     }
     trials
@@ -389,11 +397,7 @@ fn run_variants<P: ElectionProtocol>(
         .map(|(label, setup)| {
             let mut trials = Vec::new();
             for range in stated {
-                let count = if range.min_us == range.max_us {
-                    trials_per_range.min(PAPER_EQUAL_TIMEOUT_TRIALS)
-                } else {
-                    trials_per_range
-                };
+                let count = setup.trials_of(range, trials_per_range);
                 trials.extend(run_trials_in::<P>(&setup, &[range], count, base_seed));
             }
             (label, setup, trials)
