@@ -106,8 +106,24 @@ fn the_command_writes_both_protocols_by_default() {
     );
     assert!(markdown.contains("| 150-155 | 2 |") && markdown.contains("| 12-24 | 2 |"));
     assert!(fle_markdown.contains("| sync 100 / ping 10 / finalize 50 | 2 | 0 | 0 |"));
-    let csv = std::fs::read_to_string(dir.join("election-downtime.csv")).expect("csv");
-    assert_eq!(csv.lines().count(), 1 + 10 * 2);
+    // The paper setup first, beside the paper; the network-only model after it.
+    let paper_at = markdown
+        .find("## Paper setup")
+        .expect("the paper setup's section");
+    let network_at = markdown
+        .find("## Network-only model")
+        .expect("the network-only section");
+    assert!(paper_at < network_at);
+    assert!(markdown[paper_at..network_at].contains("| no leader in 10 s |"));
+    assert!(markdown[network_at..].contains("| no leader in 60 s |"));
+    assert!(markdown.contains("| 150-155 | 2 | 0 | 0 |") && markdown.contains("median "));
+    for name in [
+        "election-downtime.csv",
+        "election-downtime-network-only.csv",
+    ] {
+        let csv = std::fs::read_to_string(dir.join(name)).expect("csv");
+        assert_eq!(csv.lines().count(), 1 + 10 * 2, "{name}");
+    }
     let fle_csv = std::fs::read_to_string(dir.join("election-downtime-fle.csv")).expect("csv");
     assert_eq!(fle_csv.lines().count(), 1 + fle::settings().len() * 2);
     for name in [
@@ -136,6 +152,20 @@ fn one_protocol_writes_only_its_own_files() {
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     assert!(dir.join("election-downtime-fle.csv").exists());
     assert!(!dir.join("election-downtime.csv").exists());
+    // Raft alone leaves FLE's files as they are.
+    std::fs::write(dir.join("election-downtime-fle.md"), "another engineer's").expect("md");
+    let output = Command::new(env!("CARGO_BIN_EXE_quorumsim"))
+        .args(["experiment", "election-downtime", "--protocol", "raft"])
+        .args(["--trials", "1", "--seed", "2", "--out"])
+        .arg(&dir)
+        .output()
+        .expect("the quorumsim binary runs");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(dir.join("election-downtime-network-only.csv").exists());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("election-downtime-fle.md")).expect("md"),
+        "another engineer's"
+    );
     let output = Command::new(env!("CARGO_BIN_EXE_quorumsim"))
         .args(["experiment", "election-downtime", "--protocol", "paxos"])
         .output()

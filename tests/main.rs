@@ -9,6 +9,7 @@ mod deploy;
 mod deploy_emulation;
 mod determinism;
 mod experiment;
+mod experiment_paper_setup;
 mod faults;
 mod fle;
 mod fle_bug_detection;

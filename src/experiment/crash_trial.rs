@@ -21,6 +21,19 @@ pub const LATENCY_US_MAX: u64 = 8_000;
 /// How long after the crash a trial waits for a new leader before giving up.
 pub const GIVE_UP_AFTER_US: u64 = 60_000_000;
 
+/// The paper setup's one-way latency: a request or reply over TCP on a gigabit Ethernet LAN,
+/// through the kernel's network stack and the RPC library on both ends.
+pub const LAN_LATENCY_US_MIN: u64 = 100;
+pub const LAN_LATENCY_US_MAX: u64 = 300;
+/// The paper setup's durable write: an `fdatasync` of a small file on ext4 over a SATA SSD,
+/// a journal commit and a drive cache flush.
+pub const SSD_WRITE_US_MIN: u64 = 1_000;
+pub const SSD_WRITE_US_MAX: u64 = 5_000;
+/// The paper setup's clocks: crystal oscillators within their usual tolerance, and timers
+/// that a loaded scheduler wakes up to this late.
+pub const CLOCK_DRIFT_PPM_MAX: u64 = 50;
+pub const TIMER_JITTER_US_MAX: u64 = 100;
+
 /// Where a trial's time goes besides the protocol's own timers: the links, the connections,
 /// the disks and the clocks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +57,29 @@ impl Environment {
             connections: Connections::default(),
             storage: StorageModel::default(),
             clocks: ClockModel::default(),
+        }
+    }
+
+    /// The cluster the Raft dissertation measured (LogCabin, one SSD per server, gigabit
+    /// Ethernet): LAN latency on TCP-like connections, a timed disk that every message after a
+    /// durable change waits for, and real clocks. Its broadcast time is a round trip plus a
+    /// disk write, most of it the disk.
+    pub fn paper_setup() -> Environment {
+        Environment {
+            links: LinkModel {
+                latency_us_min: LAN_LATENCY_US_MIN,
+                latency_us_max: LAN_LATENCY_US_MAX,
+                ..LinkModel::default()
+            },
+            connections: Connections::Stream,
+            storage: StorageModel {
+                write_us_min: SSD_WRITE_US_MIN,
+                write_us_max: SSD_WRITE_US_MAX,
+            },
+            clocks: ClockModel {
+                drift_ppm_max: CLOCK_DRIFT_PPM_MAX,
+                timer_jitter_us_max: TIMER_JITTER_US_MAX,
+            },
         }
     }
 }
@@ -113,10 +149,26 @@ pub(super) fn client_requests(start_us: u64, stop_us: u64) -> Workload {
 pub(super) fn run_to_new_leader(
     crash_us: u64,
     short_horizon_us: u64,
+    run: impl FnMut(u64) -> RunReport,
+) -> RunReport {
+    run_to_new_leader_within(crash_us, short_horizon_us, GIVE_UP_AFTER_US, run)
+}
+
+/// [`run_to_new_leader`] with a give-up horizon of `give_up_after_us` after the crash.
+pub(super) fn run_to_new_leader_within(
+    crash_us: u64,
+    short_horizon_us: u64,
+    give_up_after_us: u64,
     mut run: impl FnMut(u64) -> RunReport,
 ) -> RunReport {
     let mut report = None;
-    for horizon_us in [short_horizon_us, GIVE_UP_AFTER_US] {
+    // A short horizon past the give-up one is the give-up run itself.
+    let horizons_us = if short_horizon_us < give_up_after_us {
+        vec![short_horizon_us, give_up_after_us]
+    } else {
+        vec![give_up_after_us]
+    };
+    for horizon_us in horizons_us {
         let run = run(crash_us + horizon_us);
         let done = run.first_leader_established_us.is_some();
         report = Some(run);

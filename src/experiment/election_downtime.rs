@@ -1,38 +1,53 @@
 //! Raft paper §9.3 / Figure 16: how long a cluster is without a leader after its leader
-//! crashes, for several election timeout ranges.
+//! crashes, for several election timeout ranges, on two models of where time goes: the paper
+//! setup (a LAN, a timed disk that messages after a durable change wait for, real clocks) and
+//! the network-only model (all of the broadcast time on the wire) for comparison.
 //!
-//! The paper's setup: five servers, broadcast time about 15 ms, heartbeats at half the
-//! minimum election timeout; servers with different log lengths (so some candidates cannot
-//! win); a synchronized heartbeat from the leader, then the leader crashed at a uniformly
-//! random point of its heartbeat interval. Downtime is measured from the crash.
+//! The paper's benchmark: five servers, heartbeats at half the minimum election timeout;
+//! servers with different log lengths (so some candidates cannot win); a synchronized
+//! heartbeat from the leader, then the leader crashed at a uniformly random point of its
+//! heartbeat interval. Downtime is measured from the crash until the others hear the new
+//! leader.
 //!
 //! One trial here, built from the engine's public API:
-//! 1. A probe run of the trial's seed up to `warmup_us` finds the leader `L` and when it was
-//!    elected; `L`'s heartbeats then fall at `elected + k * heartbeat` (its heartbeat timer
-//!    is fixed, not drawn).
-//! 2. The trial run, same seed (identical to the probe up to `warmup_us`), adds at
-//!    `warmup_us`: a one-way cut from `L` to two random followers (the laggards), a client
-//!    request to `L` whose AppendEntries is dropped on its way to them, and 1 µs later a heal
-//!    plus a one-way cut from the laggards to `L`. The laggards keep hearing `L` (their
-//!    election timers reset) but their rejections never reach it, so they never catch up:
-//!    two survivors have shorter logs and cannot win.
-//! 3. The first heartbeat of `L` after that is the synchronized heartbeat; the leader is
-//!    crashed (selector `leader`) at a uniformly drawn 1..=heartbeat µs after it.
+//! 1. A recorded probe of the trial's seed past `warmup_us` finds the leader `L` and when its
+//!    heartbeat timer fires (its clock may drift and its timers fire late, so they are read,
+//!    not computed).
+//! 2. The set-up: a one-way cut from `L` to two random followers (the laggards), a client
+//!    request to `L` whose AppendEntries is dropped on its way to them, then a heal plus a
+//!    one-way cut from the laggards to `L`. The laggards keep hearing `L` (their election
+//!    timers reset) but their rejections never reach it, so they never catch up: two
+//!    survivors have shorter logs and cannot win. With an instant disk the set-up is at
+//!    `warmup_us` and the first cut lasts 1 µs; with a timed disk it lasts the slowest write
+//!    (the AppendEntries waits for the leader's write) and starts once a heartbeat has
+//!    arrived, so that the laggards miss none.
+//! 3. A second recorded probe with the set-up gives `L`'s first two heartbeats after it: the
+//!    first is the synchronized heartbeat, and the trial run (same seed, identical up to the
+//!    crash) crashes the leader (selector `leader`) at a uniform point after it, up to the
+//!    second.
 //! 4. Downtime: from the crash until a new leader is acknowledged by a live quorum (itself
 //!    and two followers that accepted its AppendEntries) — the survivors hear it.
 
 use std::fmt::Write as _;
 
 use super::crash_trial::{
-    client_requests, measure, pick_laggards, run_to_new_leader, simulate, write_files, Environment,
+    client_requests, measure, pick_laggards, run_to_new_leader_within, sim_config, simulate,
+    write_files,
 };
-pub use super::crash_trial::{GIVE_UP_AFTER_US, LATENCY_US_MAX, LATENCY_US_MIN, NODE_COUNT};
-use super::stats::{self, cdf_series, table_cells, table_head, DowntimeTrial, TRIAL_CSV_COLUMNS};
+pub use super::crash_trial::{
+    Environment, CLOCK_DRIFT_PPM_MAX, GIVE_UP_AFTER_US, LAN_LATENCY_US_MAX, LAN_LATENCY_US_MIN,
+    LATENCY_US_MAX, LATENCY_US_MIN, NODE_COUNT, SSD_WRITE_US_MAX, SSD_WRITE_US_MIN,
+    TIMER_JITTER_US_MAX,
+};
+use super::election_downtime_report as report;
+use super::stats::{self, cdf_series, DowntimeTrial, TRIAL_CSV_COLUMNS};
 pub use super::stats::{downtimes_us, summarize};
 use super::{ElectionProtocol, TimeoutRange};
 use crate::prng::{Prng, Stream};
 use crate::protocol::NodeId;
-use crate::sim::{Fault, FaultAction, RunReport, Selector, Workload};
+use crate::sim::{
+    Fault, FaultAction, Recording, Retention, RunReport, Selector, Simulator, TraceSink, Workload,
+};
 use crate::time::ms;
 
 /// The ranges of the paper's two graphs: top varies randomness, bottom scales the minimum.
@@ -59,41 +74,132 @@ pub fn paper_ranges() -> (Vec<TimeoutRange>, Vec<TimeoutRange>) {
 /// One trial's result; its setting is the timeout range.
 pub type Trial = DowntimeTrial<TimeoutRange>;
 
-/// Runs `trials` trials of every range in `ranges`; trial `i` uses seed `base_seed + i` in
-/// every range (the same seeds for every range, so ranges differ only in their timeouts).
+/// Where a trial's time goes and how long it waits for a new leader: the two models the
+/// report compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Setup {
+    pub environment: Environment,
+    /// A trial with no new leader this long after the crash gives up.
+    pub give_up_after_us: u64,
+    /// At most this many trials of a zero-randomness range (150-150), if limited.
+    pub equal_timeouts_trials_max: Option<u64>,
+}
+
+impl Setup {
+    /// The Raft dissertation's cluster (see [`Environment::paper_setup`]), waiting 10 s, the
+    /// horizon the paper states for its zero-randomness line.
+    pub fn paper() -> Setup {
+        Setup {
+            environment: Environment::paper_setup(),
+            give_up_after_us: ms(10_000),
+            equal_timeouts_trials_max: Some(PAPER_EQUAL_TIMEOUT_TRIALS),
+        }
+    }
+
+    /// All of the broadcast time on the wire, waiting 60 s.
+    pub fn network_only() -> Setup {
+        Setup {
+            environment: Environment::network_only(),
+            give_up_after_us: GIVE_UP_AFTER_US,
+            equal_timeouts_trials_max: None,
+        }
+    }
+
+    /// How many of `trials_per_range` trials `range` runs on this setup.
+    pub fn trials_of(&self, range: TimeoutRange, trials_per_range: u64) -> u64 {
+        match self.equal_timeouts_trials_max {
+            Some(max) if range.min_us == range.max_us => trials_per_range.min(max),
+            _ => trials_per_range,
+        }
+    }
+}
+
+/// Runs `trials` trials of every range in `ranges` on the network-only setup; trial `i` uses
+/// seed `base_seed + i` in every range (the same seeds for every range, so ranges differ only
+/// in their timeouts).
 pub fn run_trials<P: ElectionProtocol>(
     ranges: &[TimeoutRange],
     trials: u64,
     base_seed: u64,
 ) -> Vec<Trial> {
-    stats::run_trials(ranges, trials, base_seed, run_trial::<P>)
+    run_trials_in::<P>(&Setup::network_only(), ranges, trials, base_seed)
 }
 
-/// One trial: see the module docs.
+/// [`run_trials`] on `setup`.
+pub fn run_trials_in<P: ElectionProtocol>(
+    setup: &Setup,
+    ranges: &[TimeoutRange],
+    trials: u64,
+    base_seed: u64,
+) -> Vec<Trial> {
+    stats::run_trials(ranges, trials, base_seed, |range, index, seed| {
+        run_trial_in::<P>(setup, range, index, seed)
+    })
+}
+
+/// One trial on the network-only setup: see the module docs.
 pub fn run_trial<P: ElectionProtocol>(range: TimeoutRange, index: u64, seed: u64) -> Trial {
+    run_trial_in::<P>(&Setup::network_only(), range, index, seed)
+}
+
+/// One trial on `setup`: see the module docs.
+pub fn run_trial_in<P: ElectionProtocol>(
+    setup: &Setup,
+    range: TimeoutRange,
+    index: u64,
+    seed: u64,
+) -> Trial {
+    let environment = &setup.environment;
     let heartbeat_us = P::heartbeat_interval_us(range);
     let warmup_us = ms(1_000).max(range.max_us.saturating_mul(10));
-    let probe = simulate_range::<P>(range, seed, warmup_us, None, staggered_boot(range));
     let mut trial = Trial::new(range, index, seed);
-    let Some(leader) = probe.leaders.last().copied() else {
+    // The probes watch the leader's heartbeat timer over a few heartbeats past a time.
+    let watch_us = 3 * heartbeat_us + environment.storage.write_us_max + ms(1);
+    let (probe, recording) = simulate_recorded::<P>(
+        environment,
+        range,
+        seed,
+        (warmup_us, warmup_us + watch_us),
+        None,
+        staggered_boot(range),
+    );
+    let Some(leader) = probe
+        .leaders
+        .iter()
+        .rev()
+        .find(|l| l.at_us <= warmup_us)
+        .copied()
+    else {
         trial.invalid = Some("no leader by the end of the warm-up".to_string());
         return trial;
     };
     let mut rng = Prng::new(seed, Stream::Custom(1));
     let laggards = pick_laggards(&mut rng, leader.node);
-    let heal_us = warmup_us + 1;
-    let beats_before = (heal_us - leader.at_us) / heartbeat_us + 1;
-    let synchronized_us = leader.at_us + beats_before * heartbeat_us;
-    let crash_us = synchronized_us + rng.range_inclusive(1, heartbeat_us);
+    // With an instant disk the client command's AppendEntries leaves at once and a 1 µs cut
+    // drops it. A timed disk holds it until the leader's write is on disk, so the cut must
+    // outlast the slowest write; it starts once the heartbeat before it has arrived, so that
+    // the laggards miss no heartbeat while it lasts.
+    let (set_up_us, heal_us) = if environment.storage.is_instant() {
+        (warmup_us, warmup_us + 1)
+    } else {
+        let Some(beat_us) = heartbeats_after(&recording, leader.node, warmup_us)
+            .first()
+            .copied()
+        else {
+            trial.invalid = Some("the leader sent no heartbeat after the warm-up".to_string());
+            return trial;
+        };
+        let set_up_us = beat_us + environment.links.latency_us_max + 1;
+        (set_up_us, set_up_us + environment.storage.write_us_max + 1)
+    };
     trial.crashed_leader = leader.node;
     trial.laggards = laggards;
-    trial.crash_us = crash_us;
 
     let ids = |nodes: &[NodeId]| nodes.iter().map(|&n| Selector::Node(n)).collect::<Vec<_>>();
     let mut faults = staggered_boot(range);
     faults.extend([
         fault(
-            warmup_us,
+            set_up_us,
             FaultAction::Cut {
                 from: ids(&[leader.node]),
                 to: ids(&laggards),
@@ -107,13 +213,42 @@ pub fn run_trial<P: ElectionProtocol>(range: TimeoutRange, index: u64, seed: u64
                 to: ids(&[leader.node]),
             },
         ),
-        fault(crash_us, FaultAction::Crash(Selector::Leader)),
     ]);
-    let request = client_requests(warmup_us, warmup_us);
+    let request = client_requests(set_up_us, set_up_us);
+    // The synchronized heartbeat is the first the leader sends after the set-up; it is
+    // crashed within the heartbeat interval that follows, as the leader's own clock times it.
+    let (_, recording) = simulate_recorded::<P>(
+        environment,
+        range,
+        seed,
+        (heal_us, heal_us + watch_us),
+        Some(request),
+        faults.clone(),
+    );
+    let beats = heartbeats_after(&recording, leader.node, heal_us);
+    let [synchronized_us, next_us, ..] = beats[..] else {
+        trial.invalid = Some("the leader sent no two heartbeats after the set-up".to_string());
+        return trial;
+    };
+    let crash_us = synchronized_us + rng.range_inclusive(1, next_us - synchronized_us);
+    trial.crash_us = crash_us;
+    faults.push(fault(crash_us, FaultAction::Crash(Selector::Leader)));
     let short_horizon_us = ms(2_000).max(range.max_us.saturating_mul(20));
-    let report = run_to_new_leader(crash_us, short_horizon_us, |duration_us| {
-        simulate_range::<P>(range, seed, duration_us, Some(request), faults.clone())
-    });
+    let report = run_to_new_leader_within(
+        crash_us,
+        short_horizon_us,
+        setup.give_up_after_us,
+        |duration_us| {
+            simulate::<P::Node>(
+                environment,
+                P::config(range),
+                seed,
+                duration_us,
+                Some(request),
+                faults.clone(),
+            )
+        },
+    );
     // The staggered boot crashes the four other nodes once each, then the leader crashes.
     trial.record(measure(
         &report,
@@ -146,21 +281,31 @@ fn fault(at_us: u64, action: FaultAction) -> Fault {
     Fault { at_us, action }
 }
 
-fn simulate_range<P: ElectionProtocol>(
+/// A run to `watch_us.1` that records what happens from `watch_us.0` on; identical to the
+/// trial run up to then (same seed, same faults before it), so it shows when the trial's
+/// leader will send its heartbeats.
+fn simulate_recorded<P: ElectionProtocol>(
+    environment: &Environment,
     range: TimeoutRange,
     seed: u64,
-    duration_us: u64,
+    watch_us: (u64, u64),
     workload: Option<Workload>,
     faults: Vec<Fault>,
-) -> RunReport {
-    simulate::<P::Node>(
-        &Environment::network_only(),
-        P::config(range),
-        seed,
-        duration_us,
-        workload,
-        faults,
-    )
+) -> (RunReport, Recording) {
+    let (start_us, end_us) = watch_us;
+    let config = sim_config(environment, seed, end_us, workload, faults);
+    Simulator::<P::Node>::new(config, P::config(range), TraceSink::Off)
+        .run_recorded(Retention::Between { start_us, end_us })
+}
+
+/// When `leader`'s heartbeat timer fired after `after_us`, in order.
+fn heartbeats_after(recording: &Recording, leader: NodeId, after_us: u64) -> Vec<u64> {
+    recording
+        .timers
+        .iter()
+        .filter(|t| t.node == leader && t.at_us > after_us && t.label == "Heartbeat")
+        .map(|t| t.at_us)
+        .collect()
 }
 
 /// One line per trial.
@@ -171,105 +316,6 @@ pub fn render_csv(trials: &[Trial]) -> String {
     }
     csv
 }
-
-/// What the paper states for a range, where it states something.
-fn paper_figure(range: TimeoutRange) -> &'static str {
-    match (range.min_us / 1_000, range.max_us / 1_000) {
-        (150, 150) => "\"consistently took longer than 10 seconds\" (100 trials)",
-        (150, 155) => "median 287 ms",
-        (150, 200) => "worst of 1000: 513 ms",
-        (12, 24) => "mean 35 ms, longest 152 ms",
-        _ => "(graph only)",
-    }
-}
-
-/// The markdown report: setup, one table per graph, the paper beside ours.
-pub fn render_markdown(
-    protocol: &str,
-    top: &[TimeoutRange],
-    bottom: &[TimeoutRange],
-    trials: &[Trial],
-    trials_per_range: u64,
-    base_seed: u64,
-) -> String {
-    let mut md = String::new();
-    let _ = writeln!(
-        md,
-        "# Election downtime after a leader crash (Raft paper, Figure 16)\n"
-    );
-    let _ = writeln!(
-        md,
-        "Generated by `quorumsim experiment election-downtime --trials {trials_per_range} --seed {base_seed}` \
-         ({protocol}, {NODE_COUNT} nodes, one-way latency {}-{} ms, heartbeat = half the minimum \
-         election timeout, no PreVote, no CheckQuorum). Trial `i` of every range uses seed \
-         `{base_seed} + i`. Raw data: `election-downtime.csv`; CDF plots: \
-         `election-downtime-top.svg`, `election-downtime-bottom.svg`.\n",
-        LATENCY_US_MIN / 1_000,
-        LATENCY_US_MAX / 1_000
-    );
-    for (title, ranges) in [
-        ("Top graph: randomness of the timeout", top),
-        ("Bottom graph: scale of the timeout", bottom),
-    ] {
-        let _ = writeln!(md, "## {title}\n");
-        let _ = writeln!(md, "{}", table_head("timeout (ms)", &["paper"]));
-        for &range in ranges {
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} |",
-                range.label(),
-                table_cells(&summarize(trials, range)),
-                paper_figure(range)
-            );
-        }
-        md.push('\n');
-    }
-    md.push_str(METHOD);
-    md
-}
-
-/// How a trial is built, what the paper says, and where we differ.
-const METHOD: &str = "## Method and approximations
-
-- **Synchronized heartbeat.** The engine runs a scenario to its end; it cannot be paused at a
-  heartbeat. So each trial first runs a probe of the same seed up to the warm-up time, reads
-  when the leader was elected, and computes its heartbeat times (the leader's heartbeat
-  timer is a fixed period). The trial run, identical up to the warm-up, crashes the leader
-  (selector `leader`) at a uniform 1 µs..=1 heartbeat after the first heartbeat that follows
-  the set-up below: every follower heard that heartbeat, and no other before the crash.
-- **Shorter logs.** At the warm-up time a one-way cut from the leader to two random
-  followers drops the AppendEntries of one client command on its way to them; 1 µs later the
-  cut is healed and replaced by a one-way cut from those two to the leader. They keep hearing
-  heartbeats (which reset their election timers) but their rejections never reach the
-  leader, so they never catch up. The command commits on the other three, so the two cannot
-  win an election; the tests check the new leader is never one of them.
-- **Clean first election.** Nodes 1-4 are down from 1 µs until after node 0's first
-  timeout, so node 0 is elected alone; with 150-150 ms a normal start would split forever.
-- **Downtime** is from the crash until a new leader is acknowledged by a live quorum (itself
-  and two followers that accepted its AppendEntries); `elected_after_ms` in the CSV is when
-  it became leader, one message earlier. A trial with no leader 60 s after the crash counts
-  in the \"no leader in 60 s\" column and keeps its CDF line below 100%.
-- **Timeouts.** A node draws its election timeout from the range when its term or role
-  changes and restarts its timer with that value on every heartbeat, as etcd's raft does;
-  an implementation may instead draw at every restart. Either way, each follower's timeout
-  when the leader crashes is an independent uniform draw from the range.
-- **Network.** One-way latency uniform in 5-8 ms, so the slowest of four parallel round trips
-  (the broadcast time) is about 15 ms; no loss. Raft without PreVote and CheckQuorum, as in
-  the paper's implementation; heartbeat = half the minimum election timeout.
-- **What differs from the paper.** Virtual time is exact to the microsecond and handlers
-  take no time, so nodes with equal timeouts stay in lock-step far longer than real servers,
-  whose processing and scheduling jitter adds randomness of its own. That is the likely
-  reason our 150-151 and 150-155 ms lines are much slower than the paper's (median 287 ms at
-  150-155) while the wider ranges agree with it.
-
-The paper (§9.3): \"In the absence of randomness, leader election consistently took longer
-than 10 seconds in our tests due to many split votes. Adding just 5ms of randomness helps
-significantly, resulting in a median downtime of 287ms. Using more randomness improves
-worst-case behavior: with 50ms of randomness the worst-case completion time (over 1000
-trials) was 513ms.\" And: \"With an election timeout of 12-24ms, it takes only 35ms on
-average to elect a leader (the longest trial took 152ms).\" Figure 16's caption: 1000 trials
-per line, except 100 for 150-150 ms; five servers, broadcast time roughly 15 ms.
-";
 
 /// The CDF plot of `ranges` as SVG.
 pub fn render_svg(
@@ -285,31 +331,151 @@ pub fn render_svg(
     super::plot::cdf_svg(title, &series, log_x)
 }
 
-/// Runs the whole experiment and writes its four files into `out_dir`. Returns the markdown.
+/// The paper's trial count for the zero-randomness line, whatever `--trials` says for the
+/// others.
+pub const PAPER_EQUAL_TIMEOUT_TRIALS: u64 = 100;
+
+/// Every range of both graphs on `setup`: `trials_per_range` trials each, or fewer where the
+/// setup limits a range ([`Setup::trials_of`]).
+pub fn run_setup<P: ElectionProtocol>(
+    setup: &Setup,
+    trials_per_range: u64,
+    base_seed: u64,
+) -> Vec<Trial> {
+    let (top, bottom) = paper_ranges();
+    let mut trials = Vec::new();
+    for range in top.iter().chain(&bottom) {
+        let count = setup.trials_of(*range, trials_per_range);
+        trials.extend(run_trials_in::<P>(setup, &[*range], count, base_seed));
+    }
+    trials
+}
+
+/// The paper setup with one part changed at a time, each named for the report: the disk
+/// twice as fast and twice as slow, the dissertation's broadcast time taken as all disk, no
+/// disk at all, and perfect clocks. Each runs the ranges the paper states figures for.
+pub fn variants() -> Vec<(String, Setup)> {
+    let paper = Setup::paper();
+    let with = |change: &dyn Fn(&mut Environment)| {
+        let mut setup = paper;
+        change(&mut setup.environment);
+        setup
+    };
+    let disk = |min_us: u64, max_us: u64| {
+        with(&|environment: &mut Environment| {
+            environment.storage.write_us_min = min_us;
+            environment.storage.write_us_max = max_us;
+        })
+    };
+    vec![
+        ("paper setup".to_string(), paper),
+        ("writes 0.5-2.5 ms".to_string(), disk(500, 2_500)),
+        ("writes 2-10 ms".to_string(), disk(2_000, 10_000)),
+        (
+            "writes 12-17 ms (15 ms all disk)".to_string(),
+            disk(12_000, 17_000),
+        ),
+        ("instant disk".to_string(), disk(0, 0)),
+        (
+            "perfect clocks".to_string(),
+            with(&|environment: &mut Environment| {
+                environment.clocks = crate::sim::ClockModel::default();
+            }),
+        ),
+    ]
+}
+
+/// [`variants`], each run over the ranges the paper states a figure for.
+fn run_variants<P: ElectionProtocol>(
+    trials_per_range: u64,
+    base_seed: u64,
+) -> Vec<(String, Setup, Vec<Trial>)> {
+    let (top, bottom) = paper_ranges();
+    let stated = [top[0], top[2], top[4], bottom[0]];
+    variants()
+        .into_iter()
+        .map(|(label, setup)| {
+            let mut trials = Vec::new();
+            for range in stated {
+                let count = setup.trials_of(range, trials_per_range);
+                trials.extend(run_trials_in::<P>(&setup, &[range], count, base_seed));
+            }
+            (label, setup, trials)
+        })
+        .collect()
+}
+
+/// How many other seed bases the maxima are measured on, `SEED_BASE_STEP` apart.
+pub const OTHER_SEED_BASES: u64 = 4;
+pub const SEED_BASE_STEP: u64 = 1_000;
+
+/// The paper setup's lines whose maximum the paper states, on other seed bases: how much a
+/// maximum of so many trials moves with the seeds alone.
+fn run_other_seed_bases<P: ElectionProtocol>(
+    trials_per_range: u64,
+    base_seed: u64,
+) -> Vec<(u64, Vec<Trial>)> {
+    let (top, bottom) = paper_ranges();
+    (1..=OTHER_SEED_BASES)
+        .map(|k| {
+            let seed = base_seed.wrapping_add(k * SEED_BASE_STEP);
+            let ranges = [top[4], bottom[0]];
+            (
+                seed,
+                run_trials_in::<P>(&Setup::paper(), &ranges, trials_per_range, seed),
+            )
+        })
+        .collect()
+}
+
+/// Runs the whole experiment on both setups and writes its files into `out_dir`: the paper
+/// setup's CSV and plots, the network-only CSV, and the markdown with both. Returns the
+/// markdown.
 pub fn run_and_write<P: ElectionProtocol>(
     trials_per_range: u64,
     base_seed: u64,
     out_dir: &std::path::Path,
 ) -> Result<String, String> {
     let (top, bottom) = paper_ranges();
-    let all: Vec<TimeoutRange> = top.iter().chain(&bottom).copied().collect();
-    let trials = run_trials::<P>(&all, trials_per_range, base_seed);
-    let markdown = render_markdown(P::NAME, &top, &bottom, &trials, trials_per_range, base_seed);
+    let paper = run_setup::<P>(&Setup::paper(), trials_per_range, base_seed);
+    let network_only = run_setup::<P>(&Setup::network_only(), trials_per_range, base_seed);
+    let variants = run_variants::<P>(trials_per_range, base_seed);
+    let other_seed_bases = run_other_seed_bases::<P>(trials_per_range, base_seed);
+    let markdown = report::render_markdown(
+        P::NAME,
+        &report::Runs {
+            paper: &paper,
+            network_only: &network_only,
+            variants: &variants,
+            other_seed_bases: &other_seed_bases,
+        },
+        trials_per_range,
+        base_seed,
+    );
     let files = [
-        ("election-downtime.csv", render_csv(&trials)),
+        ("election-downtime.csv", render_csv(&paper)),
+        (
+            "election-downtime-network-only.csv",
+            render_csv(&network_only),
+        ),
         ("election-downtime.md", markdown.clone()),
         (
             "election-downtime-top.svg",
             render_svg(
-                "Leader crash: varying randomness (150-x ms)",
+                "Leader crash, paper setup: varying randomness (150-x ms)",
                 &top,
-                &trials,
+                &paper,
                 true,
             )?,
         ),
         (
             "election-downtime-bottom.svg",
-            render_svg("Leader crash: scaling the timeout", &bottom, &trials, false)?,
+            render_svg(
+                "Leader crash, paper setup: scaling the timeout",
+                &bottom,
+                &paper,
+                false,
+            )?,
         ),
     ];
     write_files(out_dir, &files)?;

@@ -21,6 +21,7 @@ pub mod campaign_footprint;
 mod crash_trial;
 pub mod election_downtime;
 pub mod election_downtime_fle;
+mod election_downtime_report;
 mod plot;
 pub mod stats;
 

@@ -164,9 +164,17 @@ pub fn ms_text(us: u64) -> String {
 /// The markdown table's head: `key_column`, the summary's columns, then `extra_columns`;
 /// its separator line follows.
 pub fn table_head(key_column: &str, extra_columns: &[&str]) -> String {
+    table_head_within(key_column, extra_columns, "60 s")
+}
+
+/// [`table_head`] for trials that give up `give_up_after` (`10 s`) after the crash.
+pub fn table_head_within(key_column: &str, extra_columns: &[&str], give_up_after: &str) -> String {
+    let gave_up = format!("no leader in {give_up_after}");
     let columns: Vec<&str> = [key_column]
         .into_iter()
-        .chain(SUMMARY_COLUMNS)
+        .chain(SUMMARY_COLUMNS.iter().copied().take(2))
+        .chain([gave_up.as_str()])
+        .chain(SUMMARY_COLUMNS.iter().copied().skip(2))
         .chain(extra_columns.iter().copied())
         .collect();
     format!(
@@ -176,16 +184,8 @@ pub fn table_head(key_column: &str, extra_columns: &[&str]) -> String {
     )
 }
 
-const SUMMARY_COLUMNS: [&str; 8] = [
-    "trials",
-    "invalid",
-    "no leader in 60 s",
-    "min",
-    "median",
-    "mean",
-    "p99",
-    "max",
-];
+/// The summary's columns around the one that says how many trials gave up.
+const SUMMARY_COLUMNS: [&str; 7] = ["trials", "invalid", "min", "median", "mean", "p99", "max"];
 
 /// The summary's cells of a table row, in the order of [`table_head`], without the outer
 /// bars.
