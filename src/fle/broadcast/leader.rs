@@ -48,6 +48,9 @@ pub(super) enum PeerPhase {
     /// goes when its ack comes back (or at the tick, if it was lost). `commit_sent` is the
     /// commit index the follower was last told.
     Synced(Stream),
+    /// The leader closed this session (its LearnerHandler ended); only a new registration
+    /// of the follower opens another.
+    Closed,
 }
 
 impl FleNode {
@@ -165,12 +168,15 @@ impl FleNode {
 
     /// Zab's waitForEpochAck: only a fresh accept counts toward the quorum, since a server
     /// that had accepted the epoch already may have promised it to another leader that chose
-    /// the same epoch; every ack is checked for a follower ahead of its leader, and every
-    /// acking follower is synchronised.
+    /// the same epoch, and every acking follower is synchronised. A fresh ack that arrives
+    /// before the quorum did is checked for a follower ahead of its leader; ZooKeeper checks
+    /// no other (a re-ack carries current epoch -1, and once the quorum is in the method
+    /// returns at once).
     #[inline(never)]
     pub(super) fn on_ack_epoch(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, ack: EpochAck) {
         let now_us = ctx.now_us();
         let own = ctx.durable.history_mark();
+        let epoch_acked = self.leading().is_some_and(|leading| leading.epoch_acked);
         let Some(peer) = self.peer_in(from, ack.tag) else {
             return;
         };
@@ -178,9 +184,13 @@ impl FleNode {
         if peer.phase != PeerPhase::Connected {
             return; // a duplicate
         }
-        if ack.history > own {
-            // The follower is ahead of its leader: this election must not stand.
-            self.look_again(ctx);
+        if ack.fresh && !epoch_acked && ack.history > own {
+            // The follower is ahead of its leader. In ZooKeeper the exception ends only that
+            // follower's LearnerHandler, whose socket closes under the follower (which goes
+            // LOOKING); the leader goes on and may still find its quorum among the others.
+            peer.phase = PeerPhase::Closed;
+            let session = peer.session;
+            ctx.send(from, FleMsg::Disconnect { session });
             return;
         }
         peer.phase = PeerPhase::EpochAcked {
