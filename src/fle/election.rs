@@ -255,12 +255,14 @@ impl FleNode {
             let voters: Vec<NodeId> = self.voters_for(&self.proposal).collect();
             let (proposal, round) = (self.proposal, self.round);
             self.check_decision_basis(ctx, &proposal, round, &voters, Basis::Proposal);
+            self.decided_window_us = self.config.finalize_wait_us;
             self.decide(ctx, proposal, round, voters, Some(ctx.now_us()));
             return;
         }
         if !self.finalize_pending {
             self.finalize_pending = true;
             self.quorum_at_us = ctx.now_us();
+            self.finalize_armed_at_us = ctx.now_us();
             let wait_us = self.config.finalize_wait_us;
             ctx.set_timer(FleTimer::Finalize, wait_us..=wait_us);
         }
@@ -292,6 +294,7 @@ impl FleNode {
             let notification = self.notification(ctx);
             ctx.send(from, notification);
         }
+        self.finalize_armed_at_us = ctx.now_us();
         let wait_us = self.config.finalize_wait_us;
         ctx.set_timer(FleTimer::Finalize, wait_us..=wait_us);
     }
@@ -314,6 +317,8 @@ impl FleNode {
         if majority(ctx).is_reached_by(voters.len()) {
             let (proposal, round) = (self.proposal, self.round);
             self.check_decision_basis(ctx, &proposal, round, &voters, Basis::Proposal);
+            let waited_us = ctx.now_us().saturating_sub(self.finalize_armed_at_us);
+            self.decided_window_us = waited_us.min(self.config.finalize_wait_us);
             self.decide(ctx, proposal, round, voters, Some(self.quorum_at_us));
         }
     }
@@ -340,7 +345,9 @@ impl FleNode {
     /// on a LOOKING notification reaching this decided server. Why correct FLE keeps it: the
     /// decision came `finalizeWait` after the quorum formed at `quorum_at_us` (a better vote
     /// meanwhile would have cancelled it). A notification sent before `quorum_at_us` that took
-    /// at most `finalizeWait` arrived before the decision, in this round or a lower one, and
+    /// at most the last wait as it lasted in true time (`finalizeWait`, or less where the
+    /// server's clock ran fast or jumped ahead) arrived before the decision, in this round or
+    /// a lower one, and
     /// a LOOKING server's proposal only ever grows to the best vote it has heard. So one that
     /// arrives now never beats the decided vote. Ghost-only: nothing here changes behaviour.
     fn check_finalize_promise(
@@ -365,7 +372,7 @@ impl FleNode {
         if self.breaches().finalize_promise.is_none()
             && round == decided_round
             && ghost.sent_at_us < quorum_at_us
-            && travel_us <= self.config.finalize_wait_us
+            && travel_us <= self.decided_window_us
             && vote.order(&decided) == std::cmp::Ordering::Greater
         {
             let detail = format!(

@@ -56,7 +56,9 @@ pub mod names {
     /// What `finalizeWait` promises: once a server decides on a quorum for its proposal, no
     /// notification of that round from a LOOKING server that was sent before the quorum formed
     /// and took at most `finalizeWait` to arrive carries a better vote. (Such a notification
-    /// arrives inside the wait, and a better vote in the wait cancels the decision.)
+    /// arrives inside the wait, and a better vote in the wait cancels the decision.) The wait
+    /// is measured in true time: a server whose clock runs fast or jumps ahead waits less,
+    /// and promises only that much.
     pub const FINALIZE_CATCHES_BETTER_VOTE: &str = "finalize-catches-better-vote";
     /// The grounds a server decides on are those `lookForLeader` requires, checked from the
     /// notifications as they were delivered (their own round and state, kept as ghosts): a
@@ -104,6 +106,12 @@ pub struct FleNode {
     /// Ghost: when the quorum behind the decided vote formed, if the decision came from the
     /// proposal's own quorum (not from out-of-election votes).
     decided_quorum_at_us: Option<u64>,
+    /// Ghost: when the finalize wait was last (re)started, in true time.
+    finalize_armed_at_us: u64,
+    /// Ghost: how long the wait before the decision lasted in true time, at most
+    /// `finalizeWait` (a clock that runs fast or jumps ends it sooner): a better vote that
+    /// took longer to arrive may come after the decision.
+    decided_window_us: u64,
     /// FOLLOWING/LEADING: the vote decided on and its round, told to LOOKING servers.
     decided: Option<DecidedVote>,
     commit_index: u64,
@@ -162,6 +170,8 @@ impl Protocol for FleNode {
             finalize_pending: false,
             quorum_at_us: 0,
             decided_quorum_at_us: None,
+            finalize_armed_at_us: 0,
+            decided_window_us: 0,
             decided: None,
             commit_index: 0,
             last_committed_zxid: Zxid::ZERO,
