@@ -12,6 +12,7 @@ mod experiment;
 mod faults;
 mod fle;
 mod fle_bug_detection;
+mod fle_stream;
 mod fuzz;
 mod fuzz_report;
 mod hosted_protocol;

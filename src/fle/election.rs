@@ -31,7 +31,7 @@ impl FleNode {
         self.check_proposal_quorum(ctx);
     }
 
-    fn notification(&self, ctx: &FleCtx<'_>) -> FleMsg {
+    pub(super) fn notification(&self, ctx: &FleCtx<'_>) -> FleMsg {
         let ghost = NotificationGhost {
             sender_history: ctx.durable.history_mark(),
             sent_at_us: ctx.now_us(),

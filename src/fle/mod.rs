@@ -24,6 +24,7 @@
 mod broadcast;
 mod by_server;
 mod config;
+mod connections;
 mod durable;
 mod election;
 mod hosted;
@@ -34,6 +35,7 @@ mod zxid;
 pub use broadcast::Role;
 use by_server::ByServer;
 pub use config::{FleBug, FleConfig};
+pub use connections::LEADER_CONNECT_RETRIES_US;
 pub use durable::{FleDurable, HistoryMark};
 pub use hosted::{FleSection, INITIAL_HISTORY_MAX};
 pub use message::{FleMsg, NotificationGhost, Txn};
@@ -119,6 +121,9 @@ pub struct FleNode {
     store: KvStore,
     /// Under [`FleBug::AcceptedEpochNotPersisted`], the accepted epoch lives here.
     volatile_accepted_epoch: u64,
+    /// Over connection-oriented links: peers whose connection reset and that have not been
+    /// heard from since.
+    reconnect_pending: Vec<NodeId>,
     /// Set by the step that decided LEADING, cleared at the start of every handler.
     decided_this_step: Option<Decision>,
     /// The breaches of this server's own invariants found so far; `None` while all hold.
@@ -182,6 +187,7 @@ impl Protocol for FleNode {
             } else {
                 ctx.durable.accepted_epoch
             },
+            reconnect_pending: Vec::new(),
             decided_this_step: None,
             breaches: None,
         };
@@ -191,7 +197,13 @@ impl Protocol for FleNode {
 
     fn on_message(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, msg: FleMsg) {
         self.forget_last_decision();
+        self.note_heard(ctx, from);
         self.dispatch_message(ctx, from, msg);
+    }
+
+    fn on_connection_reset(&mut self, ctx: &mut FleCtx<'_>, peer: NodeId) {
+        self.forget_last_decision();
+        self.connection_reset(ctx, peer);
     }
 
     fn on_timer(&mut self, ctx: &mut FleCtx<'_>, timer: FleTimer) {

@@ -110,6 +110,7 @@ impl FleNode {
     ) {
         let now_us = ctx.now_us();
         let Some(leading) = self.leading_mut() else {
+            self.refuse_registration(ctx, from, session);
             return;
         };
         if let Some(peer) = leading.peers.get_mut(from) {
@@ -138,6 +139,17 @@ impl FleNode {
                 leading.accepted_epochs.insert(from, accepted);
                 self.maybe_choose_epoch(ctx);
             }
+        }
+    }
+
+    /// The connection to follower `node` is gone: its LearnerHandler ends. Whether a quorum
+    /// is still synchronised is the tick's check, as in `Leader.lead`.
+    pub(in crate::fle) fn drop_peer(&mut self, node: NodeId) {
+        if let Some(peer) = self
+            .leading_mut()
+            .and_then(|leading| leading.peers.get_mut(node))
+        {
+            peer.phase = PeerPhase::Closed;
         }
     }
 

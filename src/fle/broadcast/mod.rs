@@ -198,6 +198,7 @@ impl FleNode {
                 last_index,
                 session,
             } => self.on_ack(ctx, from, EpochSession { epoch, session }, last_index),
+            FleMsg::Refused { session } => self.on_refused(ctx, from, session),
         }
     }
 
