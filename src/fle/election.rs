@@ -334,6 +334,11 @@ impl FleNode {
             return;
         }
         self.send_notifications(ctx);
+        // The wait doubles at every re-send, heard or not. ZooKeeper doubles only after a
+        // poll that timed out empty, but its arrivals also restart the wait and its channels
+        // lose nothing; here, a server whose re-sends draw answers would re-send at its
+        // initial interval for ever, and where that is shorter than `finalizeWait` its
+        // re-sends keep restarting the finalize loop of a server that holds its quorum.
         self.notification_timeout_us = self
             .notification_timeout_us
             .saturating_mul(2)
