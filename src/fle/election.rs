@@ -94,6 +94,14 @@ impl FleNode {
         ctx.set_timer(FleTimer::NotificationTimeout, timeout_us..=timeout_us);
     }
 
+    /// A new proposal went out: the re-send wait starts over from its initial value. Over
+    /// TCP the votes it sent would arrive; on a lossy network one that is lost is re-sent
+    /// soon, instead of after a wait that grew while this server was cut off.
+    fn restart_back_off(&mut self, ctx: &mut FleCtx<'_>) {
+        self.notification_timeout_us = self.config.notification_timeout_us_initial;
+        self.arm_notification_timeout(ctx);
+    }
+
     fn ignores_rounds(&self) -> bool {
         self.config.bug == Some(FleBug::IgnoreRound)
     }
@@ -163,6 +171,7 @@ impl FleNode {
             self.hold_own_proposal(ctx);
             self.cancel_finalize(ctx);
             self.send_notifications(ctx);
+            self.restart_back_off(ctx);
         } else if !same_round {
             // A stale round: dropped, but its LOOKING sender is told the current one.
             let notification = self.notification(ctx);
@@ -173,6 +182,7 @@ impl FleNode {
             self.hold_own_proposal(ctx);
             self.cancel_finalize(ctx);
             self.send_notifications(ctx);
+            self.restart_back_off(ctx);
         }
         self.hold_vote(from, vote, round, Some(sender_history));
         self.check_proposal_quorum(ctx);
