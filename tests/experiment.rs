@@ -125,7 +125,7 @@ fn the_command_writes_both_protocols_by_default() {
         assert_eq!(csv.lines().count(), 1 + 10 * 2, "{name}");
     }
     let fle_csv = std::fs::read_to_string(dir.join("election-downtime-fle.csv")).expect("csv");
-    assert_eq!(fle_csv.lines().count(), 1 + fle::settings().len() * 2);
+    assert_eq!(fle_csv.lines().count(), 1 + fle::all_settings().len() * 2);
     for name in [
         "election-downtime-top.svg",
         "election-downtime-bottom.svg",
@@ -231,8 +231,44 @@ fn the_fle_csv_is_identical_for_the_same_seed_and_differs_for_another() {
     let mut lines = first.lines();
     assert_eq!(
         lines.next(),
-        Some("sync_timeout_ms,ping_interval_ms,finalize_wait_ms,trial,seed,crashed_leader,laggards,crash_ms,new_leader,elected_after_ms,downtime_ms,invalid")
+        Some("environment,restart_after_ms,sync_timeout_ms,ping_interval_ms,finalize_wait_ms,trial,seed,crashed_leader,laggards,crash_ms,new_leader,elected_after_ms,downtime_ms,invalid")
     );
     assert_eq!(lines.clone().count(), 5);
-    assert!(lines.all(|line| line.split(',').count() == 12));
+    assert!(lines.all(|line| line.split(',').count() == 14 && line.starts_with("network-only,,")));
+}
+
+#[test]
+fn over_connections_a_crash_costs_no_sync_timeout() {
+    // Over datagrams the followers wait out the sync timeout; over connections the reset
+    // sends them LOOKING at once, on the same links and on a LAN, and for a fast restart too.
+    let crash = FleSetting::zookeeper_shaped(400, 50);
+    let restarts = fle::fast_restart_settings();
+    let mut settings = vec![
+        crash,
+        crash.in_environment(fle::FleEnvironment::NetworkOnlyStream),
+        crash.in_environment(fle::FleEnvironment::LanStream),
+    ];
+    settings.extend(restarts.iter().copied());
+    let trials = fle::run_trials(&settings, 8, 11);
+    for trial in &trials {
+        assert_eq!(trial.invalid, None, "{trial:?}");
+        let new_leader = trial.new_leader.expect("a new leader was established");
+        assert!(!trial.laggards.contains(&new_leader), "{trial:?}");
+    }
+    let max = |s| fle::summarize(&trials, s).max_us.expect("values");
+    let min = |s| fle::summarize(&trials, s).min_us.expect("values");
+    for streams in &settings[1..3] {
+        assert!(
+            max(*streams) + crash.sync_timeout_us / 2 < min(crash),
+            "{streams:?}"
+        );
+        assert!(min(*streams) >= crash.finalize_wait_us, "{streams:?}");
+    }
+    let sync_us = restarts[0].sync_timeout_us;
+    assert!(
+        min(restarts[0]) >= sync_us,
+        "over datagrams the sync timeout is paid"
+    );
+    assert!(max(restarts[1]) + sync_us / 2 < min(restarts[0]));
+    assert!(max(restarts[2]) + sync_us / 2 < min(restarts[0]));
 }

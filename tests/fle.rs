@@ -134,7 +134,7 @@ fn the_trace_hash_is_pinned_for_one_run() {
     assert_eq!(format!("{:016x}", report.trace_hash), PINNED_HASH_SEED_42);
 }
 
-const PINNED_HASH_SEED_42: &str = "224f21300c78128a";
+const PINNED_HASH_SEED_42: &str = "d8159d461d6acd8d";
 
 /// Seeds 1..=30 of `scenario` with `bug`: the invariants that fired.
 fn sweep(scenario: &Scenario, bug: FleBug) -> Vec<Option<&'static str>> {

@@ -33,7 +33,22 @@ fn fuzz_fle(bug: Option<FleBug>, seed_start: u64, seed_count: u64) -> CampaignSu
 /// Fuzzes `bug` over `seed_count` seeds from `seed_start`: at least one failure, every one
 /// of them `invariant`; the correct protocol passes the same seeds.
 fn assert_detected(bug: FleBug, seed_start: u64, seed_count: u64, invariant: &str) {
-    let buggy = fuzz_fle(Some(bug), seed_start, seed_count);
+    assert_detected_besides(bug, seed_start, seed_count, invariant, &[]);
+}
+
+/// [`assert_detected`], where some failures may also be of the kinds in `also` (a bug that
+/// livelocks ends some runs at a limit).
+fn assert_detected_besides(
+    bug: FleBug,
+    seed_start: u64,
+    seed_count: u64,
+    invariant: &str,
+    also: &[&str],
+) {
+    let mut buggy = fuzz_fle(Some(bug), seed_start, seed_count);
+    buggy
+        .failures_by_kind
+        .retain(|kind, _| !also.contains(&kind.as_str()));
     assert!(
         buggy.failures >= 1,
         "{}: no failure in seeds {seed_start}..{}",
@@ -59,12 +74,15 @@ fn assert_detected(bug: FleBug, seed_start: u64, seed_count: u64, invariant: &st
 #[test]
 fn the_1419_vote_order_elects_a_leader_behind_its_voters() {
     // Idle safety phases leave servers with equal zxids and different epochs; the id then
-    // beats the epoch and a voter from a newer epoch elects a stale leader.
-    assert_detected(
+    // beats the epoch and a voter from a newer epoch elects a stale leader. Where it does
+    // not, the order that is not total can livelock the election into a notification storm
+    // that ends at the in-flight limit (`the_1419_vote_order_livelocks_the_election`).
+    assert_detected_besides(
         FleBug::ZxidBeforeEpoch,
         50,
         60,
         names::LEADER_QUORUM_DOMINANCE,
+        &["limit"],
     );
 }
 

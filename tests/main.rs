@@ -13,6 +13,7 @@ mod experiment_paper_setup;
 mod faults;
 mod fle;
 mod fle_bug_detection;
+mod fle_stream;
 mod fuzz;
 mod fuzz_report;
 mod hosted_protocol;

@@ -22,12 +22,17 @@
 //! 4. Downtime: from the crash until a new leader is acknowledged by a live quorum (it is
 //!    established: a quorum synchronised to it) — `first_leader_established_us`, exactly as
 //!    for Raft.
+//!
+//! Each setting names its environment ([`FleEnvironment`]): the network-only one of the Raft
+//! experiment, or connections (as ZooKeeper's TCP) over the same links or over a LAN with
+//! disks; and whether the crashed leader restarts soon after (a fast restart).
 
 use std::fmt::Write as _;
 
 use super::crash_trial::{
     client_requests, measure, pick_laggards, run_to_new_leader, sim_config, simulate, write_files,
-    Environment, LATENCY_US_MAX, LATENCY_US_MIN, NODE_COUNT,
+    Environment, LAN_LATENCY_US_MAX, LAN_LATENCY_US_MIN, LAN_WRITE_US_MAX, LAN_WRITE_US_MIN,
+    LATENCY_US_MAX, LATENCY_US_MIN, NODE_COUNT,
 };
 use super::stats::{
     self, cdf_series, ms_text, table_cells, table_head, DowntimeTrial, TRIAL_CSV_COLUMNS,
@@ -40,7 +45,38 @@ use crate::sim::{Fault, FaultAction, RunReport, Selector, Simulator, TraceSink};
 use crate::sim::{Recording, Retention};
 use crate::time::ms;
 
-/// One FLE timing setting: the failure detector and the election's waits.
+/// Where a trial runs: see [`Environment`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FleEnvironment {
+    /// [`Environment::network_only`]: datagrams, 5-8 ms one way, instant disks.
+    NetworkOnly,
+    /// [`Environment::network_only_over_streams`]: the same links as connections.
+    NetworkOnlyStream,
+    /// [`Environment::lan_over_streams`]: connections, 0.1-0.3 ms one way, 1-5 ms writes.
+    LanStream,
+}
+
+impl FleEnvironment {
+    pub fn environment(self) -> Environment {
+        match self {
+            FleEnvironment::NetworkOnly => Environment::network_only(),
+            FleEnvironment::NetworkOnlyStream => Environment::network_only_over_streams(),
+            FleEnvironment::LanStream => Environment::lan_over_streams(),
+        }
+    }
+
+    /// The name of the environment in the CSV.
+    pub fn name(self) -> &'static str {
+        match self {
+            FleEnvironment::NetworkOnly => "network-only",
+            FleEnvironment::NetworkOnlyStream => "network-only-stream",
+            FleEnvironment::LanStream => "lan-stream",
+        }
+    }
+}
+
+/// One FLE timing setting: the failure detector and the election's waits, the environment,
+/// and whether the crashed leader comes back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FleSetting {
     /// A follower that has not heard its leader for this long goes LOOKING.
@@ -49,6 +85,9 @@ pub struct FleSetting {
     pub ping_interval_us: u64,
     /// `finalizeWait`; the notification timeout starts here too, as in ZooKeeper.
     pub finalize_wait_us: u64,
+    pub environment: FleEnvironment,
+    /// The crashed leader restarts this long after its crash (a fast restart), if set.
+    pub restart_after_us: Option<u64>,
 }
 
 impl FleSetting {
@@ -60,17 +99,37 @@ impl FleSetting {
             sync_timeout_us: ms(sync_timeout_ms),
             ping_interval_us: ms(sync_timeout_ms) / 10,
             finalize_wait_us: ms(finalize_wait_ms),
+            environment: FleEnvironment::NetworkOnly,
+            restart_after_us: None,
         }
     }
 
-    /// `sync 100 / ping 10 / finalize 50`, in milliseconds.
+    /// The same timings in `environment`.
+    pub fn in_environment(self, environment: FleEnvironment) -> FleSetting {
+        FleSetting {
+            environment,
+            ..self
+        }
+    }
+
+    /// `sync 100 / ping 10 / finalize 50`, in milliseconds, and the environment when it is
+    /// not the network-only one.
     pub fn label(self) -> String {
-        format!(
+        let timings = format!(
             "sync {} / ping {} / finalize {}",
             ms_text_short(self.sync_timeout_us),
             ms_text_short(self.ping_interval_us),
             ms_text_short(self.finalize_wait_us)
-        )
+        );
+        match (self.environment, self.restart_after_us) {
+            (FleEnvironment::NetworkOnly, None) => timings,
+            (environment, None) => format!("{timings}, {}", environment.name()),
+            (environment, Some(after_us)) => format!(
+                "{timings}, {}, restart after {}",
+                environment.name(),
+                ms_text_short(after_us)
+            ),
+        }
     }
 
     /// The node configuration for this setting; everything else is the default.
@@ -100,6 +159,46 @@ pub fn settings() -> Vec<FleSetting> {
     settings
 }
 
+/// The settings of the ZooKeeper-like table: the same timings over a LAN's connections.
+pub fn lan_settings() -> Vec<FleSetting> {
+    settings()
+        .into_iter()
+        .map(|setting| setting.in_environment(FleEnvironment::LanStream))
+        .collect()
+}
+
+/// How soon the crashed leader restarts in the fast-restart trials.
+pub const FAST_RESTART_AFTER_US: u64 = 50_000;
+
+/// The fast-restart settings: quorumsim's default FLE timings (sync 300 / ping 50 /
+/// finalize 200 ms), the leader restarting 50 ms after its crash, over datagrams, over
+/// connections with the same links, and over a LAN's connections.
+pub fn fast_restart_settings() -> Vec<FleSetting> {
+    let defaults = FleConfig::default();
+    [
+        FleEnvironment::NetworkOnly,
+        FleEnvironment::NetworkOnlyStream,
+        FleEnvironment::LanStream,
+    ]
+    .into_iter()
+    .map(|environment| FleSetting {
+        sync_timeout_us: defaults.sync_timeout_us,
+        ping_interval_us: defaults.ping_interval_us,
+        finalize_wait_us: defaults.finalize_wait_us,
+        environment,
+        restart_after_us: Some(FAST_RESTART_AFTER_US),
+    })
+    .collect()
+}
+
+/// Every setting of the report, table by table.
+pub fn all_settings() -> Vec<FleSetting> {
+    let mut all = settings();
+    all.extend(lan_settings());
+    all.extend(fast_restart_settings());
+    all
+}
+
 /// Long enough for the first election (finalize wait, discovery, synchronisation) and a few
 /// ping ticks of the established leader, for every setting of [`settings`].
 pub const WARMUP_US: u64 = 2_000_000;
@@ -119,7 +218,8 @@ pub fn run_trials(settings: &[FleSetting], trials: u64, base_seed: u64) -> Vec<F
 pub fn run_trial(setting: FleSetting, index: u64, seed: u64) -> FleTrial {
     let ping_us = setting.ping_interval_us;
     let mut trial = FleTrial::new(setting, index, seed);
-    let probe = simulate_recorded(setting, seed, WARMUP_US);
+    let environment = setting.environment.environment();
+    let probe = simulate_recorded(&environment, setting, seed, WARMUP_US);
     let Some(leader) = probe.0.leaders.last().copied() else {
         trial.invalid = Some("no leader by the end of the warm-up".to_string());
         return trial;
@@ -144,7 +244,7 @@ pub fn run_trial(setting: FleSetting, index: u64, seed: u64) -> FleTrial {
     trial.crash_us = crash_us;
 
     let ids = |nodes: &[NodeId]| nodes.iter().map(|&n| Selector::Node(n)).collect::<Vec<_>>();
-    let faults = vec![
+    let mut faults = vec![
         Fault {
             at_us: cut_us,
             action: FaultAction::Cut {
@@ -157,11 +257,17 @@ pub fn run_trial(setting: FleSetting, index: u64, seed: u64) -> FleTrial {
             action: FaultAction::Crash(Selector::Leader),
         },
     ];
+    if let Some(after_us) = setting.restart_after_us {
+        faults.push(Fault {
+            at_us: crash_us + after_us,
+            action: FaultAction::Restart(Selector::Crashed),
+        });
+    }
     let burst = client_requests(burst_start_us, burst_stop_us);
     let short_horizon_us = ms(3_000).max(setting.sync_timeout_us.saturating_mul(10));
     let report = run_to_new_leader(crash_us, short_horizon_us, |duration_us| {
         simulate::<FleNode>(
-            &Environment::network_only(),
+            &environment,
             setting.config(),
             seed,
             duration_us,
@@ -184,26 +290,29 @@ fn last_ping_tick_us(recording: &Recording, leader: NodeId) -> Option<u64> {
 }
 
 /// The probe: the warm-up alone, keeping the last few ping intervals of timer firings.
-fn simulate_recorded(setting: FleSetting, seed: u64, duration_us: u64) -> (RunReport, Recording) {
-    let config = sim_config(
-        &Environment::network_only(),
-        seed,
-        duration_us,
-        None,
-        Vec::new(),
-    );
+fn simulate_recorded(
+    environment: &Environment,
+    setting: FleSetting,
+    seed: u64,
+    duration_us: u64,
+) -> (RunReport, Recording) {
+    let config = sim_config(environment, seed, duration_us, None, Vec::new());
     Simulator::<FleNode>::new(config, setting.config(), TraceSink::Off)
         .run_recorded(Retention::LastUs(2 * setting.ping_interval_us))
 }
 
 /// One line per trial.
 pub fn render_csv(trials: &[FleTrial]) -> String {
-    let mut csv =
-        format!("sync_timeout_ms,ping_interval_ms,finalize_wait_ms,{TRIAL_CSV_COLUMNS}\n");
+    let mut csv = format!(
+        "environment,restart_after_ms,sync_timeout_ms,ping_interval_ms,finalize_wait_ms,\
+         {TRIAL_CSV_COLUMNS}\n"
+    );
     for t in trials {
         let _ = writeln!(
             csv,
-            "{},{},{},{}",
+            "{},{},{},{},{},{}",
+            t.setting.environment.name(),
+            t.setting.restart_after_us.map(ms_text).unwrap_or_default(),
             ms_text(t.setting.sync_timeout_us),
             ms_text(t.setting.ping_interval_us),
             ms_text(t.setting.finalize_wait_us),
@@ -244,16 +353,38 @@ pub fn render_markdown(
         LATENCY_US_MIN / 1_000,
         LATENCY_US_MAX / 1_000
     );
-    let _ = writeln!(md, "{}", table_head("setting (ms)", &[]));
-    for &setting in settings {
-        let _ = writeln!(
-            md,
-            "| {} | {} |",
-            setting.label(),
-            table_cells(&summarize(trials, setting))
-        );
-    }
-    md.push('\n');
+    let table = |md: &mut String, title: &str, rows: &[FleSetting]| {
+        let _ = writeln!(md, "{title}\n");
+        let _ = writeln!(md, "{}", table_head("setting (ms)", &[]));
+        for &setting in rows.iter().filter(|row| settings.contains(row)) {
+            let _ = writeln!(
+                md,
+                "| {} | {} |",
+                setting.label(),
+                table_cells(&summarize(trials, setting))
+            );
+        }
+        md.push('\n');
+    };
+    table(
+        &mut md,
+        "## Leader crash, network only (datagrams)",
+        &self::settings(),
+    );
+    let lan_title = format!(
+        "## Leader crash, ZooKeeper-like: a LAN over connections (one-way {}-{} ms, \
+         writes {}-{} ms)",
+        ms_text(LAN_LATENCY_US_MIN),
+        ms_text(LAN_LATENCY_US_MAX),
+        ms_text(LAN_WRITE_US_MIN),
+        ms_text(LAN_WRITE_US_MAX)
+    );
+    table(&mut md, &lan_title, &lan_settings());
+    table(
+        &mut md,
+        "## Fast leader restart (the leader restarts 50 ms after its crash)",
+        &fast_restart_settings(),
+    );
     md.push_str(FLE_METHOD);
     md
 }
@@ -271,32 +402,69 @@ ZooKeeper's proportion (ping interval = a tenth of the sync timeout) and scale t
 timeout down to Raft's election timeouts (100, 200, 400 ms), each with a short (50 ms) and
 ZooKeeper's (200 ms) `finalizeWait`; the initial limit stays at 1 s.
 
+## Environments
+
+- **Network only** (first table): datagram links, one-way latency 5-8 ms, instant disks,
+  perfect clocks: all of the broadcast time on the wire, as in the Raft experiment. A crash
+  is silent: the followers learn of it only when the sync timeout passes.
+- **ZooKeeper-like** (second table): what a ZooKeeper ensemble on one LAN looks like.
+  ZooKeeper's servers talk over TCP (`QuorumCnxManager` for the election, one connection
+  per learner for Zab), so the links are connections (`network.mode` stream): a crash resets
+  them, and each follower's read fails one latency later (`Follower.followLeader` ends on
+  the IOException and the server goes LOOKING), without waiting out the sync timeout. The
+  one-way latency is 0.1-0.3 ms (a round trip inside one data centre takes a few hundred
+  microseconds), and every durable write (accepted and current epoch, history) takes 1-5 ms,
+  an fsync of a log file on an SSD (ZooKeeper fsyncs its transaction log before it acks, and
+  writes its epoch files at each epoch change). Clocks are perfect.
+- **Fast leader restart** (third table): quorumsim's default FLE timings (sync 300 / ping 50
+  / finalize 200 ms), the crashed leader restarted 50 ms after its crash, over datagrams and
+  over connections with the network-only links, and over the LAN's connections.
+
+Over connections FLE behaves as ZooKeeper's servers do (`src/fle/connections.rs`): a
+leader whose follower's connection resets drops it (`LearnerHandler` ends) and steps down
+at its next tick without a synchronised quorum (`Leader.lead`); a server that does not lead
+refuses registrations and the learner goes LOOKING after five tries 100 ms apart
+(`Learner.connectToLeader`); a peer heard again after a reset is re-sent this server's vote
+(`QuorumCnxManager`'s `SendWorker` sends the last message first on a new connection).
+
 ## Method
 
-- **Synchronized ping.** A probe run of the same seed up to the 2 s warm-up finds the
-  established leader and its last ping tick (its ping timer has a fixed period). The trial
-  run crashes the leader (selector `leader`) at a uniform 1 µs..=1 ping interval after the
-  first tick once the set-up below has settled: every follower heard that tick.
+- **Synchronized ping.** A probe run of the same seed, in the same environment, up to the
+  2 s warm-up finds the established leader and its last ping tick (its ping timer has a
+  fixed period). The trial run crashes the leader (selector `leader`) at a uniform 1
+  µs..=1 ping interval after the first tick once the set-up below has settled: every
+  follower heard that tick.
 - **Shorter histories.** At the warm-up a one-way cut from two random followers to the
-  leader, then a burst of 100 client commands. The leader never learns what the two
-  received, so every tick it re-sends them the same first 64 entries: they keep hearing it
-  (their failure detectors stay reset) but hold a lower last zxid than the other two, and
-  FLE's vote order (epoch, zxid, id) keeps them from winning; the tests check this.
+  leader, then a burst of 100 client commands. Over datagrams the leader never learns what
+  the two received, so every tick it re-sends them the same first 64 entries: they keep
+  hearing it but hold a lower last zxid than the other two, and FLE's vote order (epoch,
+  zxid, id) keeps them from winning; the tests check this. Over connections the cut resets
+  the two followers' connections to the leader: they leave it and cannot register again
+  through the cut, so they miss the burst too and cannot win either.
 - **Downtime** is from the crash until a new leader is acknowledged by a live quorum (it is
   established: a quorum synchronised to it), the same measure as for Raft;
-  `elected_after_ms` in the CSV is when the new leader reported itself established.
+  `elected_after_ms` in the CSV is when the new leader reported itself established. For a
+  fast restart the clock starts at the crash too, and the restarted server may be the one
+  elected (it holds the newest history).
 
 ## Compared with Raft
 
-Where the time goes: a follower gives up on the silent leader between the sync timeout minus
-a ping interval and the sync timeout plus a ping interval after the crash; a quorum of
-survivors must be LOOKING before they can agree (a FOLLOWING server still names the crashed
-leader); the new leader then waits `finalizeWait`, and discovery and synchronisation
-(FOLLOWERINFO, NEWEPOCH, ACKEPOCH, the sync, its ack) cost about two and a half round trips.
-So the median downtime is about sync timeout + `finalizeWait` + 50 ms. Ties break by server
-id, so there are no split votes; the spread comes from the ping interval, the network's
-jitter, and the trials where a notification or a registration is lost and a second round is
-needed (the p99 and max columns).
+Where the time goes over datagrams: a follower gives up on the silent leader between the
+sync timeout minus a ping interval and the sync timeout plus a ping interval after the crash;
+a quorum of survivors must be LOOKING before they can agree (a FOLLOWING server still names
+the crashed leader); the new leader then waits `finalizeWait`, and discovery and
+synchronisation (FOLLOWERINFO, NEWEPOCH, ACKEPOCH, the sync, its ack) cost about two and a
+half round trips. So the median downtime is about sync timeout + `finalizeWait` + 50 ms.
+Ties break by server id, so there are no split votes; the spread comes from the ping
+interval, the network's jitter, and the trials where a notification or a registration is
+lost and a second round is needed (the p99 and max columns).
+
+Over connections the sync timeout drops out of a crash's downtime: what remains is one
+latency for the reset, `finalizeWait`, the discovery round trips and, on the LAN, the disk
+writes of the new epoch (the accepted epoch before ACKEPOCH, the current epoch before the
+sync's ack), so the second table's rows differ by `finalizeWait` only. A fast restart over
+connections takes longer than a crash alone when the restarted server, with the newest
+history, joins the election late and its better vote restarts everyone's `finalizeWait`.
 
 Against Raft at comparable failure-detection timeouts (Raft's 100-200 ms election timeouts in
 `election-downtime.md` beside FLE's 100 ms sync timeout here): FLE's median is higher, because
@@ -313,7 +481,7 @@ pub fn render_svg(settings: &[FleSetting], trials: &[FleTrial]) -> Result<String
         .map(|&setting| cdf_series(setting.label(), trials, setting))
         .collect();
     super::plot::cdf_svg(
-        "FLE leader crash: sync timeout and finalizeWait",
+        "FLE leader crash: timings, environments, fast restart",
         &series,
         false,
     )
@@ -325,7 +493,7 @@ pub fn run_and_write(
     base_seed: u64,
     out_dir: &std::path::Path,
 ) -> Result<String, String> {
-    let settings = settings();
+    let settings = all_settings();
     let trials = run_trials(&settings, trials_per_setting, base_seed);
     let markdown = render_markdown(&settings, &trials, trials_per_setting, base_seed);
     let files = [

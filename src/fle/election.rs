@@ -31,7 +31,7 @@ impl FleNode {
         self.check_proposal_quorum(ctx);
     }
 
-    fn notification(&self, ctx: &FleCtx<'_>) -> FleMsg {
+    pub(super) fn notification(&self, ctx: &FleCtx<'_>) -> FleMsg {
         let ghost = NotificationGhost {
             sender_history: ctx.durable.history_mark(),
             sent_at_us: ctx.now_us(),
@@ -92,6 +92,14 @@ impl FleNode {
     fn arm_notification_timeout(&self, ctx: &mut FleCtx<'_>) {
         let timeout_us = self.notification_timeout_us;
         ctx.set_timer(FleTimer::NotificationTimeout, timeout_us..=timeout_us);
+    }
+
+    /// A new proposal went out: the re-send wait starts over from its initial value. Over
+    /// TCP the votes it sent would arrive; on a lossy network one that is lost is re-sent
+    /// soon, instead of after a wait that grew while this server was cut off.
+    fn restart_back_off(&mut self, ctx: &mut FleCtx<'_>) {
+        self.notification_timeout_us = self.config.notification_timeout_us_initial;
+        self.arm_notification_timeout(ctx);
     }
 
     fn ignores_rounds(&self) -> bool {
@@ -163,6 +171,7 @@ impl FleNode {
             self.hold_own_proposal(ctx);
             self.cancel_finalize(ctx);
             self.send_notifications(ctx);
+            self.restart_back_off(ctx);
         } else if !same_round {
             // A stale round: dropped, but its LOOKING sender is told the current one.
             let notification = self.notification(ctx);
@@ -173,6 +182,7 @@ impl FleNode {
             self.hold_own_proposal(ctx);
             self.cancel_finalize(ctx);
             self.send_notifications(ctx);
+            self.restart_back_off(ctx);
         }
         self.hold_vote(from, vote, round, Some(sender_history));
         self.check_proposal_quorum(ctx);
@@ -255,12 +265,14 @@ impl FleNode {
             let voters: Vec<NodeId> = self.voters_for(&self.proposal).collect();
             let (proposal, round) = (self.proposal, self.round);
             self.check_decision_basis(ctx, &proposal, round, &voters, Basis::Proposal);
+            self.decided_window_us = self.config.finalize_wait_us;
             self.decide(ctx, proposal, round, voters, Some(ctx.now_us()));
             return;
         }
         if !self.finalize_pending {
             self.finalize_pending = true;
             self.quorum_at_us = ctx.now_us();
+            self.finalize_armed_at_us = ctx.now_us();
             let wait_us = self.config.finalize_wait_us;
             ctx.set_timer(FleTimer::Finalize, wait_us..=wait_us);
         }
@@ -292,6 +304,7 @@ impl FleNode {
             let notification = self.notification(ctx);
             ctx.send(from, notification);
         }
+        self.finalize_armed_at_us = ctx.now_us();
         let wait_us = self.config.finalize_wait_us;
         ctx.set_timer(FleTimer::Finalize, wait_us..=wait_us);
     }
@@ -314,6 +327,8 @@ impl FleNode {
         if majority(ctx).is_reached_by(voters.len()) {
             let (proposal, round) = (self.proposal, self.round);
             self.check_decision_basis(ctx, &proposal, round, &voters, Basis::Proposal);
+            let waited_us = ctx.now_us().saturating_sub(self.finalize_armed_at_us);
+            self.decided_window_us = waited_us.min(self.config.finalize_wait_us);
             self.decide(ctx, proposal, round, voters, Some(self.quorum_at_us));
         }
     }
@@ -329,6 +344,11 @@ impl FleNode {
             return;
         }
         self.send_notifications(ctx);
+        // The wait doubles at every re-send, heard or not. ZooKeeper doubles only after a
+        // poll that timed out empty, but its arrivals also restart the wait and its channels
+        // lose nothing; here, a server whose re-sends draw answers would re-send at its
+        // initial interval for ever, and where that is shorter than `finalizeWait` its
+        // re-sends keep restarting the finalize loop of a server that holds its quorum.
         self.notification_timeout_us = self
             .notification_timeout_us
             .saturating_mul(2)
@@ -340,7 +360,9 @@ impl FleNode {
     /// on a LOOKING notification reaching this decided server. Why correct FLE keeps it: the
     /// decision came `finalizeWait` after the quorum formed at `quorum_at_us` (a better vote
     /// meanwhile would have cancelled it). A notification sent before `quorum_at_us` that took
-    /// at most `finalizeWait` arrived before the decision, in this round or a lower one, and
+    /// at most the last wait as it lasted in true time (`finalizeWait`, or less where the
+    /// server's clock ran fast or jumped ahead) arrived before the decision, in this round or
+    /// a lower one, and
     /// a LOOKING server's proposal only ever grows to the best vote it has heard. So one that
     /// arrives now never beats the decided vote. Ghost-only: nothing here changes behaviour.
     fn check_finalize_promise(
@@ -365,7 +387,7 @@ impl FleNode {
         if self.breaches().finalize_promise.is_none()
             && round == decided_round
             && ghost.sent_at_us < quorum_at_us
-            && travel_us <= self.config.finalize_wait_us
+            && travel_us <= self.decided_window_us
             && vote.order(&decided) == std::cmp::Ordering::Greater
         {
             let detail = format!(

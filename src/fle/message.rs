@@ -105,4 +105,7 @@ pub enum FleMsg {
         last_index: u64,
         session: u64,
     },
+    /// A server that does not lead -> a follower registering with it, over connection-oriented
+    /// links only: nothing listens on its quorum port, so the connect is refused.
+    Refused { session: u64 },
 }

@@ -24,6 +24,7 @@
 mod broadcast;
 mod by_server;
 mod config;
+mod connections;
 mod durable;
 mod election;
 mod hosted;
@@ -34,6 +35,7 @@ mod zxid;
 pub use broadcast::Role;
 use by_server::ByServer;
 pub use config::{FleBug, FleConfig};
+pub use connections::LEADER_CONNECT_RETRIES_US;
 pub use durable::{FleDurable, HistoryMark};
 pub use hosted::{FleSection, INITIAL_HISTORY_MAX};
 pub use message::{FleMsg, NotificationGhost, Txn};
@@ -56,7 +58,9 @@ pub mod names {
     /// What `finalizeWait` promises: once a server decides on a quorum for its proposal, no
     /// notification of that round from a LOOKING server that was sent before the quorum formed
     /// and took at most `finalizeWait` to arrive carries a better vote. (Such a notification
-    /// arrives inside the wait, and a better vote in the wait cancels the decision.)
+    /// arrives inside the wait, and a better vote in the wait cancels the decision.) The wait
+    /// is measured in true time: a server whose clock runs fast or jumps ahead waits less,
+    /// and promises only that much.
     pub const FINALIZE_CATCHES_BETTER_VOTE: &str = "finalize-catches-better-vote";
     /// The grounds a server decides on are those `lookForLeader` requires, checked from the
     /// notifications as they were delivered (their own round and state, kept as ghosts): a
@@ -104,6 +108,12 @@ pub struct FleNode {
     /// Ghost: when the quorum behind the decided vote formed, if the decision came from the
     /// proposal's own quorum (not from out-of-election votes).
     decided_quorum_at_us: Option<u64>,
+    /// Ghost: when the finalize wait was last (re)started, in true time.
+    finalize_armed_at_us: u64,
+    /// Ghost: how long the wait before the decision lasted in true time, at most
+    /// `finalizeWait` (a clock that runs fast or jumps ends it sooner): a better vote that
+    /// took longer to arrive may come after the decision.
+    decided_window_us: u64,
     /// FOLLOWING/LEADING: the vote decided on and its round, told to LOOKING servers.
     decided: Option<DecidedVote>,
     commit_index: u64,
@@ -111,6 +121,9 @@ pub struct FleNode {
     store: KvStore,
     /// Under [`FleBug::AcceptedEpochNotPersisted`], the accepted epoch lives here.
     volatile_accepted_epoch: u64,
+    /// Over connection-oriented links: peers whose connection reset and that have not been
+    /// heard from since.
+    reconnect_pending: Vec<NodeId>,
     /// Set by the step that decided LEADING, cleared at the start of every handler.
     decided_this_step: Option<Decision>,
     /// The breaches of this server's own invariants found so far; `None` while all hold.
@@ -162,6 +175,8 @@ impl Protocol for FleNode {
             finalize_pending: false,
             quorum_at_us: 0,
             decided_quorum_at_us: None,
+            finalize_armed_at_us: 0,
+            decided_window_us: 0,
             decided: None,
             commit_index: 0,
             last_committed_zxid: Zxid::ZERO,
@@ -172,6 +187,7 @@ impl Protocol for FleNode {
             } else {
                 ctx.durable.accepted_epoch
             },
+            reconnect_pending: Vec::new(),
             decided_this_step: None,
             breaches: None,
         };
@@ -181,7 +197,13 @@ impl Protocol for FleNode {
 
     fn on_message(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, msg: FleMsg) {
         self.forget_last_decision();
+        self.note_heard(ctx, from);
         self.dispatch_message(ctx, from, msg);
+    }
+
+    fn on_connection_reset(&mut self, ctx: &mut FleCtx<'_>, peer: NodeId) {
+        self.forget_last_decision();
+        self.connection_reset(ctx, peer);
     }
 
     fn on_timer(&mut self, ctx: &mut FleCtx<'_>, timer: FleTimer) {

@@ -168,6 +168,7 @@ pub struct Ctx<'a, P: Protocol> {
     node_count: u16,
     now_us: u64,
     is_restart: bool,
+    stream_links: bool,
     rng: &'a mut Prng,
     out: &'a mut dyn Effects<P>,
 }
@@ -211,9 +212,23 @@ impl<'a, P: Protocol> Ctx<'a, P> {
             node_count,
             now_us,
             is_restart,
+            stream_links: false,
             rng,
             out,
         }
+    }
+
+    /// The same context over connection-oriented links (`true`) or datagrams (`false`).
+    pub fn over_streams(mut self, stream_links: bool) -> Self {
+        self.stream_links = stream_links;
+        self
+    }
+
+    /// True over connection-oriented links: a protocol that models what a connection tells
+    /// its ends (a refused connect, a reset) acts on it only then, so datagram runs stay as
+    /// they are.
+    pub fn links_are_streams(&self) -> bool {
+        self.stream_links
     }
 
     pub fn id(&self) -> NodeId {

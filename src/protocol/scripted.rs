@@ -16,6 +16,8 @@ pub struct ScriptedNode<P: Protocol> {
     /// Everything the node's handlers sent, set and observed, until a test takes it.
     pub out: Outbox<P>,
     pub node: P,
+    /// Whether the node's links are connection-oriented ([`Ctx::links_are_streams`]).
+    pub stream_links: bool,
 }
 
 impl<P: Protocol> ScriptedNode<P> {
@@ -43,6 +45,7 @@ impl<P: Protocol> ScriptedNode<P> {
             rng,
             out,
             node,
+            stream_links: false,
         }
     }
 
@@ -57,7 +60,8 @@ impl<P: Protocol> ScriptedNode<P> {
             &mut self.durable,
             &mut self.rng,
             &mut self.out,
-        );
+        )
+        .over_streams(self.stream_links);
         self.node = P::on_start(config, &mut ctx);
     }
 
@@ -71,7 +75,8 @@ impl<P: Protocol> ScriptedNode<P> {
             &mut self.durable,
             &mut self.rng,
             &mut self.out,
-        );
+        )
+        .over_streams(self.stream_links);
         f(&mut self.node, &mut ctx)
     }
 

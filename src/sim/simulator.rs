@@ -347,6 +347,7 @@ impl<P: Protocol> Simulator<P> {
         let node_count = self.config.node_count;
         let now_us = self.engine.now_us;
         let protocol_config = &self.protocol_config;
+        let stream_links = self.engine.streams.is_some();
         let slot = &mut self.nodes[node.index()];
         let durable = if self.engine.disks.is_empty() {
             DurableRef::untracked(&mut slot.durable)
@@ -361,7 +362,8 @@ impl<P: Protocol> Simulator<P> {
             durable,
             &mut slot.rng,
             &mut self.engine,
-        );
+        )
+        .over_streams(stream_links);
         let reply = handler(&mut slot.state, protocol_config, &mut ctx);
         // A write with nothing sent after it is a write all the same.
         ctx.maybe_tell_persist();

@@ -18,6 +18,8 @@ pub struct Following {
     /// Synchronised with the leader's history in `epoch`.
     pub synced: bool,
     last_heard_us: u64,
+    /// Over connection-oriented links: when the leader first refused this registration.
+    pub(in crate::fle) first_refused_us: Option<u64>,
 }
 
 impl FleNode {
@@ -31,6 +33,7 @@ impl FleNode {
             fresh: false,
             synced: false,
             last_heard_us: ctx.now_us(),
+            first_refused_us: None,
         });
         self.send_follower_info(ctx, leader, session);
         self.arm_ping(ctx);
@@ -50,7 +53,11 @@ impl FleNode {
 
     /// The follower state, if this server follows `from` in `session`. Hearing is noted by
     /// the caller once the message passed every check.
-    pub(super) fn following_in(&mut self, from: NodeId, session: u64) -> Option<&mut Following> {
+    pub(in crate::fle) fn following_in(
+        &mut self,
+        from: NodeId,
+        session: u64,
+    ) -> Option<&mut Following> {
         match &mut self.role {
             Role::Following(following)
                 if following.leader == from && following.session == session =>

@@ -48,6 +48,9 @@ pub(super) enum PeerPhase {
     /// goes when its ack comes back (or at the tick, if it was lost). `commit_sent` is the
     /// commit index the follower was last told.
     Synced(Stream),
+    /// The leader closed this session (its LearnerHandler ended); only a new registration
+    /// of the follower opens another.
+    Closed,
 }
 
 impl FleNode {
@@ -107,6 +110,7 @@ impl FleNode {
     ) {
         let now_us = ctx.now_us();
         let Some(leading) = self.leading_mut() else {
+            self.refuse_registration(ctx, from, session);
             return;
         };
         if let Some(peer) = leading.peers.get_mut(from) {
@@ -138,6 +142,17 @@ impl FleNode {
         }
     }
 
+    /// The connection to follower `node` is gone: its LearnerHandler ends. Whether a quorum
+    /// is still synchronised is the tick's check, as in `Leader.lead`.
+    pub(in crate::fle) fn drop_peer(&mut self, node: NodeId) {
+        if let Some(peer) = self
+            .leading_mut()
+            .and_then(|leading| leading.peers.get_mut(node))
+        {
+            peer.phase = PeerPhase::Closed;
+        }
+    }
+
     /// Zab discovery: with a quorum's accepted epochs known, lead the next epoch above them.
     fn maybe_choose_epoch(&mut self, ctx: &mut FleCtx<'_>) {
         let majority = majority(ctx);
@@ -165,12 +180,15 @@ impl FleNode {
 
     /// Zab's waitForEpochAck: only a fresh accept counts toward the quorum, since a server
     /// that had accepted the epoch already may have promised it to another leader that chose
-    /// the same epoch; every ack is checked for a follower ahead of its leader, and every
-    /// acking follower is synchronised.
+    /// the same epoch, and every acking follower is synchronised. A fresh ack that arrives
+    /// before the quorum did is checked for a follower ahead of its leader; ZooKeeper checks
+    /// no other (a re-ack carries current epoch -1, and once the quorum is in the method
+    /// returns at once).
     #[inline(never)]
     pub(super) fn on_ack_epoch(&mut self, ctx: &mut FleCtx<'_>, from: NodeId, ack: EpochAck) {
         let now_us = ctx.now_us();
         let own = ctx.durable.history_mark();
+        let epoch_acked = self.leading().is_some_and(|leading| leading.epoch_acked);
         let Some(peer) = self.peer_in(from, ack.tag) else {
             return;
         };
@@ -178,9 +196,13 @@ impl FleNode {
         if peer.phase != PeerPhase::Connected {
             return; // a duplicate
         }
-        if ack.history > own {
-            // The follower is ahead of its leader: this election must not stand.
-            self.look_again(ctx);
+        if ack.fresh && !epoch_acked && ack.history > own {
+            // The follower is ahead of its leader. In ZooKeeper the exception ends only that
+            // follower's LearnerHandler, whose socket closes under the follower (which goes
+            // LOOKING); the leader goes on and may still find its quorum among the others.
+            peer.phase = PeerPhase::Closed;
+            let session = peer.session;
+            ctx.send(from, FleMsg::Disconnect { session });
             return;
         }
         peer.phase = PeerPhase::EpochAcked {

@@ -24,7 +24,7 @@ pub use leader::Leading;
 use super::vote::ServerState;
 use super::{FleCtx, FleMsg, FleNode, FleTimer, HistoryMark};
 use crate::protocol::{NodeId, Observation};
-use leader::EpochAck;
+use leader::{EpochAck, PeerPhase};
 
 /// The epoch and the session a Zab message belongs to: the epoch its leader leads, and the
 /// follower's registration with that leader. A server takes a message only in the epoch and
@@ -65,7 +65,11 @@ impl FleNode {
                 }
                 // ZooKeeper's Leader.shutdown closes every learner's connection, and each
                 // learner goes LOOKING as its read fails: tell every registered follower.
-                for (node, peer) in leading.peers.iter() {
+                let open = leading
+                    .peers
+                    .iter()
+                    .filter(|(_, peer)| peer.phase != PeerPhase::Closed);
+                for (node, peer) in open {
                     ctx.send(
                         node,
                         FleMsg::Disconnect {
@@ -194,6 +198,7 @@ impl FleNode {
                 last_index,
                 session,
             } => self.on_ack(ctx, from, EpochSession { epoch, session }, last_index),
+            FleMsg::Refused { session } => self.on_refused(ctx, from, session),
         }
     }
 

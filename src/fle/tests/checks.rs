@@ -223,3 +223,23 @@ fn following_a_leader_that_never_said_leading_breaks_the_decision_basis() {
     assert_eq!(h.node.server_state(), ServerState::Following);
     assert_eq!(h.node.check_local(&h.durable), Ok(()));
 }
+
+#[test]
+fn a_wait_cut_short_by_the_clock_promises_only_what_it_waited() {
+    // n0's clock jumps ahead: its finalize timer fires 50 ms after the quorum formed instead
+    // of 200 ms. n2's better vote, sent before the quorum and 60 ms on the way, arrives after
+    // the decision; correct FLE could not have seen it, so the promise is not broken.
+    let mut h = Harness::new(0, 3, FleConfig::default());
+    h.now_us = 1_000;
+    h.notify(1, vote(1, 0, 0), 1, ServerState::Looking);
+    h.now_us += 50_000;
+    h.fire(FleTimer::Finalize);
+    assert_eq!(h.node.server_state(), ServerState::Following);
+    h.now_us = 60_000;
+    let ghost = NotificationGhost {
+        sender_history: HistoryMark::default(),
+        sent_at_us: 0,
+    };
+    h.notify_with(2, vote(2, 0, 0), 1, ServerState::Looking, ghost);
+    assert_eq!(h.node.check_local(&h.durable), Ok(()));
+}

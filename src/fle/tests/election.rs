@@ -221,6 +221,33 @@ fn the_notification_timeout_doubles_up_to_its_cap() {
 }
 
 #[test]
+fn a_new_proposal_restarts_the_back_off() {
+    // The wait grew while nobody answered; a better vote sends a new proposal, and a lost
+    // copy of it is re-sent after the initial wait, not the grown one.
+    let mut h = Harness::new(0, 5, FleConfig::default());
+    for _ in 0..3 {
+        h.fire(FleTimer::NotificationTimeout);
+    }
+    h.take_timers();
+    h.notify(1, vote(1, 0, 0), 1, ServerState::Looking);
+    assert_eq!(h.node.proposal(), vote(1, 0, 0));
+    let initial_us = FleConfig::default().notification_timeout_us_initial;
+    assert!(h.take_timers().contains(&TimerOp::Set {
+        timer: FleTimer::NotificationTimeout,
+        delay_us: initial_us,
+    }));
+    // A vote that changes nothing leaves the wait as it is.
+    h.notify(2, vote(1, 0, 0), 1, ServerState::Looking);
+    assert!(!h.take_timers().iter().any(|op| matches!(
+        op,
+        TimerOp::Set {
+            timer: FleTimer::NotificationTimeout,
+            ..
+        }
+    )));
+}
+
+#[test]
 fn bugs_parse_by_their_names() {
     for bug in FleBug::ALL {
         assert_eq!(FleBug::from_name(bug.name()), Some(bug));

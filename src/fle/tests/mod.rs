@@ -8,8 +8,11 @@
 //! - `zab.rs`: discovery and synchronisation: epochs, sessions, fresh epoch acks, the
 //!   election vote after sync, giving up on a leader.
 //! - `stream.rs`: the broadcast, clocked by acks: proposals, commits, pings, disconnects.
+//! - `connections.rs`: over connection-oriented links: resets, refused registrations, the
+//!   re-send on a new connection.
 
 mod checks;
+mod connections;
 mod election;
 mod stream;
 mod zab;

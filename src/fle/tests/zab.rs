@@ -410,3 +410,83 @@ fn a_synchronised_follower_that_gives_up_says_it_stopped_following() {
         })
     );
 }
+
+#[test]
+fn a_follower_ahead_of_its_leader_loses_only_its_own_session() {
+    // Leader.waitForEpochAck throws in the LearnerHandler of the follower that is ahead:
+    // that handler ends and closes its socket, the leader goes on. Here n1 of 3 is ahead;
+    // n0's fresh ack still gives n2 its quorum.
+    let mut h = leading(2, 3);
+    for from in [1, 0] {
+        h.deliver(
+            from,
+            FleMsg::FollowerInfo {
+                accepted_epoch: 0,
+                session: 1,
+            },
+        );
+    }
+    h.take_sent();
+    let ack = |current_epoch, last_zxid| FleMsg::AckEpoch {
+        epoch: 1,
+        current_epoch,
+        last_zxid,
+        fresh: true,
+        session: 1,
+    };
+    h.deliver(1, ack(1, Zxid::new(1, 3)));
+    assert_eq!(h.node.server_state(), ServerState::Leading);
+    assert_eq!(
+        h.take_sent(),
+        vec![(NodeId(1), FleMsg::Disconnect { session: 1 })]
+    );
+    h.deliver(1, ack(1, Zxid::new(1, 3)));
+    assert!(h.take_sent().is_empty(), "a closed session stays closed");
+    h.deliver(0, ack(0, Zxid::ZERO));
+    let sent = h.take_sent();
+    assert_eq!((syncs_to(&sent, 0), syncs_to(&sent, 1)), (1, 0));
+    assert_eq!(h.durable.current_epoch, 1);
+}
+
+#[test]
+fn a_re_ack_and_an_ack_after_the_quorum_are_not_checked_for_a_follower_ahead() {
+    // Leader.waitForEpochAck skips the check for an ack with current epoch -1 (the follower
+    // had accepted the epoch already) and returns at once after the quorum: both followers
+    // below are synchronised (and truncated by the sync) though they claim more history.
+    let mut h = leading(2, 3);
+    for from in [1, 0] {
+        h.deliver(
+            from,
+            FleMsg::FollowerInfo {
+                accepted_epoch: 0,
+                session: 1,
+            },
+        );
+    }
+    h.take_sent();
+    let ahead = |fresh| FleMsg::AckEpoch {
+        epoch: 1,
+        current_epoch: 1,
+        last_zxid: Zxid::new(1, 3),
+        fresh,
+        session: 1,
+    };
+    h.deliver(1, ahead(false));
+    assert!(
+        h.take_sent().is_empty(),
+        "a re-ack is no quorum and no close"
+    );
+    h.deliver(
+        0,
+        FleMsg::AckEpoch {
+            epoch: 1,
+            current_epoch: 0,
+            last_zxid: Zxid::ZERO,
+            fresh: true,
+            session: 1,
+        },
+    );
+    let sent = h.take_sent();
+    assert_eq!((syncs_to(&sent, 0), syncs_to(&sent, 1)), (1, 1));
+    assert_eq!(h.node.server_state(), ServerState::Leading);
+}
