@@ -84,14 +84,6 @@ impl Environment {
     }
 }
 
-/// The one-way latency of a LAN: a round trip between two servers in one data centre takes
-/// a few hundred microseconds.
-pub const LAN_LATENCY_US_MIN: u64 = 100;
-pub const LAN_LATENCY_US_MAX: u64 = 300;
-/// How long a durable write takes on a server's disk: an fsync of a log file on an SSD.
-pub const LAN_WRITE_US_MIN: u64 = 1_000;
-pub const LAN_WRITE_US_MAX: u64 = 5_000;
-
 impl Environment {
     /// The network-only links, over connections instead of datagrams: what a crash or a cut
     /// tells the live ends is the only difference.
@@ -102,21 +94,12 @@ impl Environment {
         }
     }
 
-    /// Servers on one LAN talking over TCP, each writing its log to an SSD: one-way latency
-    /// 0.1-0.3 ms, connection-oriented links, durable writes of 1-5 ms, perfect clocks.
+    /// Servers on one LAN talking over TCP, each writing its log to an SSD, as the paper
+    /// setup, with perfect clocks.
     pub fn lan_over_streams() -> Environment {
         Environment {
-            links: LinkModel {
-                latency_us_min: LAN_LATENCY_US_MIN,
-                latency_us_max: LAN_LATENCY_US_MAX,
-                ..LinkModel::default()
-            },
-            connections: Connections::Stream,
-            storage: StorageModel {
-                write_us_min: LAN_WRITE_US_MIN,
-                write_us_max: LAN_WRITE_US_MAX,
-            },
             clocks: ClockModel::default(),
+            ..Environment::paper_setup()
         }
     }
 }

@@ -31,8 +31,8 @@ use std::fmt::Write as _;
 
 use super::crash_trial::{
     client_requests, measure, pick_laggards, run_to_new_leader, sim_config, simulate, write_files,
-    Environment, LAN_LATENCY_US_MAX, LAN_LATENCY_US_MIN, LAN_WRITE_US_MAX, LAN_WRITE_US_MIN,
-    LATENCY_US_MAX, LATENCY_US_MIN, NODE_COUNT,
+    Environment, LAN_LATENCY_US_MAX, LAN_LATENCY_US_MIN, LATENCY_US_MAX, LATENCY_US_MIN,
+    NODE_COUNT, SSD_WRITE_US_MAX, SSD_WRITE_US_MIN,
 };
 use super::stats::{
     self, cdf_series, ms_text, table_cells, table_head, DowntimeTrial, TRIAL_CSV_COLUMNS,
@@ -376,8 +376,8 @@ pub fn render_markdown(
          writes {}-{} ms)",
         ms_text(LAN_LATENCY_US_MIN),
         ms_text(LAN_LATENCY_US_MAX),
-        ms_text(LAN_WRITE_US_MIN),
-        ms_text(LAN_WRITE_US_MAX)
+        ms_text(SSD_WRITE_US_MIN),
+        ms_text(SSD_WRITE_US_MAX)
     );
     table(&mut md, &lan_title, &lan_settings());
     table(
