@@ -414,36 +414,6 @@ impl<P: Protocol> Engine<P> {
         }
     }
 
-    /// Over connection-oriented links: the connection between `a` and `b` is reset; each end
-    /// still running learns of it one link latency later, after what was already on its way
-    /// to it.
-    pub(super) fn reset_connection(&mut self, a: NodeId, b: NodeId) {
-        self.tell_reset(a, b);
-        self.tell_reset(b, a);
-    }
-
-    /// `node`, if it is running, learns its connection to `peer` was reset.
-    fn tell_reset(&mut self, node: NodeId, peer: NodeId) {
-        if !self.alive[node.index()] {
-            return;
-        }
-        let latency_us = self.network.draw_latency_us();
-        let Some(streams) = &self.streams else {
-            return;
-        };
-        let after_us = streams.last_arrival_us(peer.index(), node.index());
-        let at_us = self.now_us.saturating_add(latency_us).max(after_us);
-        let incarnation = self.incarnations[node.index()];
-        self.queue.push(
-            at_us,
-            Event::ConnectionReset {
-                node,
-                incarnation,
-                peer,
-            },
-        );
-    }
-
     /// A message sent while `from` has writes on their way to disk waits for them.
     #[cold]
     #[inline(never)]
