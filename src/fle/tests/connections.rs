@@ -3,22 +3,6 @@
 
 use super::*;
 
-/// Server 2 of 3 established as leader of epoch 1 with server 1 synchronised.
-fn established_leader() -> Harness {
-    let mut l = epoch_acked_leader();
-    l.deliver(
-        1,
-        FleMsg::AckSync {
-            epoch: 1,
-            last_index: 0,
-            session: 1,
-        },
-    );
-    assert_eq!(l.node.server_state(), ServerState::Leading);
-    l.take_sent();
-    l
-}
-
 #[test]
 fn a_follower_whose_connection_to_its_leader_resets_looks_again_at_once() {
     // Follower.followLeader: the read from the leader fails, the follower goes LOOKING.

@@ -132,6 +132,23 @@ fn epoch_acked_leader() -> Harness {
     l
 }
 
+/// Server 2 of 3 established as leader of epoch 1 with server 1 synchronised (and server 0
+/// not registered), its history empty.
+fn established_leader() -> Harness {
+    let mut l = epoch_acked_leader();
+    l.deliver(
+        1,
+        FleMsg::AckSync {
+            epoch: 1,
+            last_index: 0,
+            session: 1,
+        },
+    );
+    assert_eq!(l.node.server_state(), ServerState::Leading);
+    l.take_sent();
+    l
+}
+
 /// `follower`'s fresh AckEpoch of epoch 1 in session 1, with an empty history.
 fn ack_epoch_1(l: &mut Harness, follower: u16) {
     l.deliver(

@@ -2,23 +2,6 @@
 
 use super::*;
 
-/// Server 2 of 3 established as leader of epoch 1 with server 1 synchronised (and server 0
-/// not registered), its history empty.
-fn established_leader() -> Harness {
-    let mut l = epoch_acked_leader();
-    l.deliver(
-        1,
-        FleMsg::AckSync {
-            epoch: 1,
-            last_index: 0,
-            session: 1,
-        },
-    );
-    assert_eq!(l.node.server_state(), ServerState::Leading);
-    l.take_sent();
-    l
-}
-
 fn request(l: &mut Harness, id: u64) -> ClientReply {
     let command = Command {
         id,

@@ -416,17 +416,7 @@ fn a_follower_ahead_of_its_leader_loses_only_its_own_session() {
     // Leader.waitForEpochAck throws in the LearnerHandler of the follower that is ahead:
     // that handler ends and closes its socket, the leader goes on. Here n1 of 3 is ahead;
     // n0's fresh ack still gives n2 its quorum.
-    let mut h = leading(2, 3);
-    for from in [1, 0] {
-        h.deliver(
-            from,
-            FleMsg::FollowerInfo {
-                accepted_epoch: 0,
-                session: 1,
-            },
-        );
-    }
-    h.take_sent();
+    let mut h = leader_with_two_registered();
     let ack = |current_epoch, last_zxid| FleMsg::AckEpoch {
         epoch: 1,
         current_epoch,
@@ -453,17 +443,7 @@ fn a_re_ack_and_an_ack_after_the_quorum_are_not_checked_for_a_follower_ahead() {
     // Leader.waitForEpochAck skips the check for an ack with current epoch -1 (the follower
     // had accepted the epoch already) and returns at once after the quorum: both followers
     // below are synchronised (and truncated by the sync) though they claim more history.
-    let mut h = leading(2, 3);
-    for from in [1, 0] {
-        h.deliver(
-            from,
-            FleMsg::FollowerInfo {
-                accepted_epoch: 0,
-                session: 1,
-            },
-        );
-    }
-    h.take_sent();
+    let mut h = leader_with_two_registered();
     let ahead = |fresh| FleMsg::AckEpoch {
         epoch: 1,
         current_epoch: 1,
@@ -489,4 +469,21 @@ fn a_re_ack_and_an_ack_after_the_quorum_are_not_checked_for_a_follower_ahead() {
     let sent = h.take_sent();
     assert_eq!((syncs_to(&sent, 0), syncs_to(&sent, 1)), (1, 1));
     assert_eq!(h.node.server_state(), ServerState::Leading);
+}
+
+/// Server 2 of 3 leading epoch 1 without an election, servers 1 and 0 registered in session 1
+/// (in that order), what it sent to them taken off.
+fn leader_with_two_registered() -> Harness {
+    let mut h = leading(2, 3);
+    for from in [1, 0] {
+        h.deliver(
+            from,
+            FleMsg::FollowerInfo {
+                accepted_epoch: 0,
+                session: 1,
+            },
+        );
+    }
+    h.take_sent();
+    h
 }
