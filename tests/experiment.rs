@@ -3,17 +3,40 @@
 
 use std::process::Command;
 
-use quorumsim::experiment::election_downtime::{paper_ranges, render_csv, run_trials, summarize};
+use quorumsim::experiment::election_downtime::{
+    paper_ranges, render_csv, run_trials, summarize, Trial,
+};
 use quorumsim::experiment::election_downtime_fle::{self as fle, FleSetting};
 use quorumsim::experiment::{PaperRaft, TimeoutRange};
 use quorumsim::protocol::NodeId;
 use quorumsim::time::ms;
 
-fn range(min_ms: u64, max_ms: u64) -> TimeoutRange {
+pub(crate) fn range(min_ms: u64, max_ms: u64) -> TimeoutRange {
     TimeoutRange {
         min_us: ms(min_ms),
         max_us: ms(max_ms),
     }
+}
+
+/// A valid trial whose new leader is neither the crashed one nor a laggard (they missed a
+/// committed entry: the election restriction keeps them out), heard no sooner than the
+/// earliest timeout after the crash plus `extra_us`; returns its downtime. Followers heard
+/// the synchronized heartbeat at most one heartbeat before the crash, so none can time out
+/// sooner than a minimum timeout less a heartbeat after it.
+pub(crate) fn assert_log_complete_takeover(trial: &Trial, extra_us: u64) -> u64 {
+    assert_eq!(trial.invalid, None, "{trial:?}");
+    let new_leader = trial.new_leader.expect("a new leader was elected");
+    assert_ne!(new_leader, trial.crashed_leader, "{trial:?}");
+    assert!(!trial.laggards.contains(&new_leader), "{trial:?}");
+    let downtime_us = trial
+        .downtime_us
+        .expect("the survivors heard the new leader");
+    let heartbeat_us = trial.setting.min_us / 2;
+    assert!(
+        downtime_us >= trial.setting.min_us - heartbeat_us + extra_us,
+        "{trial:?}"
+    );
+    downtime_us
 }
 
 #[test]
@@ -22,21 +45,7 @@ fn every_trial_crashes_the_leader_and_a_log_complete_survivor_takes_over() {
     let trials = run_trials::<PaperRaft>(&ranges, 12, 7);
     assert_eq!(trials.len(), 36);
     for trial in &trials {
-        assert_eq!(trial.invalid, None, "{trial:?}");
-        let new_leader = trial.new_leader.expect("a new leader was elected");
-        assert_ne!(new_leader, trial.crashed_leader, "{trial:?}");
-        // The laggards missed a committed entry: the election restriction keeps them out.
-        assert!(!trial.laggards.contains(&new_leader), "{trial:?}");
-        let downtime_us = trial
-            .downtime_us
-            .expect("the survivors heard the new leader");
-        let heartbeat_us = trial.setting.min_us / 2;
-        // Followers heard the synchronized heartbeat at most one heartbeat before the crash,
-        // so none can time out sooner than this after it.
-        assert!(
-            downtime_us >= trial.setting.min_us - heartbeat_us,
-            "{trial:?}"
-        );
+        let downtime_us = assert_log_complete_takeover(trial, 0);
         let elected_us = trial.elected_us.expect("elected");
         assert!(elected_us > trial.crash_us && elected_us <= trial.crash_us + downtime_us);
     }

@@ -6,19 +6,14 @@
 use quorumsim::experiment::election_downtime::{
     render_csv, run_trial_in, run_trials_in, summarize, Environment, Setup, Trial, SSD_WRITE_US_MIN,
 };
-use quorumsim::experiment::{ElectionProtocol, PaperRaft, TimeoutRange};
+use quorumsim::experiment::{ElectionProtocol, PaperRaft};
 use quorumsim::protocol::{NodeId, Observation};
 use quorumsim::raft::RaftNode;
 use quorumsim::sim::recording::Recording;
 use quorumsim::sim::{Fault, FaultAction, Retention, Selector, SimConfig, Simulator, TraceSink};
 use quorumsim::time::ms;
 
-fn range(min_ms: u64, max_ms: u64) -> TimeoutRange {
-    TimeoutRange {
-        min_us: ms(min_ms),
-        max_us: ms(max_ms),
-    }
-}
+use crate::experiment::{assert_log_complete_takeover, range};
 
 #[test]
 fn the_paper_setup_elects_far_faster_than_the_network_only_model_and_keeps_laggards_out() {
@@ -26,19 +21,8 @@ fn the_paper_setup_elects_far_faster_than_the_network_only_model_and_keeps_lagga
     let paper = run_trials_in::<PaperRaft>(&Setup::paper(), &[short], 30, 11);
     let network_only = run_trials_in::<PaperRaft>(&Setup::network_only(), &[short], 30, 11);
     for trial in &paper {
-        assert_eq!(trial.invalid, None, "{trial:?}");
-        let new_leader = trial.new_leader.expect("a new leader was elected");
-        assert_ne!(new_leader, trial.crashed_leader, "{trial:?}");
-        assert!(!trial.laggards.contains(&new_leader), "{trial:?}");
-        // The followers heard the synchronized heartbeat at most one heartbeat before the
-        // crash; a candidate then writes before its RequestVote leaves.
-        let downtime_us = trial
-            .downtime_us
-            .expect("the survivors heard the new leader");
-        assert!(
-            downtime_us >= short.min_us - short.min_us / 2 + SSD_WRITE_US_MIN,
-            "{trial:?}"
-        );
+        // A candidate writes before its RequestVote leaves.
+        assert_log_complete_takeover(trial, SSD_WRITE_US_MIN);
     }
     let mean = |trials: &[Trial]| summarize(trials, short).mean_us.expect("values");
     let (paper_mean, network_mean) = (mean(&paper), mean(&network_only));

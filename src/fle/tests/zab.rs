@@ -456,16 +456,7 @@ fn a_re_ack_and_an_ack_after_the_quorum_are_not_checked_for_a_follower_ahead() {
         h.take_sent().is_empty(),
         "a re-ack is no quorum and no close"
     );
-    h.deliver(
-        0,
-        FleMsg::AckEpoch {
-            epoch: 1,
-            current_epoch: 0,
-            last_zxid: Zxid::ZERO,
-            fresh: true,
-            session: 1,
-        },
-    );
+    ack_epoch_1(&mut h, 0);
     let sent = h.take_sent();
     assert_eq!((syncs_to(&sent, 0), syncs_to(&sent, 1)), (1, 1));
     assert_eq!(h.node.server_state(), ServerState::Leading);
