@@ -59,7 +59,7 @@ use crate::scenario::file::{
     ExpectFile, FaultKind, LinkModeFile, NetworkFile, ScenarioFile, WorkloadFile,
 };
 use faults::{enabled_kinds, fault_schedule, residual_cut_into_leader};
-use time_models::{crashes_mid_write, time_models};
+use time_models::{time_models, write_loss_storms};
 
 /// The generator's own random stream: independent of every stream the engine draws from.
 const SWARM_STREAM: Stream = Stream::Custom(0x5357_4152);
@@ -206,7 +206,7 @@ pub fn generate_run(
     }
     // Time models last, so a seed that draws neither is the run it was before they existed.
     time_models(&mut rng, base, &mut file, heal_ms);
-    crashes_mid_write(&mut rng, &mut file, heal_ms);
+    write_loss_storms(&mut rng, &mut file, heal_ms);
     let mut options = swarmed.options;
     options.push(("timed_storage", file.storage.is_some()));
     options.push(("drifting_clocks", file.clocks.is_some()));

@@ -94,7 +94,7 @@ pub(super) fn time_models(
 /// crash between a reply and the write it depends on, where "persist before reply" is
 /// tested. Drawn after everything else, so a seed with an instant disk is the run it was
 /// without it.
-pub(super) fn crashes_mid_write(rng: &mut Prng, file: &mut ScenarioFile, heal_ms: u64) {
+pub(super) fn write_loss_storms(rng: &mut Prng, file: &mut ScenarioFile, heal_ms: u64) {
     if file
         .storage
         .as_ref()
